@@ -1,0 +1,253 @@
+"""Layers: each one states its forward pass, its backward pass and the math between them.
+
+Conventions used throughout
+---------------------------
+* A batch is the first axis: ``x`` has shape (N, features).
+* ``forward(x)`` computes the output and keeps, in explicitly named attributes, exactly
+  what ``backward`` will need (the *cache*).
+* ``backward(grad_output)`` receives dL/d(output), the gradient of a scalar loss L with
+  respect to this layer's last output, and returns dL/d(input). It never modifies
+  ``grad_output``.
+* **Parameter gradients are overwritten, never accumulated.** ``backward`` stores in
+  ``param.grad`` the gradient of the loss for the batch of the last ``forward``, replacing
+  whatever was there. Calling ``backward`` twice after one ``forward`` therefore gives the
+  same gradients twice, and no reset is needed between training steps. (PyTorch
+  accumulates instead, which is why its loops call ``zero_grad()``; scratchnet's
+  optimizers keep ``zero_grad()`` so the same loop reads the same in both.) A parameter
+  must belong to one layer only: a shared one would keep only the last gradient written.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scratchnet._checks import (
+    as_float_array,
+    as_generator,
+    require_finite,
+    require_float_dtype,
+    require_nonempty,
+    require_positive_int,
+)
+from scratchnet.functional import sigmoid
+
+
+class Parameter:
+    """A trainable array ``data`` and ``grad``, dL/d(data), of the same shape and dtype."""
+
+    def __init__(self, data: np.ndarray):
+        self.data = data
+        self.grad = np.zeros_like(data)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    def __repr__(self) -> str:
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+class Module:
+    """Base class: ``module(x)`` is ``module.forward(x)``; parameters are listed in order."""
+
+    def __call__(self, x) -> np.ndarray:
+        return self.forward(x)
+
+    def forward(self, x) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_output) -> np.ndarray:
+        raise NotImplementedError
+
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
+        """(name, Parameter) pairs in a fixed order; names like PyTorch's ("0.weight")."""
+        return []
+
+    def parameters(self) -> list[Parameter]:
+        return [param for _, param in self.named_parameters()]
+
+    def _checked_grad_output(self, grad_output, output_shape, dtype) -> np.ndarray:
+        """dL/d(output) as an array of the last output's shape and dtype, or a clear error."""
+        name = f"{type(self).__name__}.backward"
+        if output_shape is None:
+            raise ValueError(
+                f"{name} was called before forward: there is no cached input to "
+                "differentiate at; call forward(x) first"
+            )
+        grad_output = as_float_array(grad_output, "grad_output", dtype=dtype)
+        if grad_output.shape != output_shape:
+            raise ValueError(
+                f"grad_output must have the shape of the last output, {output_shape}, "
+                f"got {grad_output.shape}"
+            )
+        return grad_output
+
+
+def _checked_input(x, name: str, dtype=None) -> np.ndarray:
+    x = as_float_array(x, name, dtype=dtype)
+    if x.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of shape (N, features), got shape {x.shape}")
+    require_nonempty(x, name)
+    require_finite(x, name)
+    return x
+
+
+class Linear(Module):
+    """Affine layer ``y = x @ W + b``.
+
+    Shapes: x (N, in_features), W = ``weight.data`` (in_features, out_features),
+    b = ``bias.data`` (out_features,), y (N, out_features).
+
+    Initialisation (PyTorch's default for ``nn.Linear``): every entry of W and b is drawn
+    independently from U(-k, k) with k = 1/sqrt(in_features), so its variance is
+    k^2 / 3 = 1 / (3 in_features). W is drawn first, then b, from ``rng``.
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, rng=None, dtype=np.float64):
+        self.in_features = require_positive_int(in_features, "in_features")
+        self.out_features = require_positive_int(out_features, "out_features")
+        self.dtype = require_float_dtype(dtype)
+        rng = as_generator(rng)
+        bound = 1.0 / np.sqrt(self.in_features)
+        weight = rng.uniform(-bound, bound, size=(self.in_features, self.out_features))
+        bias = rng.uniform(-bound, bound, size=self.out_features)
+        self.weight = Parameter(weight.astype(self.dtype))
+        self.bias = Parameter(bias.astype(self.dtype))
+        self.x = None  # cache: the last input, (N, in_features)
+
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
+        return [("weight", self.weight), ("bias", self.bias)]
+
+    def forward(self, x) -> np.ndarray:
+        """x (N, in_features) -> y = x @ W + b, (N, out_features). Caches x.
+
+        Integer input is converted to the layer's dtype.
+        """
+        x = _checked_input(x, "x", dtype=self.dtype)
+        if x.shape[1] != self.in_features:
+            raise ValueError(
+                f"x must have {self.in_features} features (columns) for this Linear layer, "
+                f"got shape {x.shape}"
+            )
+        self.x = x
+        return x @ self.weight.data + self.bias.data
+
+    def backward(self, grad_output) -> np.ndarray:
+        """dL_dy (N, out_features) -> dL_dx (N, in_features); sets W.grad and b.grad.
+
+        Derivation, from y[n, j] = sum_i x[n, i] W[i, j] + b[j]:
+            dL/dW[i, j] = sum_n dL/dy[n, j] * x[n, i]      ->  dL_dW = x.T @ dL_dy
+            dL/db[j]    = sum_n dL/dy[n, j]                ->  dL_db = dL_dy.sum(axis=0)
+            dL/dx[n, i] = sum_j dL/dy[n, j] * W[i, j]      ->  dL_dx = dL_dy @ W.T
+        """
+        output_shape = None if self.x is None else (self.x.shape[0], self.out_features)
+        dL_dy = self._checked_grad_output(grad_output, output_shape, self.dtype)
+        self.weight.grad = self.x.T @ dL_dy
+        self.bias.grad = dL_dy.sum(axis=0)
+        return dL_dy @ self.weight.data.T
+
+    def __repr__(self) -> str:
+        return (
+            f"Linear(in_features={self.in_features}, out_features={self.out_features}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class ReLU(Module):
+    """y = max(x, 0), elementwise; x and y of shape (N, features), same dtype.
+
+    Convention: relu'(0) = 0 (the kink counts as inactive), as in PyTorch.
+    """
+
+    def __init__(self):
+        self.y = None  # cache: the last output, (N, features); y > 0 exactly where x > 0
+
+    def forward(self, x) -> np.ndarray:
+        x = _checked_input(x, "x")
+        self.y = np.maximum(x, 0)
+        return self.y
+
+    def backward(self, grad_output) -> np.ndarray:
+        """dL_dy (N, features) -> dL_dx = dL_dy * [x > 0], (N, features).
+
+        relu'(x) is 1 where x > 0 and 0 elsewhere: the gradient passes where the unit was
+        active and stops where it was not.
+        """
+        output_shape = None if self.y is None else self.y.shape
+        dtype = None if self.y is None else self.y.dtype
+        dL_dy = self._checked_grad_output(grad_output, output_shape, dtype)
+        return np.where(self.y > 0, dL_dy, 0)
+
+    def __repr__(self) -> str:
+        return "ReLU()"
+
+
+class Sigmoid(Module):
+    """p = sigma(x) = 1 / (1 + exp(-x)), elementwise; x and p of shape (N, features).
+
+    Computed without overflow for any finite x (see ``scratchnet.functional.sigmoid``).
+    """
+
+    def __init__(self):
+        self.p = None  # cache: the last output, (N, features)
+
+    def forward(self, x) -> np.ndarray:
+        x = _checked_input(x, "x")
+        self.p = sigmoid(x)
+        return self.p
+
+    def backward(self, grad_output) -> np.ndarray:
+        """dL_dp -> dL_dx.
+
+        Derivation: sigma'(x) = exp(-x) / (1 + exp(-x))^2 = sigma(x) (1 - sigma(x)), so
+            dL_dx = dL_dp * p * (1 - p)
+        which reuses the cached output p and needs no second exp.
+        """
+        output_shape = None if self.p is None else self.p.shape
+        dtype = None if self.p is None else self.p.dtype
+        dL_dp = self._checked_grad_output(grad_output, output_shape, dtype)
+        p = self.p
+        return dL_dp * p * (1 - p)
+
+    def __repr__(self) -> str:
+        return "Sigmoid()"
+
+
+class Sequential(Module):
+    """Modules applied in order: forward left to right, backward right to left.
+
+    Backward is the chain rule: each module turns dL/d(its output) into dL/d(its input),
+    which is dL/d(output) of the module before it.
+    """
+
+    def __init__(self, *modules: Module):
+        if not modules:
+            raise ValueError("Sequential needs at least one module")
+        for index, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(
+                    f"Sequential's modules must be scratchnet modules; module {index} is "
+                    f"a {type(module).__name__}"
+                )
+        self.modules = list(modules)
+
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
+        return [
+            (f"{index}.{name}", param)
+            for index, module in enumerate(self.modules)
+            for name, param in module.named_parameters()
+        ]
+
+    def forward(self, x) -> np.ndarray:
+        for module in self.modules:
+            x = module.forward(x)
+        return x
+
+    def backward(self, grad_output) -> np.ndarray:
+        for module in reversed(self.modules):
+            grad_output = module.backward(grad_output)
+        return grad_output
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n  ({index}): {module!r}" for index, module in enumerate(self.modules))
+        return f"Sequential({inner}\n)"

@@ -1,0 +1,37 @@
+"""Shared test helpers: the article's network and inputs kept away from ReLU's kink."""
+
+import numpy as np
+
+import scratchnet as sn
+
+# Finite differences step 2h = 2e-3 on each side; every ReLU input stays farther than this.
+KINK_MARGIN = 0.05
+
+
+def article_network(rng, dtype=np.float64) -> sn.Sequential:
+    """The article's 2-16-8-1 MLP: ReLU, ReLU, Sigmoid."""
+    return sn.Sequential(
+        sn.Linear(2, 16, rng=rng, dtype=dtype), sn.ReLU(),
+        sn.Linear(16, 8, rng=rng, dtype=dtype), sn.ReLU(),
+        sn.Linear(8, 1, rng=rng, dtype=dtype), sn.Sigmoid(),
+    )
+
+
+def inputs_away_from_kinks(model: sn.Sequential, rng, n: int, margin: float = KINK_MARGIN):
+    """``n`` standard-normal rows of input whose every ReLU input is at least ``margin`` from 0.
+
+    Rows are drawn in bulk and those that come near a kink are rejected, so that a
+    finite difference never straddles relu's corner.
+    """
+    in_features = model.modules[0].in_features
+    kept = np.empty((0, in_features))
+    while len(kept) < n:
+        x = rng.standard_normal((4 * n, in_features))
+        far_from_kink = np.ones(len(x), dtype=bool)
+        activations = x
+        for module in model.modules:
+            if isinstance(module, sn.ReLU):
+                far_from_kink &= (np.abs(activations) > margin).all(axis=1)
+            activations = module.forward(activations)
+        kept = np.concatenate([kept, x[far_from_kink]])
+    return kept[:n]

@@ -1,0 +1,179 @@
+"""Each layer's backward pass proven against finite differences, plus a network by hand."""
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from helpers import KINK_MARGIN, article_network, inputs_away_from_kinks
+
+import scratchnet as sn
+from scratchnet.gradcheck import check_module
+
+TOLERANCE = 1e-8
+
+
+def assert_all_below(errors: dict, tolerance: float = TOLERANCE):
+    worst = {name: error for name, error in errors.items() if not error <= tolerance}
+    assert not worst, f"relative errors above {tolerance}: {worst}"
+
+
+@pytest.mark.parametrize("batch", [1, 7, 500])
+def test_linear_backward_matches_finite_differences(batch):
+    rng = np.random.default_rng(1)
+    layer = sn.Linear(5, 3, rng=rng)
+    errors = check_module(layer, rng.standard_normal((batch, 5)), rng=rng)
+    assert set(errors) == {"input", "weight", "bias"}
+    assert_all_below(errors)
+
+
+@pytest.mark.parametrize("batch", [1, 500])
+def test_relu_backward_matches_finite_differences_away_from_kink(batch):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((batch, 6))
+    x[np.abs(x) < KINK_MARGIN] += 2 * KINK_MARGIN
+    assert_all_below(check_module(sn.ReLU(), x, rng=rng))
+
+
+@pytest.mark.parametrize("batch", [1, 500])
+def test_sigmoid_backward_matches_finite_differences(batch):
+    rng = np.random.default_rng(3)
+    x = 3 * rng.standard_normal((batch, 4))
+    assert_all_below(check_module(sn.Sigmoid(), x, rng=rng))
+
+
+@pytest.mark.parametrize("batch", [1, 500])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_whole_network_backward_matches_finite_differences(batch, seed):
+    rng = np.random.default_rng(seed)
+    model = article_network(rng)
+    x = inputs_away_from_kinks(model, rng, batch)
+    errors = check_module(model, x, rng=rng)
+    expected = {"input"} | {f"{layer}.{name}" for layer in (0, 2, 4) for name in ("weight", "bias")}
+    assert set(errors) == expected
+    assert_all_below(errors)
+
+
+def tiny_network() -> sn.Sequential:
+    """2 inputs -> 2 ReLU units -> 1 sigmoid output, with weights chosen by hand."""
+    model = sn.Sequential(sn.Linear(2, 2, rng=0), sn.ReLU(), sn.Linear(2, 1, rng=0), sn.Sigmoid())
+    first, second = model.modules[0], model.modules[2]
+    first.weight.data[...] = [[1.0, -1.0], [2.0, 1.0]]
+    first.bias.data[...] = [0.0, -1.5]
+    second.weight.data[...] = [[0.5], [-1.0]]
+    second.bias.data[...] = [-0.5]
+    return model
+
+
+def test_tiny_network_by_hand():
+    model = tiny_network()
+    x = np.array([[1.0, 1.0]])
+    # Forward:
+    #   z1 = x @ W1 + b1 = [1*1 + 1*2 + 0, 1*(-1) + 1*1 - 1.5] = [3, -1.5]
+    #   h  = relu(z1) = [3, 0]                         (the second unit is off)
+    #   z2 = h @ W2 + b2 = 3*0.5 + 0*(-1) - 0.5 = 1
+    #   p  = sigma(1) = 0.7310585786300049
+    p = model.forward(x)
+    assert p.shape == (1, 1)
+    assert p[0, 0] == pytest.approx(0.7310585786300049, rel=1e-15)
+
+    # Backward with dL/dp = 1, so every gradient below is dp/d(something):
+    #   dL/dz2 = p (1 - p) = 0.19661193324148185
+    #   dL/dW2 = h.T @ dL/dz2 = [[3 * 0.19661...], [0 * 0.19661...]] = [[0.5898357997244456], [0]]
+    #   dL/db2 = 0.19661193324148185
+    #   dL/dh  = dL/dz2 @ W2.T = [0.5, -1] * 0.19661... = [0.09830596662074093, -0.19661...]
+    #   dL/dz1 = dL/dh * [z1 > 0] = [0.09830596662074093, 0]   (no gradient through the off unit)
+    #   dL/dW1 = x.T @ dL/dz1 = [[0.0983..., 0], [0.0983..., 0]]
+    #   dL/db1 = [0.09830596662074093, 0]
+    #   dL/dx  = dL/dz1 @ W1.T = [0.0983...*1 + 0*(-1), 0.0983...*2 + 0*1] = [0.0983..., 0.1966...]
+    dx = model.backward(np.ones((1, 1)))
+    grads = {name: param.grad for name, param in model.named_parameters()}
+    a, b = 0.09830596662074093, 0.19661193324148185
+    np.testing.assert_allclose(grads["2.weight"], [[0.5898357997244456], [0.0]], rtol=1e-15)
+    np.testing.assert_allclose(grads["2.bias"], [b], rtol=1e-15)
+    np.testing.assert_allclose(grads["0.weight"], [[a, 0.0], [a, 0.0]], rtol=1e-15)
+    np.testing.assert_allclose(grads["0.bias"], [a, 0.0], rtol=1e-15)
+    np.testing.assert_allclose(dx, [[a, b]], rtol=1e-15)
+
+
+def test_parameters_are_listed_in_layer_order_with_matching_grad_shapes():
+    model = article_network(np.random.default_rng(0))
+    shapes = [param.data.shape for param in model.parameters()]
+    assert shapes == [(2, 16), (16,), (16, 8), (8,), (8, 1), (1,)]
+    for param in model.parameters():
+        assert param.grad.shape == param.data.shape
+        assert param.grad.dtype == param.data.dtype
+    assert sn.ReLU().parameters() == [] and sn.Sigmoid().parameters() == []
+
+
+def test_call_is_forward():
+    rng = np.random.default_rng(0)
+    model = article_network(rng)
+    x = rng.standard_normal((10, 2))
+    np.testing.assert_array_equal(model(x), model.forward(x))
+
+
+def test_backward_overwrites_gradients_so_calling_it_twice_gives_the_same_result():
+    rng = np.random.default_rng(4)
+    model = article_network(rng)
+    x = rng.standard_normal((20, 2))
+    dp = rng.standard_normal((20, 1))
+    model.forward(x)
+    dx_first = model.backward(dp)
+    first = [param.grad.copy() for param in model.parameters()]
+    dx_second = model.backward(dp)
+    np.testing.assert_array_equal(dx_first, dx_second)
+    for before, param in zip(first, model.parameters()):
+        np.testing.assert_array_equal(before, param.grad)
+
+
+def test_backward_replaces_gradients_of_an_earlier_batch():
+    rng = np.random.default_rng(5)
+    layer = sn.Linear(3, 2, rng=rng)
+    x_a, x_b = rng.standard_normal((4, 3)), rng.standard_normal((6, 3))
+    dy_b = rng.standard_normal((6, 2))
+    layer.forward(x_a)
+    layer.backward(rng.standard_normal((4, 2)))
+    layer.forward(x_b)
+    layer.backward(dy_b)
+    np.testing.assert_allclose(layer.weight.grad, x_b.T @ dy_b, rtol=1e-15)
+    np.testing.assert_allclose(layer.bias.grad, dy_b.sum(axis=0), rtol=1e-15)
+
+
+def test_backward_leaves_its_upstream_gradient_untouched():
+    rng = np.random.default_rng(6)
+    model = article_network(rng)
+    model.forward(rng.standard_normal((9, 2)))
+    dp = rng.standard_normal((9, 1))
+    dp_before = dp.copy()
+    model.backward(dp)
+    np.testing.assert_array_equal(dp, dp_before)
+    for layer in (sn.ReLU(), sn.Sigmoid(), sn.Linear(3, 3, rng=rng)):
+        layer.forward(rng.standard_normal((5, 3)))
+        dy = rng.standard_normal((5, 3))
+        dy_before = dy.copy()
+        layer.backward(dy)
+        np.testing.assert_array_equal(dy, dy_before)
+
+
+def test_relu_gradient_at_zero_is_zero():
+    relu = sn.ReLU()
+    relu.forward(np.array([[-1.0, 0.0, 2.0]]))
+    np.testing.assert_array_equal(relu.backward(np.ones((1, 3))), [[0.0, 0.0, 1.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_finite_and_silent_for_extreme_inputs(dtype):
+    x = np.array([[-1e4, -1000.0, -40.0, 0.0, 40.0, 1000.0, 1e4]], dtype=dtype)
+    sigmoid = sn.Sigmoid()
+    p = sigmoid.forward(x)  # any overflow warning would fail the test (filterwarnings=error)
+    dx = sigmoid.backward(np.ones_like(x))
+    assert p.dtype == dtype and dx.dtype == dtype
+    assert np.all(np.isfinite(p)) and np.all(np.isfinite(dx))
+    assert np.all((p >= 0) & (p <= 1))
+    assert p[0, 0] == 0.0 and p[0, 3] == 0.5 and p[0, -1] == 1.0
+
+
+def test_sigmoid_is_correct_to_the_last_digits_on_both_sides_of_zero():
+    x = [-30.0, -5.0, 0.5, 5.0, 30.0]
+    exact = [float(1 / (1 + (-Decimal(value)).exp())) for value in x]  # 28 significant digits
+    np.testing.assert_allclose(sn.Sigmoid().forward(np.array([x])), [exact], rtol=4e-16)
