@@ -6,5 +6,18 @@ derivation between them sit side by side.
 
 from scratchnet import gradcheck
 from scratchnet.layers import Linear, Module, Parameter, ReLU, Sequential, Sigmoid
+from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 
-__all__ = ["Linear", "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "gradcheck"]
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "FocalLoss",
+    "FocalLossWithLogits",
+    "Linear",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "gradcheck",
+]

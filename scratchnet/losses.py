@@ -1,0 +1,391 @@
+"""Losses for binary classification, each with its gradient derived by hand.
+
+Two families, with the same interface::
+
+    loss_fn = FocalLoss(alpha=0.25, gamma=2.0)     # or BCELoss(), or a ...WithLogits loss
+    value = loss_fn(p, y)          # forward: a Python float for reduction "mean" or "sum"
+    dL_dp = loss_fn.backward()     # dL/dp, same shape and dtype as p
+
+* From probabilities (``BCELoss``, ``FocalLoss``): the input p = sigma(x) comes out of a
+  ``Sigmoid`` layer, as in the article. log(p) must then be guarded near 0 and 1.
+* From logits (``BCEWithLogitsLoss``, ``FocalLossWithLogits``): the input is the logit x
+  itself, and log p = log_sigmoid(x) is computed directly, which is finite for any
+  finite x. This is the numerically stable way; the gradient w.r.t. x is also simpler.
+
+Symbols used in every docstring and in the code
+-----------------------------------------------
+    y        the label, 0 or 1
+    p        the predicted probability of class 1
+    p_t      the probability given to the true class: p if y = 1, 1 - p if y = 0
+    s        the label as a sign, 2y - 1: +1 for positives, -1 for negatives, so that
+             p_t = sigma(s x) for a logit x, and dp_t/dp = s
+    alpha_t  the weight of an example (see FocalLoss)
+    l        the loss of one element; L the reduced loss, l summed or averaged
+
+Reductions: "mean" gives L = sum(l) / n (n = number of elements), "sum" gives
+L = sum(l), "none" returns the array l. ``backward(grad_output)`` takes dL_out, the
+gradient of whatever comes after the loss (1 by default for "mean" and "sum"; an array
+of l's shape, ones by default, for "none"), so dL/dl = dL_out / n, dL_out or dL_out.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from scratchnet._checks import as_float_array, require_finite, require_nonempty
+from scratchnet.functional import log_sigmoid, sigmoid
+
+REDUCTIONS = ("mean", "sum", "none")
+ALPHA_MODES = ("constant", "per_class")
+
+# log(p) is floored here, as PyTorch's BCELoss does, so that p = 0 or 1 gives a finite loss.
+LOG_FLOOR = -100.0
+
+
+class _Loss:
+    """Shared machinery: validation of (input, y), reduction, and the upstream gradient."""
+
+    input_name = "p"
+
+    def __init__(self, reduction: str = "mean"):
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+        self.y = None  # cache: the labels of the last forward, shape of the input
+
+    def __call__(self, input, y):
+        return self.forward(input, y)
+
+    def _checked_pair(self, input, y) -> tuple[np.ndarray, np.ndarray]:
+        """The input as a float array and y as 0/1 of the same shape and dtype, or an error."""
+        name = self.input_name
+        input = as_float_array(input, name)
+        y = as_float_array(y, "y", dtype=input.dtype)
+        if input.shape != y.shape:
+            raise ValueError(
+                f"{name} and y must have the same shape, got {input.shape} and {y.shape}"
+            )
+        require_nonempty(input, name)
+        require_finite(input, name)
+        require_finite(y, "y")
+        not_a_label = (y != 0) & (y != 1)
+        if not_a_label.any():
+            raise ValueError(f"y must hold only the labels 0 and 1, found {y[not_a_label][0]}")
+        return input, y
+
+    def _reduce(self, l: np.ndarray):
+        if self.reduction == "mean":
+            return float(np.mean(l))
+        if self.reduction == "sum":
+            return float(np.sum(l))
+        return l
+
+    def _dL_dl(self, grad_output) -> np.ndarray:
+        """dL/dl for every element (one scalar when it is the same for all), given dL_out."""
+        if self.y is None:
+            raise ValueError(
+                f"{type(self).__name__}.backward was called before forward; call forward first"
+            )
+        dtype, shape = self.y.dtype, self.y.shape
+        if self.reduction == "none":
+            if grad_output is None:
+                return np.ones(shape, dtype=dtype)
+            grad_output = as_float_array(grad_output, "grad_output", dtype=dtype)
+            if grad_output.shape != shape:
+                raise ValueError(
+                    f"grad_output must have the shape of the unreduced loss, {shape}, "
+                    f"got {grad_output.shape}"
+                )
+            return grad_output
+        if grad_output is None:
+            grad_output = 1.0
+        if isinstance(grad_output, bool) or not isinstance(grad_output, numbers.Real):
+            raise TypeError(
+                f"grad_output must be a number for reduction {self.reduction!r}, got {grad_output!r}"
+            )
+        scale = grad_output / self.y.size if self.reduction == "mean" else grad_output
+        return np.array(scale, dtype=dtype)  # the same for every element: broadcast it
+
+
+def _checked_alpha(alpha, alpha_mode: str):
+    if alpha_mode not in ALPHA_MODES:
+        raise ValueError(f"alpha_mode must be one of {ALPHA_MODES}, got {alpha_mode!r}")
+    if alpha is None:
+        return None
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a number or None, got {alpha!r}")
+    if alpha_mode == "per_class" and not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must be in [0, 1] with alpha_mode='per_class', got {alpha}")
+    if alpha_mode == "constant" and not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be a positive number with alpha_mode='constant', got {alpha}")
+    return float(alpha)
+
+
+def _checked_gamma(gamma) -> float:
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
+        raise TypeError(f"gamma must be a non-negative number, got {gamma!r}")
+    if not (np.isfinite(gamma) and gamma >= 0):
+        raise ValueError(f"gamma must be a non-negative number, got {gamma}")
+    return float(gamma)
+
+
+def _alpha_t(alpha, alpha_mode: str, y: np.ndarray) -> np.ndarray:
+    """Each example's weight: alpha, or alpha / (1 - alpha) by class, or 1 (alpha=None)."""
+    if alpha is None:
+        return np.ones_like(y)
+    if alpha_mode == "constant":
+        return np.full_like(y, alpha)
+    return np.where(y == 1, alpha, 1 - alpha).astype(y.dtype)
+
+
+def _focal_options_repr(loss) -> str:
+    return (
+        f"alpha={loss.alpha}, gamma={loss.gamma}, alpha_mode={loss.alpha_mode!r}, "
+        f"reduction={loss.reduction!r}"
+    )
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy on probabilities: l = -(y log p + (1 - y) log(1 - p)).
+
+    Shapes: p and y the same, (N,) or (N, 1); p in [0, 1], y in {0, 1}.
+
+    At p = 0 or p = 1 one log is -inf. As PyTorch's ``BCELoss`` documents, each log is
+    floored at -100, so l <= 100 and never inf or NaN:
+
+        l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100)).
+
+    The gradient is the true derivative of this l: where a floor is active, its term is
+    constant and contributes 0. (PyTorch's own backward instead divides by
+    max(p (1 - p), 1e-12); the two agree wherever no floor is active.)
+    """
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__(reduction)
+        # cache, each of p's shape: the last probabilities and their floored logs
+        self.p = self.log_p = self.log_1_minus_p = None
+
+    def forward(self, p, y):
+        """p, y (same shape) -> L (float, or the array l for reduction "none")."""
+        p, y = self._checked_pair(p, y)
+        _require_probabilities(p)
+        with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: it gets floored
+            log_p = np.maximum(np.log(p), LOG_FLOOR)
+            log_1_minus_p = np.maximum(np.log(1 - p), LOG_FLOOR)
+        self.p, self.y, self.log_p, self.log_1_minus_p = p, y, log_p, log_1_minus_p
+        l = -(y * log_p + (1 - y) * log_1_minus_p)
+        return self._reduce(l)
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        """dL_dp, shape and dtype of p.
+
+        Derivation, term by term of l = -(y log p + (1 - y) log(1 - p)):
+            d/dp [-y log p]               = -y / p
+            d/dp [-(1 - y) log(1 - p)]    = (1 - y) / (1 - p)
+        each replaced by 0 where its log is floored (the floored term is constant). Then
+            dL_dp = dL_dl * dl_dp.
+        """
+        dL_dl = self._dL_dl(grad_output)
+        p, y = self.p, self.y
+        dl_dp = _divide_where(-y, p, self.log_p > LOG_FLOOR) + _divide_where(
+            1 - y, 1 - p, self.log_1_minus_p > LOG_FLOOR
+        )
+        return dL_dl * dl_dp
+
+    def __repr__(self) -> str:
+        return f"BCELoss(reduction={self.reduction!r})"
+
+
+class FocalLoss(_Loss):
+    """Focal loss on probabilities (Lin et al., 2017), by default exactly the article's.
+
+        p_c = clamp(p, eps, 1 - eps)                       eps = 1e-7 by default
+        p_t = p_c if y = 1 else 1 - p_c
+        l   = -alpha_t (1 - p_t)^gamma log(p_t)
+
+    The factor (1 - p_t)^gamma shrinks the loss of examples already classified well
+    (p_t near 1), so the many easy negatives of an imbalanced set stop dominating.
+    gamma = 0 gives cross-entropy back.
+
+    Which way alpha points (``alpha_mode``):
+      * ``"constant"`` (default, the article's form): alpha_t = alpha for every example.
+        alpha then only rescales the whole loss: it carries no information about classes.
+      * ``"per_class"`` (the paper's form): alpha_t = alpha for positives (y = 1) and
+        1 - alpha for negatives (y = 0). With alpha = 0.25, as in the paper, the rare
+        positive class gets the *smaller* weight (0.25 against 0.75): the paper found that
+        best once gamma already quiets the easy negatives. Use alpha > 0.5 to weight
+        positives up.
+      * ``alpha=None``: alpha_t = 1, no weighting at all.
+
+    The clamp keeps log(p_t) finite at p = 0 or 1. Like any clamp, it has derivative 0
+    where it is active (p < eps or p > 1 - eps), so those examples send back no gradient.
+    (At exactly p = eps or 1 - eps the gradient passes, as with PyTorch's ``clamp``.)
+    """
+
+    def __init__(
+        self,
+        alpha: float | None = 0.25,
+        gamma: float = 2.0,
+        reduction: str = "mean",
+        *,
+        alpha_mode: str = "constant",
+        eps: float = 1e-7,
+    ):
+        super().__init__(reduction)
+        self.alpha = _checked_alpha(alpha, alpha_mode)
+        self.alpha_mode = alpha_mode
+        self.gamma = _checked_gamma(gamma)
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < 0.5:
+            raise ValueError(f"eps must be a number in (0, 0.5), got {eps!r}")
+        self.eps = float(eps)
+        # cache, each of p's shape: p before the clamp, p_t after it, and alpha_t
+        self.p = self.p_t = self.alpha_t = None
+
+    def forward(self, p, y):
+        """p, y (same shape) -> L (float, or the array l for reduction "none")."""
+        p, y = self._checked_pair(p, y)
+        _require_probabilities(p)
+        p_c = np.clip(p, self.eps, 1 - self.eps)
+        p_t = np.where(y == 1, p_c, 1 - p_c)
+        alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
+        self.p, self.y, self.p_t, self.alpha_t = p, y, p_t, alpha_t
+        l = -alpha_t * (1 - p_t) ** self.gamma * np.log(p_t)
+        return self._reduce(l)
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        """dL_dp, shape and dtype of p.
+
+        Derivation, by the chain rule through p_t and the clamp:
+            dl/dp_t   = -alpha_t [ -gamma (1 - p_t)^(gamma - 1) log p_t + (1 - p_t)^gamma / p_t ]
+                      =  alpha_t [  gamma (1 - p_t)^(gamma - 1) log p_t - (1 - p_t)^gamma / p_t ]
+            dp_t/dp_c = s        (+1 if y = 1, -1 if y = 0)
+            dp_c/dp   = 1 where eps <= p <= 1 - eps, 0 where the clamp is active
+            dl_dp     = dl/dp_t * s * dp_c/dp
+        1 - p_t >= eps > 0 after the clamp, so (1 - p_t)^(gamma - 1) is finite even for
+        gamma < 1.
+        """
+        dL_dl = self._dL_dl(grad_output)
+        p, p_t, alpha_t, gamma = self.p, self.p_t, self.alpha_t, self.gamma
+        dl_dp_t = alpha_t * (
+            gamma * (1 - p_t) ** (gamma - 1) * np.log(p_t) - (1 - p_t) ** gamma / p_t
+        )
+        s = 2 * self.y - 1
+        inside_clamp = (p >= self.eps) & (p <= 1 - self.eps)
+        dl_dp = np.where(inside_clamp, dl_dp_t * s, 0)
+        return dL_dl * dl_dp
+
+    def __repr__(self) -> str:
+        return f"FocalLoss({_focal_options_repr(self)}, eps={self.eps})"
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy on logits x, with p = sigma(x):
+
+        l = -(y log sigma(x) + (1 - y) log sigma(-x)) = -log_sigmoid(s x)
+
+    (the second form because 1 - sigma(x) = sigma(-x), and s x = x for y = 1, -x for
+    y = 0). ``log_sigmoid`` is finite for every finite x, so no floor is needed.
+    Shapes: x and y the same, (N,) or (N, 1).
+    """
+
+    input_name = "logits"
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.x = None  # cache: the last logits, shape of x
+
+    def forward(self, logits, y):
+        """x = logits, y (same shape) -> L (float, or the array l for reduction "none")."""
+        x, y = self._checked_pair(logits, y)
+        self.x, self.y = x, y
+        s = 2 * y - 1
+        return self._reduce(-log_sigmoid(s * x))
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        """dL_dx, shape and dtype of the logits.
+
+        Derivation: d/dx log sigma(x) = 1 - sigma(x) and d/dx log sigma(-x) = -sigma(x), so
+            dl_dx = -(y (1 - p) - (1 - y) p) = p - y.
+        This is why Sigmoid followed by BCE sends back (p - y) / N at the logits for the
+        mean: the 1 / (p (1 - p)) of BCE's gradient cancels the p (1 - p) of sigmoid's.
+        """
+        dL_dl = self._dL_dl(grad_output)
+        p = sigmoid(self.x)
+        return dL_dl * (p - self.y)
+
+    def __repr__(self) -> str:
+        return f"BCEWithLogitsLoss(reduction={self.reduction!r})"
+
+
+class FocalLossWithLogits(_Loss):
+    """Focal loss on logits x: the stable form of ``FocalLoss`` composed with ``Sigmoid``.
+
+    With z = s x (so p_t = sigma(z) and 1 - p_t = sigma(-z)):
+
+        l = -alpha_t sigma(-z)^gamma log_sigmoid(z)
+
+    Every factor is finite for any finite x, and no clamp is needed, so nothing is cut
+    off: examples at any confidence keep their (tiny) gradient. ``alpha`` and
+    ``alpha_mode`` mean what they mean in ``FocalLoss``.
+    """
+
+    input_name = "logits"
+
+    def __init__(
+        self,
+        alpha: float | None = 0.25,
+        gamma: float = 2.0,
+        reduction: str = "mean",
+        *,
+        alpha_mode: str = "constant",
+    ):
+        super().__init__(reduction)
+        self.alpha = _checked_alpha(alpha, alpha_mode)
+        self.alpha_mode = alpha_mode
+        self.gamma = _checked_gamma(gamma)
+        self.z = self.alpha_t = None  # cache, each of x's shape: z = s x and alpha_t
+
+    def forward(self, logits, y):
+        """x = logits, y (same shape) -> L (float, or the array l for reduction "none")."""
+        x, y = self._checked_pair(logits, y)
+        z = (2 * y - 1) * x
+        alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
+        self.y, self.z, self.alpha_t = y, z, alpha_t
+        return self._reduce(-alpha_t * sigmoid(-z) ** self.gamma * log_sigmoid(z))
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        """dL_dx, shape and dtype of the logits.
+
+        Derivation: dp_t/dz = p_t (1 - p_t) and dz/dx = s. Multiplying FocalLoss's dl/dp_t
+        by p_t (1 - p_t) cancels both of its dangerous divisions:
+            dl/dz = alpha_t [gamma (1 - p_t)^(gamma - 1) log p_t - (1 - p_t)^gamma / p_t] p_t (1 - p_t)
+                  = alpha_t (1 - p_t)^gamma [gamma p_t log p_t - (1 - p_t)]
+            dl_dx = s dl/dz
+        which is the paper's appendix formula. No negative power is left, so it stays
+        finite for gamma in (0, 1) where (1 - p_t)^(gamma - 1) alone would blow up.
+        """
+        dL_dl = self._dL_dl(grad_output)
+        z, alpha_t, gamma = self.z, self.alpha_t, self.gamma
+        p_t, one_minus_p_t, log_p_t = sigmoid(z), sigmoid(-z), log_sigmoid(z)
+        dl_dz = alpha_t * one_minus_p_t**gamma * (gamma * p_t * log_p_t - one_minus_p_t)
+        s = 2 * self.y - 1
+        return dL_dl * s * dl_dz
+
+    def __repr__(self) -> str:
+        return f"FocalLossWithLogits({_focal_options_repr(self)})"
+
+
+def _require_probabilities(p: np.ndarray) -> None:
+    outside = (p < 0) | (p > 1)
+    if outside.any():
+        raise ValueError(
+            f"p must hold probabilities in [0, 1], found {p[outside][0]}; "
+            "pass logits to BCEWithLogitsLoss or FocalLossWithLogits instead"
+        )
+
+
+def _divide_where(numerator: np.ndarray, denominator: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """numerator / denominator where ``where`` holds, 0 elsewhere (and no division there)."""
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=where)

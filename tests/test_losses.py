@@ -1,0 +1,248 @@
+"""The losses' gradients proven against finite differences, and their documented properties."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import scratchnet as sn
+from scratchnet.gradcheck import max_relative_error, numerical_gradient, numerical_vjp
+
+REDUCTIONS = ["mean", "sum", "none"]
+GAMMAS = [0.0, 0.5, 1.0, 2.0, 5.0]
+ALPHAS = [  # (alpha, alpha_mode): the article's, the paper's both ways, and no alpha
+    (0.25, "constant"),
+    (0.25, "per_class"),
+    (0.75, "per_class"),
+    (None, "constant"),
+]
+TOLERANCE = 1e-7
+
+
+def labels(rng, shape):
+    y = rng.integers(0, 2, size=shape).astype(np.float64)
+    y.flat[:2] = [0.0, 1.0]  # both classes present, always
+    return y
+
+
+# Gradient checks need every entry of the gradient to stand well above the finite
+# differences' own error. Two things shrink an entry: a reduced loss L sums n terms, so
+# rounding L costs ~1e-16 |L| / h ~ 1e-14 on every entry; and focal loss makes the
+# gradient of an easy example tiny on purpose, ~(1 - p_t)^gamma. Keeping p_t in about
+# [0.1, 0.9] keeps every entry above ~1e-6 with gamma = 5. (p near 0 or 1 has its own
+# tests below, for finiteness and for the clamp.)
+def probabilities_away_from_the_clamp(rng, shape):
+    return rng.uniform(0.1, 0.9, size=shape)
+
+
+def logits(rng, shape):
+    return rng.uniform(-2, 2, size=shape)
+
+
+def assert_backward_matches_finite_differences(loss_fn, inputs, y, rng):
+    """Analytic dL/d(input) against finite differences, with a random upstream gradient."""
+    if loss_fn.reduction == "none":
+        upstream = rng.standard_normal(inputs.shape)
+        loss_fn.forward(inputs, y)
+        analytic = loss_fn.backward(upstream)
+        numerical = numerical_vjp(lambda v: loss_fn.forward(v, y), inputs, upstream)
+    else:
+        upstream = float(rng.standard_normal())
+        loss_fn.forward(inputs, y)
+        analytic = loss_fn.backward(upstream)
+        numerical = numerical_gradient(lambda v: upstream * loss_fn.forward(v, y), inputs)
+    assert analytic.shape == inputs.shape and analytic.dtype == inputs.dtype
+    assert max_relative_error(analytic, numerical) <= TOLERANCE
+
+
+@pytest.mark.parametrize("shape", [(16,), (16, 1)])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_gradient_matches_finite_differences(reduction, shape):
+    rng = np.random.default_rng(0)
+    p, y = probabilities_away_from_the_clamp(rng, shape), labels(rng, shape)
+    assert_backward_matches_finite_differences(sn.BCELoss(reduction), p, y, rng)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_with_logits_gradient_matches_finite_differences(reduction):
+    rng = np.random.default_rng(1)
+    x, y = logits(rng, (16, 1)), labels(rng, (16, 1))
+    assert_backward_matches_finite_differences(sn.BCEWithLogitsLoss(reduction), x, y, rng)
+
+
+FOCAL_CASES = list(itertools.product(REDUCTIONS, ALPHAS, GAMMAS))
+
+
+@pytest.mark.parametrize(("reduction", "alpha", "gamma"), FOCAL_CASES)
+def test_focal_gradient_matches_finite_differences(reduction, alpha, gamma):
+    rng = np.random.default_rng(2)
+    p, y = probabilities_away_from_the_clamp(rng, (16, 1)), labels(rng, (16, 1))
+    loss_fn = sn.FocalLoss(alpha[0], gamma, reduction, alpha_mode=alpha[1])
+    assert_backward_matches_finite_differences(loss_fn, p, y, rng)
+
+
+@pytest.mark.parametrize(("reduction", "alpha", "gamma"), FOCAL_CASES)
+def test_focal_with_logits_gradient_matches_finite_differences(reduction, alpha, gamma):
+    rng = np.random.default_rng(3)
+    x, y = logits(rng, (16, 1)), labels(rng, (16, 1))
+    loss_fn = sn.FocalLossWithLogits(alpha[0], gamma, reduction, alpha_mode=alpha[1])
+    assert_backward_matches_finite_differences(loss_fn, x, y, rng)
+
+
+def test_worked_values_from_the_article():
+    # The article's two mistakes: a positive at p = 0.3 and a negative at p = 0.7 both
+    # cost BCE -log(0.3) = 1.2039728043259361.
+    bce = sn.BCELoss(reduction="none")
+    np.testing.assert_allclose(bce([0.3, 0.7], [1, 0]), [1.2039728043259361] * 2, rtol=1e-15)
+    # Focal, the article's form: 0.25 * (1 - 0.3)^2 * 1.2039728... = 0.25 * 0.49 * 1.20397...
+    focal = sn.FocalLoss(alpha=0.25, gamma=2.0, reduction="none")
+    np.testing.assert_allclose(focal([0.3, 0.7], [1, 0]), [0.14748666852992717] * 2, rtol=1e-14)
+    # The paper's form weighs the same two mistakes 0.25 (positive) and 0.75 (negative).
+    paper = sn.FocalLoss(alpha=0.25, gamma=2.0, reduction="none", alpha_mode="per_class")
+    np.testing.assert_allclose(
+        paper([0.3, 0.7], [1, 0]), [0.14748666852992717, 3 * 0.14748666852992717], rtol=1e-14
+    )
+
+
+def test_reductions_relate_as_documented():
+    rng = np.random.default_rng(4)
+    p, y = probabilities_away_from_the_clamp(rng, (30, 1)), labels(rng, (30, 1))
+    for make in (sn.BCELoss, lambda r: sn.FocalLoss(reduction=r)):
+        per_element = make("none")(p, y)
+        assert per_element.shape == (30, 1)
+        assert isinstance(make("mean")(p, y), float)
+        assert make("sum")(p, y) == pytest.approx(per_element.sum(), rel=1e-14)
+        assert make("mean")(p, y) == pytest.approx(per_element.mean(), rel=1e-14)
+
+
+def test_focal_with_gamma_zero_and_no_alpha_is_bce_in_value_and_gradient():
+    rng = np.random.default_rng(5)
+    p, y = probabilities_away_from_the_clamp(rng, (50, 1)), labels(rng, (50, 1))
+    focal, bce = sn.FocalLoss(alpha=None, gamma=0.0), sn.BCELoss()
+    assert focal(p, y) == pytest.approx(bce(p, y), rel=1e-14)
+    np.testing.assert_allclose(focal.backward(), bce.backward(), rtol=1e-14)
+
+    x = logits(rng, (50, 1))
+    focal_logits, bce_logits = sn.FocalLossWithLogits(alpha=None, gamma=0.0), sn.BCEWithLogitsLoss()
+    assert focal_logits(x, y) == pytest.approx(bce_logits(x, y), rel=1e-14)
+    # Computed by different formulas, (1 - p_t)^0 (0 - (1 - p_t)) s against p - y: a few ulps.
+    np.testing.assert_allclose(focal_logits.backward(), bce_logits.backward(), rtol=1e-13)
+
+
+@pytest.mark.parametrize(("alpha", "gamma"), itertools.product(ALPHAS, GAMMAS))
+def test_focal_over_bce_is_alpha_t_times_the_modulating_factor(alpha, gamma):
+    rng = np.random.default_rng(6)
+    p, y = probabilities_away_from_the_clamp(rng, (200, 1)), labels(rng, (200, 1))
+    focal = sn.FocalLoss(alpha[0], gamma, "none", alpha_mode=alpha[1])(p, y)
+    bce = sn.BCELoss("none")(p, y)
+    p_t = np.where(y == 1, p, 1 - p)
+    if alpha[0] is None:
+        alpha_t = 1.0
+    elif alpha[1] == "constant":
+        alpha_t = alpha[0]
+    else:
+        alpha_t = np.where(y == 1, alpha[0], 1 - alpha[0])
+    np.testing.assert_allclose(focal / bce, alpha_t * (1 - p_t) ** gamma, rtol=1e-13)
+    assert np.all(focal <= bce)  # every alpha here is <= 1
+
+
+@pytest.mark.parametrize(("alpha", "gamma"), itertools.product(ALPHAS, GAMMAS))
+def test_logit_losses_equal_probability_losses_composed_with_sigmoid(alpha, gamma):
+    rng = np.random.default_rng(7)
+    x, y = logits(rng, (60, 1)), labels(rng, (60, 1))
+    sigmoid = sn.Sigmoid()
+    p = sigmoid.forward(x)
+    pairs = [
+        (sn.FocalLoss(alpha[0], gamma, alpha_mode=alpha[1]),
+         sn.FocalLossWithLogits(alpha[0], gamma, alpha_mode=alpha[1])),
+        (sn.BCELoss(), sn.BCEWithLogitsLoss()),
+    ]
+    for on_probabilities, on_logits in pairs:
+        assert on_logits(x, y) == pytest.approx(on_probabilities(p, y), rel=1e-12)
+        chained = sigmoid.backward(on_probabilities.backward())
+        np.testing.assert_allclose(on_logits.backward(), chained, rtol=1e-10, atol=1e-300)
+
+
+def test_sigmoid_then_bce_sends_p_minus_y_over_n_to_the_logits():
+    rng = np.random.default_rng(8)
+    x, y = logits(rng, (25, 1)), labels(rng, (25, 1))
+    sigmoid, bce = sn.Sigmoid(), sn.BCELoss()
+    p = sigmoid.forward(x)
+    bce.forward(p, y)
+    dL_dx = sigmoid.backward(bce.backward())
+    np.testing.assert_allclose(dL_dx, (p - y) / 25, rtol=1e-12)
+    with_logits = sn.BCEWithLogitsLoss()
+    with_logits.forward(x, y)
+    np.testing.assert_allclose(with_logits.backward(), (p - y) / 25, rtol=1e-14)
+
+
+def test_the_article_clamp_gives_zero_gradient_outside_its_range():
+    p = np.array([0.0, 1e-9, 1e-7, 0.5, 1 - 1e-7, 1 - 1e-9, 1.0])
+    y = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    focal = sn.FocalLoss(reduction="none")
+    l = focal.forward(p, y)
+    dL_dp = focal.backward()
+    clamped = np.array([True, True, False, False, False, True, True])
+    np.testing.assert_array_equal(dL_dp[clamped], 0.0)
+    assert np.all(dL_dp[~clamped] != 0)  # at the bounds themselves the gradient passes
+    # The clamped examples all cost what p = 1e-7 costs: 0.25 (1 - 1e-7)^2 (-log 1e-7).
+    worst = 0.25 * (1 - 1e-7) ** 2 * -math.log(1e-7)
+    np.testing.assert_allclose(l[[0, 1, 5, 6]], worst, rtol=1e-9)
+
+
+def test_bce_floors_each_log_at_minus_100_with_the_matching_zero_gradient():
+    p = np.array([0.0, 1.0, 0.0, 1.0, 1e-30])
+    y = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
+    bce = sn.BCELoss(reduction="none")
+    np.testing.assert_array_equal(bce.forward(p, y), [100.0, 100.0, 0.0, 0.0, -math.log(1e-30)])
+    dL_dp = bce.backward()
+    np.testing.assert_array_equal(dL_dp[:2], [0.0, 0.0])  # floored: the loss is flat there
+    np.testing.assert_array_equal(dL_dp[2:4], [1.0, -1.0])  # right answers: -y/p or (1-y)/(1-p)
+    assert dL_dp[4] == pytest.approx(-1e30, rel=1e-15)  # log(1e-30) = -69: not floored
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
+def test_every_loss_is_finite_and_silent_at_the_extremes(dtype, gamma):
+    # Any warning (overflow, divide by zero, invalid value) fails the test.
+    x = np.array([-1e4, -800.0, -50.0, 0.0, 50.0, 800.0, 1e4] * 2, dtype=dtype)
+    y = np.array([0.0] * 7 + [1.0] * 7, dtype=dtype)
+    p = np.array([0.0, 0.0, 1e-30, 0.5, 1.0 - 1e-7, 1.0, 1.0] * 2, dtype=dtype)
+    cases = [
+        (sn.BCEWithLogitsLoss("none"), x),
+        (sn.FocalLossWithLogits(0.25, gamma, "none"), x),
+        (sn.FocalLossWithLogits(0.25, gamma, "none", alpha_mode="per_class"), x),
+        (sn.BCELoss("none"), p),
+        (sn.FocalLoss(0.25, gamma, "none"), p),
+    ]
+    for loss_fn, inputs in cases:
+        l = loss_fn.forward(inputs, y)
+        grad = loss_fn.backward()
+        assert l.dtype == dtype and grad.dtype == dtype, loss_fn
+        assert np.all(np.isfinite(l)) and np.all(np.isfinite(grad)), loss_fn
+        assert np.all(l >= 0), loss_fn
+
+
+def test_logit_losses_stay_exact_where_probabilities_would_round_to_one():
+    # At x = 40, sigma(x) rounds to 1.0 in float64, but -log sigma(-40) is still 40.
+    x, y = np.array([40.0, -1e4]), np.array([0.0, 1.0])
+    np.testing.assert_allclose(sn.BCEWithLogitsLoss("none")(x, y), [40.0, 1e4], rtol=1e-15)
+    focal = sn.FocalLossWithLogits(alpha=None, gamma=2.0, reduction="none")
+    np.testing.assert_allclose(focal(x, y), [40.0, 1e4], rtol=1e-15)
+    np.testing.assert_allclose(focal.backward(), [1.0, -1.0], rtol=1e-15)
+
+
+def test_float32_input_gives_float32_gradient():
+    p = np.array([[0.2], [0.9]], dtype=np.float32)
+    y = np.array([[1], [0]])  # integer labels are accepted
+    for loss_fn in (sn.BCELoss(), sn.FocalLoss()):
+        assert isinstance(loss_fn(p, y), float)
+        assert loss_fn.backward().dtype == np.float32
+
+
+def test_reprs_name_every_option():
+    assert repr(sn.FocalLoss()) == (
+        "FocalLoss(alpha=0.25, gamma=2.0, alpha_mode='constant', reduction='mean', eps=1e-07)"
+    )
+    assert repr(sn.BCEWithLogitsLoss("sum")) == "BCEWithLogitsLoss(reduction='sum')"
