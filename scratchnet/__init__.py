@@ -5,10 +5,14 @@ derivation between them sit side by side.
 """
 
 from scratchnet import gradcheck
+from scratchnet.data import load_article_data
 from scratchnet.layers import Linear, Module, Parameter, ReLU, Sequential, Sigmoid
 from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
+from scratchnet.optimizers import SGD, Adam
+from scratchnet.training import train
 
 __all__ = [
+    "Adam",
     "BCELoss",
     "BCEWithLogitsLoss",
     "FocalLoss",
@@ -17,7 +21,10 @@ __all__ = [
     "Module",
     "Parameter",
     "ReLU",
+    "SGD",
     "Sequential",
     "Sigmoid",
     "gradcheck",
+    "load_article_data",
+    "train",
 ]

@@ -58,6 +58,28 @@ def require_positive_float(value, name: str) -> float:
     return float(value)
 
 
+def require_nonnegative_float(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a non-negative number, got {value!r}")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a non-negative finite number, got {value}")
+    return float(value)
+
+
+def require_decay_rate(value, name: str) -> float:
+    """A factor in [0, 1) by which a running average keeps its past at each step.
+
+    At 1 the past would never fade: Adam's moments would stay at 0 (and their bias
+    correction 1 - beta^t would be 0), and SGD's momentum buffer would add up every
+    gradient ever seen with equal weight. NaN is refused with the rest.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value}")
+    return float(value)
+
+
 def require_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     try:
         resolved = np.dtype(dtype)

@@ -1,0 +1,227 @@
+"""train(): the article's loop reduces the loss, its history means what it says, it stops on NaN."""
+
+import numpy as np
+import pytest
+from helpers import article_network
+
+import scratchnet as sn
+
+
+class MeanSquaredError:
+    """L = mean((p - y)^2), dL/dp = 2 (p - y) / n: any labels, the interface train expects.
+
+    Records every batch it sees, so tests can check what train fed it.
+    """
+
+    def __init__(self):
+        self.batches = []  # (y_batch, loss) of every forward, in order
+
+    def forward(self, p, y):
+        self.difference = p - y
+        loss = float(np.mean(self.difference**2))
+        self.batches.append((y, loss))
+        return loss
+
+    def backward(self):
+        return 2 * self.difference / self.difference.size
+
+
+class LossThatBecomes(MeanSquaredError):
+    """Returns ``value`` instead of the loss from its ``call``-th forward on (counted from 1)."""
+
+    def __init__(self, value: float, call: int):
+        super().__init__()
+        self.value, self.call = value, call
+
+    def forward(self, p, y):
+        loss = super().forward(p, y)
+        return self.value if len(self.batches) >= self.call else loss
+
+
+def small_problem(n=10):
+    """A 1-feature regression whose y is each row's index, so every row can be recognised."""
+    X = np.linspace(-1.0, 1.0, n).reshape(-1, 1)
+    y = np.arange(n, dtype=np.float64).reshape(-1, 1)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def article_data():
+    return sn.load_article_data()
+
+
+def test_full_batch_adam_on_bce_lowers_the_loss_every_epoch_on_the_article_data(article_data):
+    rng = np.random.default_rng(0)
+    model = sn.Sequential(
+        sn.Linear(2, 16, rng=rng), sn.ReLU(),
+        sn.Linear(16, 8, rng=rng), sn.ReLU(),
+        sn.Linear(8, 1, rng=rng), sn.Sigmoid(),
+    )
+    optimizer = sn.Adam(model.parameters(), lr=0.01)
+    history = sn.train(
+        model, sn.BCELoss(), optimizer, article_data.X_train, article_data.y_train, epochs=30
+    )
+    assert len(history) == 30
+    assert all(later < earlier for earlier, later in zip(history, history[1:]))
+    # Predicting the training base rate q = 60 / 4200 for every row scores the binary
+    # entropy of q, about 0.075: the network must have learned more than that.
+    q = 60 / 4200
+    base_rate_loss = -(q * np.log(q) + (1 - q) * np.log(1 - q))
+    assert history[-1] < base_rate_loss
+
+
+def test_full_batch_history_holds_each_epochs_loss_before_its_step(article_data):
+    X, y = article_data.X_train, article_data.y_train
+    model = article_network(np.random.default_rng(1))
+    history = sn.train(model, sn.BCELoss(), sn.Adam(model.parameters()), X, y, epochs=2)
+
+    untrained = article_network(np.random.default_rng(1))
+    assert history[0] == sn.BCELoss().forward(untrained.forward(X), y)
+    after_one_step = article_network(np.random.default_rng(1))
+    sn.train(after_one_step, sn.BCELoss(), sn.Adam(after_one_step.parameters()), X, y, epochs=1)
+    assert history[1] == sn.BCELoss().forward(after_one_step.forward(X), y)
+
+
+def test_mini_batches_use_every_row_once_per_epoch_in_a_new_order():
+    X, y = small_problem(10)
+    model = sn.Linear(1, 1, rng=0)
+    loss_fn = MeanSquaredError()
+    sn.train(model, loss_fn, sn.SGD(model.parameters(), lr=0.01), X, y,
+             epochs=2, batch_size=4, rng=0)
+    # 10 rows in batches of 4: sizes 4, 4 and the 2 left over, in each of 2 epochs.
+    assert [len(batch_y) for batch_y, _ in loss_fn.batches] == [4, 4, 2, 4, 4, 2]
+    epoch_orders = [
+        np.concatenate([batch_y for batch_y, _ in loss_fn.batches[start : start + 3]]).ravel()
+        for start in (0, 3)
+    ]
+    for order in epoch_orders:
+        np.testing.assert_array_equal(np.sort(order), np.arange(10))
+    assert not np.array_equal(epoch_orders[0], epoch_orders[1])
+
+
+def test_mini_batch_history_is_the_size_weighted_mean_of_the_batch_losses():
+    X, y = small_problem(10)
+    model = sn.Linear(1, 1, rng=0)
+    loss_fn = MeanSquaredError()
+    history = sn.train(model, loss_fn, sn.SGD(model.parameters(), lr=0.01), X, y,
+                       epochs=2, batch_size=4, rng=3)
+    losses = [loss for _, loss in loss_fn.batches]
+    assert history[0] == pytest.approx((4 * losses[0] + 4 * losses[1] + 2 * losses[2]) / 10)
+    assert history[1] == pytest.approx((4 * losses[3] + 4 * losses[4] + 2 * losses[5]) / 10)
+
+
+def test_mini_batch_training_is_reproducible_with_the_same_seed_only(article_data):
+    X, y = article_data.X_train[:600], article_data.y_train[:600]
+
+    def run(shuffle_seed):
+        model = article_network(np.random.default_rng(5))
+        optimizer = sn.Adam(model.parameters(), lr=0.01)
+        history = sn.train(model, sn.BCELoss(), optimizer, X, y,
+                           epochs=3, batch_size=64, rng=shuffle_seed)
+        return history, [param.data for param in model.parameters()]
+
+    history, params = run(shuffle_seed=11)
+    same_history, same_params = run(shuffle_seed=np.random.default_rng(11))
+    other_history, _ = run(shuffle_seed=12)
+    assert history == same_history
+    for param, same_param in zip(params, same_params):
+        np.testing.assert_array_equal(param, same_param)
+    assert history != other_history
+    assert history[-1] < history[0]
+
+
+@pytest.mark.parametrize("bad_value", [np.nan, np.inf])
+def test_a_non_finite_loss_stops_full_batch_training_naming_the_epoch(bad_value):
+    X, y = small_problem()
+    model = sn.Linear(1, 1, rng=0)
+    optimizer = sn.SGD(model.parameters(), lr=0.01)
+    with pytest.raises(FloatingPointError, match=f"loss became {bad_value} at epoch 3;"):
+        sn.train(model, LossThatBecomes(bad_value, call=3), optimizer, X, y, epochs=10)
+    # The step of epoch 3 was not taken: the parameters are those that gave the bad loss.
+    assert optimizer.step_count == 2
+
+
+def test_a_nan_loss_in_a_mini_batch_names_the_epoch_and_the_batch():
+    X, y = small_problem(10)
+    model = sn.Linear(1, 1, rng=0)
+    optimizer = sn.SGD(model.parameters(), lr=0.01)
+    # 3 batches per epoch, so the 5th forward is epoch 2, batch 2.
+    with pytest.raises(FloatingPointError, match="loss became nan at epoch 2, batch 2 of 3;"):
+        sn.train(model, LossThatBecomes(np.nan, call=5), optimizer, X, y,
+                 epochs=4, batch_size=4, rng=0)
+    assert optimizer.step_count == 4
+
+
+def test_rng_is_not_needed_for_full_batch_training():
+    X, y = small_problem()
+    model = sn.Linear(1, 1, rng=0)
+    history = sn.train(model, MeanSquaredError(), sn.Adam(model.parameters()), X, y, epochs=1)
+    assert len(history) == 1
+
+
+class NotALoss:
+    def forward(self, p, y):
+        return 0.0
+
+
+class LossWithoutReduction(MeanSquaredError):
+    def forward(self, p, y):
+        super().forward(p, y)
+        return self.difference**2
+
+
+def train_small(**overrides):
+    """train() for 2 epochs on small_problem, with the arguments in ``overrides`` replaced."""
+    X, y = small_problem()
+    model = sn.Linear(1, 1, rng=0)
+    arguments = {
+        "model": model,
+        "loss_fn": MeanSquaredError(),
+        "optimizer": sn.SGD(model.parameters(), lr=0.1),
+        "X": X,
+        "y": y,
+        "epochs": 2,
+    }
+    return sn.train(**{**arguments, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "message"),
+    [
+        ({"epochs": 0}, ValueError, "epochs must be a positive integer, got 0"),
+        ({"epochs": -3}, ValueError, "epochs must be a positive integer, got -3"),
+        ({"epochs": 2.5}, TypeError, "epochs must be a positive integer, got 2.5"),
+        ({"epochs": True}, TypeError, "epochs must be a positive integer, got True"),
+        ({"batch_size": 0, "rng": 0}, ValueError, "batch_size must be a positive integer, got 0"),
+        ({"batch_size": 4.0, "rng": 0}, TypeError, "batch_size must be a positive integer"),
+        ({"batch_size": 4}, ValueError, "rng is required when batch_size is given"),
+        ({"batch_size": 4, "rng": "seed"}, TypeError, "rng must be a numpy.random.Generator"),
+        ({"X": np.ones(10)}, ValueError, r"X must be a 2-D array of shape \(N, features\)"),
+        ({"X": np.ones((0, 1)), "y": np.ones((0, 1))}, ValueError, "X must not be empty"),
+        ({"X": np.full((10, 1), np.nan)}, ValueError, "X must be finite"),
+        ({"X": [["a"]] * 10}, TypeError, "X must be an array of real numbers"),
+        ({"y": np.ones((9, 1))}, ValueError, r"y must have one row per row of X, 10, got shape \(9, 1\)"),
+        ({"y": 1.0}, ValueError, r"y must have one row per row of X, 10, got shape \(\)"),
+        ({"model": lambda x: x}, TypeError, "model must be a scratchnet Module, got a function"),
+        ({"loss_fn": NotALoss()}, TypeError, r"loss_fn must have forward\(p, y\) and backward\(\)"),
+        ({"loss_fn": LossWithoutReduction()}, TypeError,
+         r"loss_fn.forward must return one number.*got an array of shape \(10, 1\)"),
+        ({"optimizer": "adam"}, TypeError, "optimizer must be a scratchnet optimizer"),
+        ({"optimizer": sn.Adam(sn.Linear(1, 1, rng=0).parameters())}, ValueError,
+         r"optimizer.params\[0\] is not a parameter of model"),
+    ],
+)
+def test_bad_arguments_are_refused_with_a_message_naming_the_argument(overrides, error, message):
+    with pytest.raises(error, match=message):
+        train_small(**overrides)
+
+
+def test_parameters_left_out_of_the_optimizer_stay_frozen():
+    model = sn.Sequential(sn.Linear(1, 3, rng=0), sn.ReLU(), sn.Linear(3, 1, rng=1))
+    first, second = model.modules[0], model.modules[2]
+    frozen = [first.weight.data.copy(), first.bias.data.copy()]
+    before = second.weight.data.copy()
+    train_small(model=model, optimizer=sn.SGD(second.parameters(), lr=0.1))
+    np.testing.assert_array_equal(first.weight.data, frozen[0])
+    np.testing.assert_array_equal(first.bias.data, frozen[1])
+    assert not np.array_equal(second.weight.data, before)
