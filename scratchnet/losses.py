@@ -34,7 +34,12 @@ import numbers
 
 import numpy as np
 
-from scratchnet._checks import as_float_array, require_finite, require_nonempty
+from scratchnet._checks import (
+    as_float_array,
+    require_finite,
+    require_nonempty,
+    require_nonnegative_float,
+)
 from scratchnet.functional import log_sigmoid, sigmoid
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -103,7 +108,8 @@ class _Loss:
             grad_output = 1.0
         if isinstance(grad_output, bool) or not isinstance(grad_output, numbers.Real):
             raise TypeError(
-                f"grad_output must be a number for reduction {self.reduction!r}, got {grad_output!r}"
+                f"grad_output must be a number for reduction {self.reduction!r}, "
+                f"got {grad_output!r}"
             )
         scale = grad_output / self.y.size if self.reduction == "mean" else grad_output
         return np.array(scale, dtype=dtype)  # the same for every element: broadcast it
@@ -121,14 +127,6 @@ def _checked_alpha(alpha, alpha_mode: str):
     if alpha_mode == "constant" and not (np.isfinite(alpha) and alpha > 0):
         raise ValueError(f"alpha must be a positive number with alpha_mode='constant', got {alpha}")
     return float(alpha)
-
-
-def _checked_gamma(gamma) -> float:
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
-        raise TypeError(f"gamma must be a non-negative number, got {gamma!r}")
-    if not (np.isfinite(gamma) and gamma >= 0):
-        raise ValueError(f"gamma must be a non-negative number, got {gamma}")
-    return float(gamma)
 
 
 def _alpha_t(alpha, alpha_mode: str, y: np.ndarray) -> np.ndarray:
@@ -236,7 +234,7 @@ class FocalLoss(_Loss):
         super().__init__(reduction)
         self.alpha = _checked_alpha(alpha, alpha_mode)
         self.alpha_mode = alpha_mode
-        self.gamma = _checked_gamma(gamma)
+        self.gamma = require_nonnegative_float(gamma, "gamma")
         if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < 0.5:
             raise ValueError(f"eps must be a number in (0, 0.5), got {eps!r}")
         self.eps = float(eps)
@@ -344,7 +342,7 @@ class FocalLossWithLogits(_Loss):
         super().__init__(reduction)
         self.alpha = _checked_alpha(alpha, alpha_mode)
         self.alpha_mode = alpha_mode
-        self.gamma = _checked_gamma(gamma)
+        self.gamma = require_nonnegative_float(gamma, "gamma")
         self.z = self.alpha_t = None  # cache, each of x's shape: z = s x and alpha_t
 
     def forward(self, logits, y):
@@ -360,7 +358,8 @@ class FocalLossWithLogits(_Loss):
 
         Derivation: dp_t/dz = p_t (1 - p_t) and dz/dx = s. Multiplying FocalLoss's dl/dp_t
         by p_t (1 - p_t) cancels both of its dangerous divisions:
-            dl/dz = alpha_t [gamma (1 - p_t)^(gamma - 1) log p_t - (1 - p_t)^gamma / p_t] p_t (1 - p_t)
+            dl/dz = dl/dp_t * p_t (1 - p_t)
+                  = alpha_t [gamma (1 - p_t)^gamma p_t log p_t - (1 - p_t)^(gamma + 1)]
                   = alpha_t (1 - p_t)^gamma [gamma p_t log p_t - (1 - p_t)]
             dl_dx = s dl/dz
         which is the paper's appendix formula. No negative power is left, so it stays

@@ -93,9 +93,9 @@ class Adam(Optimizer):
     so it passes through m and v (PyTorch's Adam; AdamW instead shrinks theta directly).
 
     Arguments: params, a non-empty iterable of distinct Parameters; lr > 0;
-    betas = (beta1, beta2), each in [0, 1); eps >= 0; weight_decay >= 0. With eps = 0 an
-    entry whose gradient has been exactly 0 at every step so far (a dead ReLU unit's
-    weights) gets 0 / 0 = NaN, hence the default 1e-8.
+    betas = (beta1, beta2), each in [0, 1); eps > 0; weight_decay >= 0. eps = 0 is
+    refused: an entry whose gradient has been exactly 0 at every step so far (a dead ReLU
+    unit's weights) would get 0 / 0 = NaN.
 
     State: ``step_count`` (t after the last step), and ``exp_avg`` and ``exp_avg_sq``,
     lists of arrays aligned with ``params``, zeros before the first step.
@@ -105,7 +105,7 @@ class Adam(Optimizer):
         super().__init__(params)
         self.lr = require_positive_float(lr, "lr")
         self.betas = _checked_betas(betas)
-        self.eps = require_nonnegative_float(eps, "eps")
+        self.eps = require_positive_float(eps, "eps")
         self.weight_decay = require_nonnegative_float(weight_decay, "weight_decay")
         self.exp_avg = [np.zeros_like(param.data) for param in self.params]
         self.exp_avg_sq = [np.zeros_like(param.data) for param in self.params]

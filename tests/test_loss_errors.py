@@ -39,7 +39,9 @@ def test_probabilities_outside_zero_one(make, bad):
 
 @pytest.mark.parametrize("make", ALL_LOSSES)
 def test_unknown_reduction(make):
-    with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\), got 'avg'"):
+    with pytest.raises(
+        ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\), got 'avg'"
+    ):
         make(reduction="avg")
 
 
@@ -53,14 +55,18 @@ def test_backward_before_forward(make):
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"gamma": -1.0}, ValueError, "gamma must be a non-negative number, got -1.0"),
-        ({"gamma": float("nan")}, ValueError, "gamma must be a non-negative number"),
+        ({"gamma": -1.0}, ValueError, "gamma must be a non-negative finite number, got -1.0"),
+        ({"gamma": float("nan")}, ValueError, "gamma must be a non-negative finite number"),
         ({"gamma": "2"}, TypeError, "gamma must be a non-negative number"),
         ({"alpha": 1.5, "alpha_mode": "per_class"}, ValueError, r"alpha must be in \[0, 1\]"),
         ({"alpha": -0.25, "alpha_mode": "per_class"}, ValueError, r"alpha must be in \[0, 1\]"),
         ({"alpha": 0.0}, ValueError, "alpha must be a positive number with alpha_mode='constant'"),
         ({"alpha": "0.25"}, TypeError, "alpha must be a number or None"),
-        ({"alpha_mode": "paper"}, ValueError, r"alpha_mode must be one of \('constant', 'per_class'\)"),
+        (
+            {"alpha_mode": "paper"},
+            ValueError,
+            r"alpha_mode must be one of \('constant', 'per_class'\)",
+        ),
     ],
 )
 def test_bad_focal_options(make, kwargs, error, message):

@@ -163,7 +163,9 @@ def test_a_step_changes_what_the_layer_computes():
 
 
 def test_zero_grad_sets_every_gradient_to_zeros_of_its_parameters_shape_and_dtype():
-    model = sn.Sequential(sn.Linear(3, 4, rng=0, dtype=np.float32), sn.ReLU(), sn.Linear(4, 1, rng=1))
+    model = sn.Sequential(
+        sn.Linear(3, 4, rng=0, dtype=np.float32), sn.ReLU(), sn.Linear(4, 1, rng=1)
+    )
     y = model.forward(np.ones((2, 3)))
     model.backward(np.ones_like(y))
     assert any(np.any(param.grad != 0) for param in model.parameters())
@@ -195,7 +197,9 @@ def test_a_gradient_of_the_wrong_shape_is_refused_rather_than_broadcast():
     theta = parameter([1.0, 2.0, 3.0])
     sgd = sn.SGD([theta], lr=0.1)
     theta.grad = np.array([1.0])
-    with pytest.raises(ValueError, match=r"params\[0\].grad must have its parameter's shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"params\[0\].grad must have its parameter's shape \(3,\)"
+    ):
         sgd.step()
 
 
@@ -214,30 +218,55 @@ SHARED = parameter([1.0])
     ("make", "error", "message"),
     [
         (lambda: adam(params=[]), ValueError, "params must not be empty"),
-        (lambda: adam(params=sn.Linear(2, 1, rng=0)), TypeError,
-         r"params must be an iterable of Parameters, such as model.parameters\(\), got a Linear"),
+        (
+            lambda: adam(params=sn.Linear(2, 1, rng=0)),
+            TypeError,
+            r"params must be an iterable of Parameters, such as model.parameters\(\), got a Linear",
+        ),
         (lambda: adam(params=SHARED), TypeError, "params must be an iterable of Parameters"),
-        (lambda: adam(params=[SHARED, np.ones(2)]), TypeError,
-         r"params must contain only Parameters, but params\[1\] is a ndarray"),
-        (lambda: adam(params=[SHARED, parameter([2.0]), SHARED]), ValueError,
-         r"must not contain the same Parameter twice: params\[0\] and params\[2\]"),
-        (lambda: adam(params=[Parameter(np.array([1, 2]))]), TypeError,
-         r"params\[0\].data must be a floating-point NumPy array, got dtype int64"),
+        (
+            lambda: adam(params=[SHARED, np.ones(2)]),
+            TypeError,
+            r"params must contain only Parameters, but params\[1\] is a ndarray",
+        ),
+        (
+            lambda: adam(params=[SHARED, parameter([2.0]), SHARED]),
+            ValueError,
+            r"must not contain the same Parameter twice: params\[0\] and params\[2\]",
+        ),
+        (
+            lambda: adam(params=[Parameter(np.array([1, 2]))]),
+            TypeError,
+            r"params\[0\].data must be a floating-point NumPy array, got dtype int64",
+        ),
         (lambda: adam(lr=0), ValueError, "lr must be a positive finite number, got 0"),
         (lambda: adam(lr=-1e-3), ValueError, "lr must be a positive finite number"),
         (lambda: adam(lr=np.nan), ValueError, "lr must be a positive finite number, got nan"),
         (lambda: adam(lr=np.inf), ValueError, "lr must be a positive finite number, got inf"),
         (lambda: adam(lr="0.1"), TypeError, "lr must be a positive number"),
-        (lambda: adam(betas=(1.0, 0.999)), ValueError, r"betas\[0\] must be a number in \[0, 1\), got 1.0"),
+        (
+            lambda: adam(betas=(1.0, 0.999)),
+            ValueError,
+            r"betas\[0\] must be a number in \[0, 1\), got 1.0",
+        ),
         (lambda: adam(betas=(0.9, -0.1)), ValueError, r"betas\[1\] must be a number in \[0, 1\)"),
         (lambda: adam(betas=(0.9, np.nan)), ValueError, r"betas\[1\] must be a number in \[0, 1\)"),
-        (lambda: adam(betas=(0.9,)), ValueError, r"betas must be a pair \(beta1, beta2\), got 1 values"),
+        (
+            lambda: adam(betas=(0.9,)),
+            ValueError,
+            r"betas must be a pair \(beta1, beta2\), got 1 values",
+        ),
         (lambda: adam(betas=0.9), TypeError, r"betas must be a pair \(beta1, beta2\), got 0.9"),
         (lambda: adam(betas=(0.9, "0.999")), TypeError, r"betas\[1\] must be a number in \[0, 1\)"),
-        (lambda: adam(eps=-1e-8), ValueError, "eps must be a non-negative finite number"),
-        (lambda: adam(eps=None), TypeError, "eps must be a non-negative number, got None"),
+        (lambda: adam(eps=-1e-8), ValueError, "eps must be a positive finite number"),
+        (lambda: adam(eps=0.0), ValueError, "eps must be a positive finite number, got 0.0"),
+        (lambda: adam(eps=None), TypeError, "eps must be a positive number, got None"),
         (lambda: adam(weight_decay=-0.1), ValueError, "weight_decay must be a non-negative finite"),
-        (lambda: adam(weight_decay=np.inf), ValueError, "weight_decay must be a non-negative finite"),
+        (
+            lambda: adam(weight_decay=np.inf),
+            ValueError,
+            "weight_decay must be a non-negative finite",
+        ),
         (lambda: sgd(lr=0.0), ValueError, "lr must be a positive finite number"),
         (lambda: sgd(momentum=1.0), ValueError, r"momentum must be a number in \[0, 1\), got 1.0"),
         (lambda: sgd(momentum=-0.5), ValueError, r"momentum must be a number in \[0, 1\)"),
@@ -251,7 +280,7 @@ def test_bad_arguments_are_refused_with_a_message_naming_the_argument(make, erro
 
 
 def test_the_boundary_values_that_are_allowed_are_accepted():
-    adam(betas=(0.0, 0.0), eps=0.0, weight_decay=0.0)
+    adam(betas=(0.0, 0.0), eps=1e-300, weight_decay=0.0)
     sgd(momentum=0.0)
 
 
