@@ -1,4 +1,4 @@
-"""Shared test helpers: the article's network and inputs kept away from ReLU's kink."""
+"""Shared test helper: inputs kept away from ReLU's kink."""
 
 import numpy as np
 
@@ -6,15 +6,6 @@ import scratchnet as sn
 
 # Finite differences step 2h = 2e-3 on each side; every ReLU input stays farther than this.
 KINK_MARGIN = 0.05
-
-
-def article_network(rng, dtype=np.float64) -> sn.Sequential:
-    """The article's 2-16-8-1 MLP: ReLU, ReLU, Sigmoid."""
-    return sn.Sequential(
-        sn.Linear(2, 16, rng=rng, dtype=dtype), sn.ReLU(),
-        sn.Linear(16, 8, rng=rng, dtype=dtype), sn.ReLU(),
-        sn.Linear(8, 1, rng=rng, dtype=dtype), sn.Sigmoid(),
-    )
 
 
 def inputs_away_from_kinks(model: sn.Sequential, rng, n: int, margin: float = KINK_MARGIN):

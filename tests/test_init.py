@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from helpers import article_network
 
 import scratchnet as sn
+from scratchnet.experiment import article_network
 
 
 def test_initial_values_lie_inside_the_bound():

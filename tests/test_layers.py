@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from helpers import KINK_MARGIN, article_network, inputs_away_from_kinks
+from helpers import KINK_MARGIN, inputs_away_from_kinks
 
 import scratchnet as sn
+from scratchnet.experiment import article_network
 from scratchnet.gradcheck import check_module
 
 TOLERANCE = 1e-8

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from helpers import article_network
 
 import scratchnet as sn
+from scratchnet.experiment import article_network
 
 
 class MeanSquaredError:
@@ -51,12 +51,7 @@ def article_data():
 
 
 def test_full_batch_adam_on_bce_lowers_the_loss_every_epoch_on_the_article_data(article_data):
-    rng = np.random.default_rng(0)
-    model = sn.Sequential(
-        sn.Linear(2, 16, rng=rng), sn.ReLU(),
-        sn.Linear(16, 8, rng=rng), sn.ReLU(),
-        sn.Linear(8, 1, rng=rng), sn.Sigmoid(),
-    )
+    model = article_network(np.random.default_rng(0))
     optimizer = sn.Adam(model.parameters(), lr=0.01)
     history = sn.train(
         model, sn.BCELoss(), optimizer, article_data.X_train, article_data.y_train, epochs=30
@@ -86,8 +81,9 @@ def test_mini_batches_use_every_row_once_per_epoch_in_a_new_order():
     X, y = small_problem(10)
     model = sn.Linear(1, 1, rng=0)
     loss_fn = MeanSquaredError()
-    sn.train(model, loss_fn, sn.SGD(model.parameters(), lr=0.01), X, y,
-             epochs=2, batch_size=4, rng=0)
+    sn.train(
+        model, loss_fn, sn.SGD(model.parameters(), lr=0.01), X, y, epochs=2, batch_size=4, rng=0
+    )
     # 10 rows in batches of 4: sizes 4, 4 and the 2 left over, in each of 2 epochs.
     assert [len(batch_y) for batch_y, _ in loss_fn.batches] == [4, 4, 2, 4, 4, 2]
     epoch_orders = [
@@ -103,8 +99,9 @@ def test_mini_batch_history_is_the_size_weighted_mean_of_the_batch_losses():
     X, y = small_problem(10)
     model = sn.Linear(1, 1, rng=0)
     loss_fn = MeanSquaredError()
-    history = sn.train(model, loss_fn, sn.SGD(model.parameters(), lr=0.01), X, y,
-                       epochs=2, batch_size=4, rng=3)
+    history = sn.train(
+        model, loss_fn, sn.SGD(model.parameters(), lr=0.01), X, y, epochs=2, batch_size=4, rng=3
+    )
     losses = [loss for _, loss in loss_fn.batches]
     assert history[0] == pytest.approx((4 * losses[0] + 4 * losses[1] + 2 * losses[2]) / 10)
     assert history[1] == pytest.approx((4 * losses[3] + 4 * losses[4] + 2 * losses[5]) / 10)
@@ -116,8 +113,9 @@ def test_mini_batch_training_is_reproducible_with_the_same_seed_only(article_dat
     def run(shuffle_seed):
         model = article_network(np.random.default_rng(5))
         optimizer = sn.Adam(model.parameters(), lr=0.01)
-        history = sn.train(model, sn.BCELoss(), optimizer, X, y,
-                           epochs=3, batch_size=64, rng=shuffle_seed)
+        history = sn.train(
+            model, sn.BCELoss(), optimizer, X, y, epochs=3, batch_size=64, rng=shuffle_seed
+        )
         return history, [param.data for param in model.parameters()]
 
     history, params = run(shuffle_seed=11)
@@ -147,8 +145,9 @@ def test_a_nan_loss_in_a_mini_batch_names_the_epoch_and_the_batch():
     optimizer = sn.SGD(model.parameters(), lr=0.01)
     # 3 batches per epoch, so the 5th forward is epoch 2, batch 2.
     with pytest.raises(FloatingPointError, match="loss became nan at epoch 2, batch 2 of 3;"):
-        sn.train(model, LossThatBecomes(np.nan, call=5), optimizer, X, y,
-                 epochs=4, batch_size=4, rng=0)
+        sn.train(
+            model, LossThatBecomes(np.nan, call=5), optimizer, X, y, epochs=4, batch_size=4, rng=0
+        )
     assert optimizer.step_count == 4
 
 
@@ -200,15 +199,25 @@ def train_small(**overrides):
         ({"X": np.ones((0, 1)), "y": np.ones((0, 1))}, ValueError, "X must not be empty"),
         ({"X": np.full((10, 1), np.nan)}, ValueError, "X must be finite"),
         ({"X": [["a"]] * 10}, TypeError, "X must be an array of real numbers"),
-        ({"y": np.ones((9, 1))}, ValueError, r"y must have one row per row of X, 10, got shape \(9, 1\)"),
+        (
+            {"y": np.ones((9, 1))},
+            ValueError,
+            r"y must have one row per row of X, 10, got shape \(9, 1\)",
+        ),
         ({"y": 1.0}, ValueError, r"y must have one row per row of X, 10, got shape \(\)"),
         ({"model": lambda x: x}, TypeError, "model must be a scratchnet Module, got a function"),
         ({"loss_fn": NotALoss()}, TypeError, r"loss_fn must have forward\(p, y\) and backward\(\)"),
-        ({"loss_fn": LossWithoutReduction()}, TypeError,
-         r"loss_fn.forward must return one number.*got an array of shape \(10, 1\)"),
+        (
+            {"loss_fn": LossWithoutReduction()},
+            TypeError,
+            r"loss_fn.forward must return one number.*got an array of shape \(10, 1\)",
+        ),
         ({"optimizer": "adam"}, TypeError, "optimizer must be a scratchnet optimizer"),
-        ({"optimizer": sn.Adam(sn.Linear(1, 1, rng=0).parameters())}, ValueError,
-         r"optimizer.params\[0\] is not a parameter of model"),
+        (
+            {"optimizer": sn.Adam(sn.Linear(1, 1, rng=0).parameters())},
+            ValueError,
+            r"optimizer.params\[0\] is not a parameter of model",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_with_a_message_naming_the_argument(overrides, error, message):
