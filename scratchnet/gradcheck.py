@@ -35,7 +35,7 @@ measures neither side's slope).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -135,7 +135,9 @@ def check_module(module: Module, x, *, rng=None, h: float = DEFAULT_STEP) -> dic
     named_parameters = module.named_parameters()
     for name, param in named_parameters:
         if param.data.dtype != np.float64:
-            raise TypeError(f"gradient checks need float64 parameters; {name} is {param.data.dtype}")
+            raise TypeError(
+                f"gradient checks need float64 parameters; {name} is {param.data.dtype}"
+            )
 
     y = module.forward(x)
     dL_dy = rng.standard_normal(y.shape)

@@ -35,7 +35,11 @@ def test_bad_dtype_and_rng():
     ("x", "error", "message"),
     [
         (np.ones((4, 3)), ValueError, r"x must have 2 features \(columns\).*got shape \(4, 3\)"),
-        (np.ones(2), ValueError, r"x must be a 2-D array of shape \(N, features\), got shape \(2,\)"),
+        (
+            np.ones(2),
+            ValueError,
+            r"x must be a 2-D array of shape \(N, features\), got shape \(2,\)",
+        ),
         (np.ones((1, 2, 2)), ValueError, "x must be a 2-D array"),
         (np.ones((0, 2)), ValueError, "x must not be empty"),
         (np.array([[1.0, np.nan]]), ValueError, "x must be finite, but it contains NaN"),
@@ -57,7 +61,8 @@ def test_activations_refuse_nan_too(layer):
 
 
 @pytest.mark.parametrize(
-    "module", [sn.Linear(2, 2, rng=0), sn.ReLU(), sn.Sigmoid(), sn.Sequential(sn.Linear(2, 1, rng=0))]
+    "module",
+    [sn.Linear(2, 2, rng=0), sn.ReLU(), sn.Sigmoid(), sn.Sequential(sn.Linear(2, 1, rng=0))],
 )
 def test_backward_before_forward(module):
     with pytest.raises(ValueError, match="backward was called before forward"):

@@ -154,8 +154,10 @@ def test_logit_losses_equal_probability_losses_composed_with_sigmoid(alpha, gamm
     sigmoid = sn.Sigmoid()
     p = sigmoid.forward(x)
     pairs = [
-        (sn.FocalLoss(alpha[0], gamma, alpha_mode=alpha[1]),
-         sn.FocalLossWithLogits(alpha[0], gamma, alpha_mode=alpha[1])),
+        (
+            sn.FocalLoss(alpha[0], gamma, alpha_mode=alpha[1]),
+            sn.FocalLossWithLogits(alpha[0], gamma, alpha_mode=alpha[1]),
+        ),
         (sn.BCELoss(), sn.BCEWithLogitsLoss()),
     ]
     for on_probabilities, on_logits in pairs:
