@@ -9,6 +9,7 @@ from scratchnet.data import load_article_data
 from scratchnet.layers import Linear, Module, Parameter, ReLU, Sequential, Sigmoid
 from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 from scratchnet.optimizers import SGD, Adam
+from scratchnet.serialization import load, save
 from scratchnet.training import train
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "gradcheck",
+    "load",
     "load_article_data",
+    "save",
     "train",
 ]

@@ -11,23 +11,33 @@ import numbers
 
 import numpy as np
 
+# The floating dtypes scratchnet computes in; every other real input becomes float64.
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 def as_float_array(value, name: str, dtype=None) -> np.ndarray:
     """Return ``value`` as a floating-point ndarray, converting integers and booleans.
 
-    ``dtype`` (when given) is the floating dtype to convert to; otherwise floating input
-    keeps its dtype and integer or boolean input becomes float64.
+    ``dtype`` (when given) is the floating dtype to convert to; otherwise float32 and
+    float64 input keep their dtype, and everything else real (integers, booleans,
+    float16, long double) becomes float64: float16 cannot even hold the losses' clamp
+    1 - 1e-7, which rounds to 1 and would put log(0) back.
     """
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be an array of numbers, got a {type(value).__name__}")
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # rows of different lengths, for one
+        raise ValueError(f"{name} must be a rectangular array of numbers: {error}") from None
     kind = array.dtype.kind
+    if kind == "O" and array.ndim == 0:
+        raise TypeError(f"{name} must be an array of real numbers, got {value!r}")
     if kind not in "biuf":
         raise TypeError(
             f"{name} must be an array of real numbers, got an array of dtype {array.dtype}"
         )
     if dtype is None:
-        dtype = array.dtype if kind == "f" else np.float64
+        dtype = array.dtype if array.dtype in _FLOAT_DTYPES else np.float64
     return array.astype(dtype, copy=False)
 
 
@@ -85,7 +95,7 @@ def require_float_dtype(dtype, name: str = "dtype") -> np.dtype:
         resolved = np.dtype(dtype)
     except TypeError as error:
         raise TypeError(f"{name} must be a NumPy floating dtype, got {dtype!r}") from error
-    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
+    if resolved not in _FLOAT_DTYPES:
         raise TypeError(f"{name} must be float32 or float64, got {resolved}")
     return resolved
 

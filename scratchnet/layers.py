@@ -66,6 +66,18 @@ class Module:
     def parameters(self) -> list[Parameter]:
         return [param for _, param in self.named_parameters()]
 
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter by name; see ``scratchnet.serialization``."""
+        from scratchnet import serialization  # here: serialization imports this module
+
+        return serialization.module_state(self)
+
+    def load_state_dict(self, state) -> None:
+        """Copy a ``state_dict()`` into the parameters in place, after checking all of it."""
+        from scratchnet import serialization
+
+        serialization.load_module_state(self, state)
+
     def _checked_grad_output(self, grad_output, output_shape, dtype) -> np.ndarray:
         """dL/d(output) as an array of the last output's shape and dtype, or a clear error."""
         name = f"{type(self).__name__}.backward"
@@ -80,6 +92,7 @@ class Module:
                 f"grad_output must have the shape of the last output, {output_shape}, "
                 f"got {grad_output.shape}"
             )
+        require_finite(grad_output, "grad_output")
         return grad_output
 
 
@@ -143,7 +156,9 @@ class Linear(Module):
         output_shape = None if self.x is None else (self.x.shape[0], self.out_features)
         dL_dy = self._checked_grad_output(grad_output, output_shape, self.dtype)
         self.weight.grad = self.x.T @ dL_dy
-        self.bias.grad = dL_dy.sum(axis=0)
+        # dL_dy.sum(axis=0) written as ones(N) @ dL_dy, the same sum over the batch done by
+        # BLAS: NumPy sums a narrow array down its rows one short row at a time, 10-20x slower.
+        self.bias.grad = np.ones(len(dL_dy), dtype=self.dtype) @ dL_dy
         return dL_dy @ self.weight.data.T
 
     def __repr__(self) -> str:
@@ -176,7 +191,7 @@ class ReLU(Module):
         output_shape = None if self.y is None else self.y.shape
         dtype = None if self.y is None else self.y.dtype
         dL_dy = self._checked_grad_output(grad_output, output_shape, dtype)
-        return np.where(self.y > 0, dL_dy, 0)
+        return dL_dy * (self.y > 0)
 
     def __repr__(self) -> str:
         return "ReLU()"
@@ -225,9 +240,13 @@ class Sequential(Module):
             raise ValueError("Sequential needs at least one module")
         for index, module in enumerate(modules):
             if not isinstance(module, Module):
+                found = (
+                    f"the class {module.__name__}; create one: {module.__name__}()"
+                    if isinstance(module, type)
+                    else f"a {type(module).__name__}"
+                )
                 raise TypeError(
-                    f"Sequential's modules must be scratchnet modules; module {index} is "
-                    f"a {type(module).__name__}"
+                    f"Sequential's modules must be scratchnet modules; module {index} is {found}"
                 )
         self.modules = list(modules)
 

@@ -103,6 +103,7 @@ class _Loss:
                     f"grad_output must have the shape of the unreduced loss, {shape}, "
                     f"got {grad_output.shape}"
                 )
+            require_finite(grad_output, "grad_output")
             return grad_output
         if grad_output is None:
             grad_output = 1.0
@@ -111,6 +112,8 @@ class _Loss:
                 f"grad_output must be a number for reduction {self.reduction!r}, "
                 f"got {grad_output!r}"
             )
+        if not np.isfinite(grad_output):
+            raise ValueError(f"grad_output must be finite, got {grad_output}")
         scale = grad_output / self.y.size if self.reduction == "mean" else grad_output
         return np.array(scale, dtype=dtype)  # the same for every element: broadcast it
 

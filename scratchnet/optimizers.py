@@ -50,6 +50,18 @@ class Optimizer:
         for param in self.params:
             param.grad = np.zeros_like(param.data)
 
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Step count, settings and a copy of the buffers; see ``scratchnet.serialization``."""
+        from scratchnet import serialization  # here: serialization imports this module
+
+        return serialization.optimizer_state(self)
+
+    def load_state_dict(self, state) -> None:
+        """Restore a ``state_dict()``, after checking all of it, so training resumes exactly."""
+        from scratchnet import serialization
+
+        serialization.load_optimizer_state(self, state)
+
     def _checked_gradients(self) -> list[np.ndarray]:
         """Every ``param.grad``, in order, once all are known to be usable, or an error."""
         gradients = []

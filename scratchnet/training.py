@@ -61,6 +61,11 @@ def train(model, loss_fn, optimizer, X, y, *, epochs, batch_size=None, rng=None)
     """
     if not isinstance(model, Module):
         raise TypeError(f"model must be a scratchnet Module, got a {type(model).__name__}")
+    if isinstance(loss_fn, type):
+        raise TypeError(
+            f"loss_fn must be a loss object, got the class {loss_fn.__name__}; "
+            f"create one: {loss_fn.__name__}()"
+        )
     has_forward = callable(getattr(loss_fn, "forward", None))
     if not (has_forward and callable(getattr(loss_fn, "backward", None))):
         raise TypeError(
