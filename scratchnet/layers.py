@@ -70,13 +70,13 @@ class Module:
         """A copy of every parameter by name; see ``scratchnet.serialization``."""
         from scratchnet import serialization  # here: serialization imports this module
 
-        return serialization.module_state(self)
+        return serialization.model_state(self)
 
     def load_state_dict(self, state) -> None:
         """Copy a ``state_dict()`` into the parameters in place, after checking all of it."""
         from scratchnet import serialization
 
-        serialization.load_module_state(self, state)
+        serialization.load_model_state(self, state)
 
     def _checked_grad_output(self, grad_output, output_shape, dtype) -> np.ndarray:
         """dL/d(output) as an array of the last output's shape and dtype, or a clear error."""

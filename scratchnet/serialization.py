@@ -12,7 +12,7 @@ State dicts
 -----------
 A state is a flat ``dict[str, np.ndarray]``, exactly what the file holds:
 
-    module state      "<name>" for each parameter of ``module.named_parameters()``
+    model state       "<name>" for each parameter of ``model.named_parameters()``
                       ("0.weight", "0.bias", "2.weight", ...): a copy of ``param.data``
     optimizer state   "type"              "Adam" or "SGD"
                       "step_count"        the number of steps taken, an integer
@@ -48,15 +48,15 @@ _SETTINGS = {Adam: ("lr", "betas", "eps", "weight_decay"), SGD: ("lr", "momentum
 _BUFFERS = {Adam: ("exp_avg", "exp_avg_sq"), SGD: ("momentum_buffer",)}
 
 
-def module_state(module: Module) -> dict[str, np.ndarray]:
+def model_state(model: Module) -> dict[str, np.ndarray]:
     """A copy of every parameter, by name: later training does not change it."""
-    _require_instance(module, Module, "module", "a scratchnet Module")
-    return {name: param.data.copy() for name, param in module.named_parameters()}
+    _require_instance(model, Module, "model", "a scratchnet Module")
+    return {name: param.data.copy() for name, param in model.named_parameters()}
 
 
-def load_module_state(module: Module, state) -> None:
-    """Copy ``state`` (as from ``module_state``) into ``module``'s parameters, or raise."""
-    _copy_all(_checked_module_state(module, state))
+def load_model_state(model: Module, state) -> None:
+    """Copy ``state`` (as from ``model_state``) into ``model``'s parameters, or raise."""
+    _copy_all(_checked_model_state(model, state))
 
 
 def optimizer_state(optimizer: Optimizer) -> dict[str, np.ndarray]:
@@ -89,7 +89,7 @@ def save(path, model: Module, optimizer: Optimizer | None = None) -> None:
     a path without it), replacing any file there.
     """
     arrays = {"format": np.array(FORMAT)}
-    arrays.update((f"model/{key}", value) for key, value in module_state(model).items())
+    arrays.update((f"model/{key}", value) for key, value in model_state(model).items())
     if optimizer is not None:
         state = optimizer_state(optimizer)
         arrays.update((f"optimizer/{key}", value) for key, value in state.items())
@@ -105,7 +105,7 @@ def load(path, model: Module, optimizer: Optimizer | None = None) -> None:
     A file saved with an optimizer can be loaded into a model alone.
     """
     arrays = _read(path)
-    copies = _checked_module_state(model, _with_prefix(arrays, "model/"))
+    copies = _checked_model_state(model, _with_prefix(arrays, "model/"))
     step_count = None
     if optimizer is not None:
         optimizer_arrays = _with_prefix(arrays, "optimizer/")
@@ -123,7 +123,7 @@ def _read(path) -> dict[str, np.ndarray]:
     try:
         contents = np.load(path, allow_pickle=False)
     except FileNotFoundError:
-        raise
+        raise FileNotFoundError(f"{path} does not exist: there is nothing to load") from None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} is not a scratchnet save file: {error}") from None
     if not isinstance(contents, np.lib.npyio.NpzFile):
@@ -145,10 +145,10 @@ def _with_prefix(arrays: dict, prefix: str) -> dict[str, np.ndarray]:
     return {key[len(prefix) :]: value for key, value in arrays.items() if key.startswith(prefix)}
 
 
-def _checked_module_state(module: Module, state) -> list[tuple[np.ndarray, np.ndarray]]:
+def _checked_model_state(model: Module, state) -> list[tuple[np.ndarray, np.ndarray]]:
     """(parameter array, saved array) pairs, once every name, shape and dtype fits."""
-    _require_instance(module, Module, "model", "a scratchnet Module")
-    named = dict(module.named_parameters())
+    _require_instance(model, Module, "model", "a scratchnet Module")
+    named = dict(model.named_parameters())
     _require_keys(state, named, "the model's parameters")
     return [
         (param.data, _checked_array(state[name], param.data, name)) for name, param in named.items()
@@ -163,11 +163,13 @@ def _checked_optimizer_state(optimizer, state) -> tuple[list, int]:
         for buffer in _BUFFERS[kind]
         for index, array in enumerate(getattr(optimizer, buffer))
     }
-    _require_keys(state, ["type", "step_count", *_SETTINGS[kind], *buffers], f"a {kind.__name__}")
-    if str(state["type"]) != kind.__name__:
-        raise ValueError(
-            f"optimizer: the saved state is a {state['type']}'s, not a {kind.__name__}'s"
-        )
+    _require_mapping(state)
+    saved_type = str(state.get("type", "an unknown optimizer"))
+    if saved_type != kind.__name__:
+        raise ValueError(f"optimizer: the saved state is for {saved_type}, not for {kind.__name__}")
+    _require_keys(
+        state, ["type", "step_count", *_SETTINGS[kind], *buffers], f"this {kind.__name__}"
+    )
     for setting in _SETTINGS[kind]:
         saved, current = np.asarray(state[setting]), np.asarray(getattr(optimizer, setting))
         if saved.shape != current.shape or not np.array_equal(saved, current):
@@ -200,8 +202,7 @@ def _checked_array(saved, target: np.ndarray, name: str) -> np.ndarray:
 
 def _require_keys(state, expected, what: str) -> None:
     """Refuse a state that is not a dict, or whose keys are not exactly ``expected``."""
-    if not isinstance(state, Mapping):
-        raise TypeError(f"state must be a dict of arrays by name, got a {type(state).__name__}")
+    _require_mapping(state)
     missing = [key for key in expected if key not in state]
     unexpected = [key for key in state if key not in expected]
     if missing or unexpected:
@@ -211,6 +212,11 @@ def _require_keys(state, expected, what: str) -> None:
             if keys
         ]
         raise ValueError(f"the saved state does not fit {what}: {'; '.join(found)}")
+
+
+def _require_mapping(state) -> None:
+    if not isinstance(state, Mapping):
+        raise TypeError(f"state must be a dict of arrays by name, got a {type(state).__name__}")
 
 
 def _copy_all(copies) -> None:
