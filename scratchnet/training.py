@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from scratchnet._blas import one_blas_thread
 from scratchnet._checks import (
     as_float_array,
     as_generator,
@@ -53,6 +54,9 @@ def train(model, loss_fn, optimizer, X, y, *, epochs, batch_size=None, rng=None)
       mean of the epoch's batch losses, sum_b N_b L_b / N: the mean loss over all N rows
       when ``loss_fn`` averages over its batch, each L_b taken before its own step.
 
+    Threads: matrix products run on one BLAS thread while ``train`` runs, which is faster
+    for matrices this small (``scratchnet._blas`` says why and what that means).
+
     Divergence: a loss that is NaN or infinite raises ``FloatingPointError`` ("loss became
     nan at epoch 7", epochs counted from 1, with the batch for mini-batches) before its
     backward pass, so the parameters are left as they were when they produced it. It is
@@ -85,12 +89,15 @@ def train(model, loss_fn, optimizer, X, y, *, epochs, batch_size=None, rng=None)
         rng = as_generator(rng)
 
     history = []
-    for epoch in range(1, epochs + 1):
-        if batch_size is None:
-            epoch_loss = _training_step(model, loss_fn, optimizer, X, y, f"epoch {epoch}")
-        else:
-            epoch_loss = _mini_batch_epoch(model, loss_fn, optimizer, X, y, batch_size, rng, epoch)
-        history.append(epoch_loss)
+    with one_blas_thread():  # small matrices: threads cost more than they save (see _blas)
+        for epoch in range(1, epochs + 1):
+            if batch_size is None:
+                epoch_loss = _training_step(model, loss_fn, optimizer, X, y, f"epoch {epoch}")
+            else:
+                epoch_loss = _mini_batch_epoch(
+                    model, loss_fn, optimizer, X, y, batch_size, rng, epoch
+                )
+            history.append(epoch_loss)
     return history
 
 
