@@ -1,8 +1,10 @@
-"""Figures for the BCE-versus-focal comparison, drawn with matplotlib.
+"""Figures for the BCE-versus-focal comparison and for how focal loss works, with matplotlib.
 
-Each function takes one entry per model (a dict from the model's name to what is
-plotted), draws them side by side, and returns the ``Figure`` without showing it, so
-the caller decides whether to save, show or test it.
+The comparison figures take one entry per model (a dict from the model's name to what is
+plotted) and draw them side by side. The teaching figures draw their curves from
+scratchnet's own losses; each curve also comes from a function that returns its numbers,
+so that tests can check them. Every figure function returns the ``Figure`` without
+showing it, so the caller decides whether to save, show or test it.
 """
 
 from __future__ import annotations
@@ -10,10 +12,15 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from sklearn.metrics import ConfusionMatrixDisplay
+from sklearn.metrics import (
+    ConfusionMatrixDisplay,
+    average_precision_score,
+    precision_recall_curve,
+)
 
 from scratchnet.evaluation import THRESHOLD
 from scratchnet.layers import Module
+from scratchnet.losses import BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 
 GRID_POINTS = 300  # per axis, as in the article
 MARGIN = 1.0  # how far the grid reaches beyond the data, as in the article
@@ -110,4 +117,176 @@ def plot_loss_curves(histories: dict[str, list[float]]) -> Figure:
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss")
         ax.grid(alpha=0.3)
+    return fig
+
+
+# Figures that teach how focal loss works, and what the study found.
+
+P_T_GRID = np.linspace(0.01, 1.0, 400)  # the x-axis of the focal loss paper's first figure
+LOGIT_GRID = np.linspace(-8.0, 8.0, 401)
+
+
+def focal_loss_curves(gammas, p_t: np.ndarray = P_T_GRID) -> dict[float, np.ndarray]:
+    """Focal loss l(p_t) = -(1 - p_t)^gamma log p_t for each gamma, no alpha; gamma 0 is CE.
+
+    Computed by scratchnet's ``FocalLoss`` itself, on positives (y = 1, so p_t = p).
+    p_t (M,) -> {gamma: l (M,)}.
+    """
+    p_t = np.asarray(p_t, dtype=np.float64)
+    positives = np.ones_like(p_t)
+    return {
+        gamma: FocalLoss(alpha=None, gamma=gamma, reduction="none")(p_t, positives)
+        for gamma in gammas
+    }
+
+
+def plot_focal_loss_curves(gammas=(0.0, 0.5, 1.0, 2.0, 5.0)) -> Figure:
+    """The focal loss paper's first figure: loss against p_t, one curve per gamma."""
+    fig, ax = plt.subplots(figsize=(6.0, 4.2), layout="constrained")
+    for gamma, loss in focal_loss_curves(gammas).items():
+        label = f"gamma = {gamma:g}" + (" (cross-entropy)" if gamma == 0 else "")
+        ax.plot(P_T_GRID, loss, label=label)
+    ax.axvspan(0.5, 1.0, color="tab:green", alpha=0.08, label="well classified (p_t > 0.5)")
+    ax.set_ylim(0, 5)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("p_t, the probability given to the true class")
+    ax.set_ylabel("loss of one example")
+    ax.set_title("Focal loss: gamma shrinks the loss of examples already right")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def per_example_gradients(logits: np.ndarray, label: int, gamma: float) -> dict[str, np.ndarray]:
+    """dl/dx, the gradient one example sends back to its logit x, for BCE and focal loss.
+
+    logits (M,), label 0 or 1 for all of them -> {"BCE": (M,), "focal": (M,)}. Computed
+    by ``BCEWithLogitsLoss`` and ``FocalLossWithLogits`` (no alpha, which would only
+    scale the focal curve) with reduction "none", so each entry is one example's own.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    labels = np.full_like(logits, label)
+    gradients = {}
+    for name, loss_fn in (
+        ("BCE", BCEWithLogitsLoss(reduction="none")),
+        ("focal", FocalLossWithLogits(alpha=None, gamma=gamma, reduction="none")),
+    ):
+        loss_fn(logits, labels)
+        gradients[name] = loss_fn.backward()
+    return gradients
+
+
+def plot_gradient_per_example(gamma: float = 2.0, logits: np.ndarray = LOGIT_GRID) -> Figure:
+    """|dl/dx| against the logit x for a negative and a positive, BCE and focal, log scale.
+
+    The shaded side is where the example is already right (p_t > 0.5): there focal
+    loss's gradient falls far below BCE's, so the thousands of easy negatives go quiet.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.0), sharey=True, layout="constrained")
+    for ax, label in zip(axes, (0, 1)):
+        for name, gradient in per_example_gradients(logits, label, gamma).items():
+            curve_label = "BCE" if name == "BCE" else f"focal, gamma = {gamma:g}"
+            ax.semilogy(logits, np.abs(gradient), label=curve_label)
+        right_side = (logits.min(), 0.0) if label == 0 else (0.0, logits.max())
+        ax.axvspan(*right_side, color="tab:green", alpha=0.08, label="already right (p_t > 0.5)")
+        ax.set_title(f"a {'negative (y = 0)' if label == 0 else 'positive (y = 1)'}")
+        ax.set_xlabel("logit x (p = sigmoid(x))")
+        ax.grid(alpha=0.3, which="both")
+    axes[0].set_ylabel("|dl/dx|, the gradient the example sends back")
+    axes[0].legend(loc="lower right")
+    fig.suptitle("What one example pushes back into the network")
+    return fig
+
+
+def plot_metric_distributions(
+    values: dict[str, dict[str, np.ndarray]], *, rng: np.random.Generator
+) -> Figure:
+    """Each setup's values of each metric across seeds: a box plot with every run as a dot.
+
+    values: {metric name: {setup name: (n,) values, one per seed}}; every metric lists
+    the same setups, drawn top to bottom in order. rng: jitters the dots vertically so
+    that equal values (recall comes in steps of 1/28) stay visible; it moves nothing
+    along the metric's axis.
+    """
+    setup_names = list(next(iter(values.values())))
+    fig, axes = plt.subplots(
+        1,
+        len(values),
+        figsize=(5.0 * len(values) + 2.0, 0.45 * len(setup_names) + 1.4),
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    rows = np.arange(len(setup_names))[::-1]  # the first setup on top
+    for ax, (metric, by_setup) in zip(axes[0], values.items()):
+        samples = [np.asarray(by_setup[name], dtype=np.float64) for name in setup_names]
+        ax.boxplot(samples, positions=rows, orientation="horizontal", widths=0.6, showfliers=False)
+        for row, sample in zip(rows, samples):
+            jitter = rng.uniform(-0.22, 0.22, size=sample.size)
+            ax.scatter(sample, row + jitter, s=8, alpha=0.4, color="tab:blue", linewidths=0)
+        ax.set_xlabel(metric)
+        ax.grid(alpha=0.3, axis="x")
+    axes[0, 0].set_yticks(rows, setup_names)
+    return fig
+
+
+def plot_precision_recall(y_true, probabilities: dict[str, np.ndarray]) -> Figure:
+    """Precision-recall curves of a few models on one test set, and what p > 0.5 picks.
+
+    y_true (N,) or (N, 1) of 0/1; probabilities {name: p (N,) or (N, 1)}. Left: each
+    curve, the chance level (the share of positives, the precision of random scores),
+    and a marker where the threshold 0.5 puts the model (at recall 0 if it predicts no
+    positive). Right: the p each model gives every test example, positives above and
+    negatives below, against the 0.5 line: the ranking can be good while the threshold
+    finds nothing.
+    """
+    y_true = np.asarray(y_true).ravel().astype(int)
+    positive = y_true == 1
+    fig, (curves, spread) = plt.subplots(1, 2, figsize=(11.0, 4.3), layout="constrained")
+    for row, (name, p) in enumerate(probabilities.items()):
+        p = np.asarray(p, dtype=np.float64).ravel()
+        precision, recall, _ = precision_recall_curve(y_true, p)
+        ap = average_precision_score(y_true, p)
+        (line,) = curves.plot(
+            recall, precision, drawstyle="steps-post", label=f"{name}, AP {ap:.3f}"
+        )
+        predicted = p > THRESHOLD
+        found = int(np.sum(predicted & positive))
+        curves.plot(
+            found / positive.sum(),
+            found / predicted.sum() if predicted.any() else 1.0,  # sklearn's convention
+            marker="o",
+            markersize=9,
+            color=line.get_color(),
+            markeredgecolor="black",
+            clip_on=False,
+            label=f"p > {THRESHOLD}: {found} of {positive.sum()} found, {predicted.sum()} alarms",
+        )
+        for offset, chosen, size in ((0.15, positive, 16), (-0.15, ~positive, 4)):
+            spread.scatter(
+                p[chosen],
+                np.full(chosen.sum(), row + offset),
+                s=size,
+                color=line.get_color() if offset > 0 else "grey",
+                alpha=0.7 if offset > 0 else 0.15,
+                linewidths=0,
+            )
+    curves.axhline(positive.mean(), color="grey", linestyle="--", label="chance level")
+    curves.set_xlabel("recall (positives found)")
+    curves.set_ylabel("precision (alarms that were right)")
+    curves.set_xlim(0, 1)
+    curves.set_ylim(0, 1.02)
+    curves.legend(fontsize="small", loc="lower left")
+    curves.set_title("Precision-recall curves")
+    spread.axvline(THRESHOLD, color="black", linestyle="--", label=f"threshold {THRESHOLD}")
+    spread.set_xscale("log")
+    spread.set_yticks(
+        [row + offset for row in range(len(probabilities)) for offset in (-0.15, 0.15)],
+        [f"{name}: {kind}" for name in probabilities for kind in ("negatives", "positives")],
+        fontsize="small",
+    )
+    spread.set_ylim(-0.5, len(probabilities) - 0.5)
+    spread.set_xlabel("p given to each test example (log scale)")
+    spread.set_title("What the 0.5 threshold hides")
+    spread.legend(loc="upper left", fontsize="small")
     return fig

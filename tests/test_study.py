@@ -1,0 +1,203 @@
+"""The study: its statistics against hand computations, its files, and its reproducibility."""
+
+import csv
+
+import numpy as np
+import pytest
+
+import study
+from scratchnet.data import load_article_data
+from scratchnet.experiment import set_prior_bias, train_article_model
+from scratchnet.layers import Linear
+from scratchnet.study import (
+    ARTICLE_FOCAL,
+    BCE,
+    CSV_COLUMNS,
+    GROUPS,
+    Interval,
+    Setup,
+    compare_paired,
+    expand_groups,
+    mean_interval,
+    run_study,
+    summarise,
+    summary_markdown,
+    t_quantile_975,
+    write_csv,
+)
+
+SEEDS = range(5)  # the fewest a 95% interval is computed from
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_article_data()
+
+
+@pytest.fixture(scope="module")
+def results():
+    return run_study([BCE, ARTICLE_FOCAL], SEEDS, jobs=1)
+
+
+@pytest.fixture(scope="module")
+def by_hand(data):
+    return {
+        setup: [hand_metrics(setup, seed, data) for seed in SEEDS] for setup in (BCE, ARTICLE_FOCAL)
+    }
+
+
+def hand_metrics(setup, seed, data):
+    """Recall, precision and true positives of one run, counted from its labels by hand."""
+    trained = train_article_model(setup.make_loss(), data, seed=seed, epochs=setup.epochs)
+    predicted = trained.test_probabilities.ravel() > 0.5
+    positive = data.y_test.ravel() == 1
+    true_positives = np.sum(predicted & positive)
+    precision = true_positives / predicted.sum() if predicted.any() else 0.0
+    return {
+        "recall": true_positives / positive.sum(),
+        "precision": precision,
+        "true_positives": true_positives,
+        "predicts_none": not predicted.any(),
+    }
+
+
+def test_summary_matches_metrics_counted_by_hand(results, by_hand):
+    for setup, runs in by_hand.items():
+        recalls = np.array([run["recall"] for run in runs])
+        summary = summarise(results, setup)
+        assert summary.runs == 5
+        assert summary.recall.mean == pytest.approx(recalls.mean(), abs=1e-15)
+        # t(0.975, 4) = 2.776 in printed tables.
+        half_width = 2.776 * recalls.std(ddof=1) / np.sqrt(5)
+        assert summary.recall.high - summary.recall.mean == pytest.approx(half_width, rel=1e-3)
+        assert summary.precision.mean == pytest.approx(
+            np.mean([run["precision"] for run in runs]), abs=1e-15
+        )
+        counts = sorted(run["true_positives"] for run in runs)
+        assert summary.true_positives[1] == counts[2]  # the median of five
+        assert summary.true_positives[0] == counts[1]  # numpy puts Q1 of five at index 1
+        assert summary.no_positive_share == np.mean([run["predicts_none"] for run in runs])
+
+
+def test_paired_comparison_counts_each_seed_once(results, by_hand):
+    bce = [run["recall"] for run in by_hand[BCE]]
+    focal = [run["recall"] for run in by_hand[ARTICLE_FOCAL]]
+    comparison = compare_paired(results, ARTICLE_FOCAL).recall
+    assert comparison.wins == sum(f > b for f, b in zip(focal, bce))
+    assert comparison.ties == sum(f == b for f, b in zip(focal, bce))
+    assert comparison.losses == sum(f < b for f, b in zip(focal, bce))
+    assert comparison.difference.mean == pytest.approx(np.mean(focal) - np.mean(bce), abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("df", "exact", "error"),
+    [(4, 2.776445, 1e-3), (5, 2.570582, 1e-3), (9, 2.262157, 2e-5), (99, 1.984217, 2e-5)],
+)
+def test_t_quantile_is_as_close_to_exact_values_as_documented(df, exact, error):
+    assert t_quantile_975(df) == pytest.approx(exact, abs=error)
+
+
+def test_interval_refuses_too_few_values_and_is_exact_for_constants():
+    with pytest.raises(ValueError, match="at least 5 numbers"):
+        mean_interval([0.1, 0.2, 0.3, 0.4])
+    with pytest.raises(ValueError, match="df must be at least 4"):
+        t_quantile_975(3)
+    assert mean_interval([0.5] * 6) == Interval(0.5, 0.5, 0.5)
+
+
+def test_same_seeds_give_the_same_csv_whatever_the_number_of_jobs(tmp_path):
+    setups = [Setup("BCE", epochs=3), Setup("focal", alpha=0.25, gamma=2.0, epochs=3)]
+    write_csv(run_study(setups, range(5), jobs=1), tmp_path / "one.csv")
+    write_csv(run_study(setups, range(5), jobs=1), tmp_path / "again.csv")
+    write_csv(run_study(setups, range(5), jobs=2), tmp_path / "two.csv")
+    one = (tmp_path / "one.csv").read_bytes()
+    assert one == (tmp_path / "again.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
+    write_csv(run_study(setups, range(1, 6), jobs=1), tmp_path / "other.csv")
+    assert (tmp_path / "other.csv").read_bytes() != one
+
+
+def test_csv_reads_back_every_run_exactly(results, tmp_path):
+    write_csv(results, tmp_path / "runs.csv")
+    with (tmp_path / "runs.csv").open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) == len(results) == 10
+    for row, run in zip(rows, results):
+        assert (row["setup"], int(row["seed"])) == (run.setup.name, run.seed)
+        assert float(row["average_precision"]) == run.report.average_precision
+        assert float(row["recall"]) == run.report.recall
+        assert int(row["true_positives"]) == run.report.true_positives
+    assert rows[0]["alpha"] == "" and rows[-1]["alpha"] == "0.25"
+
+
+def test_summary_table_has_one_parseable_row_per_setup(results):
+    summaries = [summarise(results, setup) for setup in (BCE, ARTICLE_FOCAL)]
+    text = summary_markdown(summaries, [compare_paired(results, ARTICLE_FOCAL)])
+    statistics, paired = text.strip().split("\n\n")
+    for table, names in ((statistics, ["BCE", ARTICLE_FOCAL.name]), (paired, [ARTICLE_FOCAL.name])):
+        header, rule, *rows = table.split("\n")
+        columns = header.count("|")
+        assert rule.count("|") == columns and all(row.count("|") == columns for row in rows)
+        assert [row.split("|")[1].strip() for row in rows] == names
+    bce_row = statistics.split("\n")[2].split("|")
+    assert bce_row[2].strip() == "5"
+    assert bce_row[6].strip().startswith(f"{summaries[0].recall.mean:.3f} [")
+
+
+def test_groups_bring_their_bce_baselines():
+    setups = expand_groups(["gamma", "epochs"])
+    assert setups[0] == BCE  # the gamma sweep's baseline, added first
+    assert setups.count(BCE) == 1 and len(setups) == 1 + 5 + 4
+    for setup in setups:
+        if setup.loss == "focal":
+            assert setups.index(setup.baseline()) < setups.index(setup)
+    assert len(expand_groups(GROUPS)) == len(set(expand_groups(GROUPS)))
+    with pytest.raises(ValueError, match="group must be one of"):
+        expand_groups(["alpha", "beta"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"seeds": [0, -1]}, ValueError, "seeds must be non-negative integers"),
+        ({"seeds": [2, 2]}, ValueError, "seeds must not repeat"),
+        ({"seeds": [0], "jobs": 0}, ValueError, "jobs must be a positive integer"),
+        ({"seeds": [0], "jobs": 1.5}, TypeError, "jobs must be a positive integer"),
+    ],
+)
+def test_run_study_names_a_bad_argument(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        run_study([BCE], **kwargs)
+
+
+def test_prior_bias_makes_the_untrained_network_predict_pi(data):
+    trained = train_article_model(BCE.make_loss(), data, seed=0, epochs=1, positive_prior=0.01)
+    last = [module for module in trained.model.modules if isinstance(module, Linear)][-1]
+    # One Adam step of lr 0.01 moves the bias from -log(99) = -4.595 by about 0.01.
+    assert last.bias.data[0] == pytest.approx(-np.log(99), abs=0.011)
+    last.weight.data[...] = 0  # the logit is then the bias alone
+    set_prior_bias(trained.model, 0.01)
+    np.testing.assert_allclose(trained.model.forward(data.X_test[:3]), 0.01, rtol=1e-12)
+    with pytest.raises(ValueError, match="positive_prior must be a number in"):
+        set_prior_bias(trained.model, 1.0)
+
+
+def test_command_writes_its_files_and_prints_the_summary(tmp_path, capsys):
+    out = tmp_path / "study"
+    argv = ["--seeds", "5", "--groups", "article", "--jobs", "1", "--out", str(out)]
+    assert study.main(argv) == 0
+    printed = capsys.readouterr()
+    summary = (out / "summary.md").read_text()
+    assert summary in printed.out
+    assert "study.py --seeds 5 --first-seed 0 --groups article" in summary
+    assert "10 of 10 runs (100%)" in printed.err
+    with (out / "runs.csv").open(newline="") as file:
+        assert len(list(csv.DictReader(file))) == 10
+    for name in ("focal_loss_curves", "gradient_per_example", "distributions", "precision_recall"):
+        assert (out / f"{name}.png").stat().st_size > 10_000
+
+
+def test_command_refuses_fewer_than_five_seeds(capsys):
+    with pytest.raises(SystemExit):
+        study.parse_args(["--seeds", "4"])
+    assert "expected at least 5 seeds" in capsys.readouterr().err

@@ -1,0 +1,100 @@
+"""The teaching figures: their curves are the math they claim, and they draw those curves."""
+
+import numpy as np
+import pytest
+
+from scratchnet.plots import (
+    LOGIT_GRID,
+    P_T_GRID,
+    focal_loss_curves,
+    per_example_gradients,
+    plot_focal_loss_curves,
+    plot_gradient_per_example,
+    plot_metric_distributions,
+    plot_precision_recall,
+)
+
+GAMMAS = (0.0, 0.5, 1.0, 2.0, 5.0)
+
+
+def test_gamma_zero_curve_is_cross_entropy_and_each_curve_is_ce_times_the_modulator():
+    curves = focal_loss_curves(GAMMAS)
+    # FocalLoss clamps p_t to 1 - 1e-7, so at p_t = 1 it gives -log(1 - 1e-7) = 1e-7, not 0.
+    np.testing.assert_allclose(curves[0.0], -np.log(P_T_GRID), rtol=1e-12, atol=2e-7)
+    for gamma in GAMMAS:
+        inside = P_T_GRID < 1
+        expected = -((1 - P_T_GRID[inside]) ** gamma) * np.log(P_T_GRID[inside])
+        np.testing.assert_allclose(curves[gamma][inside], expected, rtol=1e-12)
+    stacked = np.array([curves[gamma] for gamma in GAMMAS])
+    assert np.all(np.diff(stacked, axis=0) <= 0)  # a larger gamma never raises the loss
+
+
+def test_focal_gradient_is_below_bces_wherever_the_example_is_already_right():
+    for label in (0, 1):
+        gradients = per_example_gradients(LOGIT_GRID, label, gamma=2.0)
+        p = 1 / (1 + np.exp(-LOGIT_GRID))
+        np.testing.assert_allclose(gradients["BCE"], p - label, rtol=1e-12, atol=1e-15)
+        p_t = p if label == 1 else 1 - p
+        right = p_t > 0.5
+        assert np.all(np.abs(gradients["focal"][right]) < np.abs(gradients["BCE"][right]))
+        # For an easy negative at p = 0.01 the paper's formula gives
+        # (1 - p_t)^2 (1 - p_t - 2 p_t log p_t) = 1e-4 * 0.0299 = 3.0e-6, against BCE's 0.01.
+        if label == 0:
+            x = np.log(0.01 / 0.99)
+            easy = per_example_gradients(np.array([x]), 0, gamma=2.0)
+            assert easy["focal"][0] == pytest.approx(2.99e-6, rel=1e-2)
+            assert easy["BCE"][0] == pytest.approx(0.01, rel=1e-12)
+
+
+def test_loss_figure_draws_one_curve_per_gamma():
+    figure = plot_focal_loss_curves(GAMMAS)
+    lines = figure.axes[0].lines
+    curves = focal_loss_curves(GAMMAS)
+    assert len(lines) == len(GAMMAS)
+    for line, gamma in zip(lines, GAMMAS):
+        np.testing.assert_array_equal(line.get_ydata(), curves[gamma])
+        assert line.get_label().startswith(f"gamma = {gamma:g}")
+
+
+def test_gradient_figure_draws_the_magnitudes_for_each_label():
+    figure = plot_gradient_per_example(gamma=2.0)
+    for ax, label in zip(figure.axes, (0, 1)):
+        gradients = per_example_gradients(LOGIT_GRID, label, gamma=2.0)
+        drawn = [line.get_ydata() for line in ax.lines]
+        np.testing.assert_array_equal(drawn[0], np.abs(gradients["BCE"]))
+        np.testing.assert_array_equal(drawn[1], np.abs(gradients["focal"]))
+        assert ax.get_yscale() == "log"
+
+
+def test_distribution_figure_puts_every_run_at_its_value_and_jitters_reproducibly():
+    values = {
+        "recall": {"BCE": [0.0, 0.0, 1 / 28], "focal": [0.5, 0.25, 0.0]},
+        "average precision": {"BCE": [0.55, 0.6, 0.5], "focal": [0.57, 0.58, 0.4]},
+    }
+    first = plot_metric_distributions(values, rng=np.random.default_rng(3))
+    second = plot_metric_distributions(values, rng=np.random.default_rng(3))
+    for ax, (metric, by_setup) in zip(first.axes, values.items()):
+        dots = [collection.get_offsets() for collection in ax.collections]
+        assert [list(dot[:, 0]) for dot in dots] == list(by_setup.values())
+        assert ax.get_xlabel() == metric
+    assert [label.get_text() for label in first.axes[0].get_yticklabels()] == ["BCE", "focal"]
+    for ax_first, ax_second in zip(first.axes, second.axes):
+        for a, b in zip(ax_first.collections, ax_second.collections):
+            np.testing.assert_array_equal(a.get_offsets(), b.get_offsets())
+
+
+def test_precision_recall_figure_marks_the_threshold_point_and_the_chance_level():
+    y = np.array([1, 1, 0, 0, 0, 0, 0, 1, 0, 0])
+    p = np.array([0.9, 0.4, 0.6, 0.1, 0.2, 0.05, 0.3, 0.35, 0.02, 0.01])
+    never = p * 0.4  # the same ranking, but no p above 0.5
+    figure = plot_precision_recall(y, {"alarm": p, "quiet": never})
+    curves = figure.axes[0]
+    markers = [line for line in curves.lines if line.get_marker() == "o"]
+    # p > 0.5 picks 0.9 (a positive) and 0.6 (a negative): recall 1/3, precision 1/2.
+    assert (markers[0].get_xdata()[0], markers[0].get_ydata()[0]) == (1 / 3, 1 / 2)
+    assert markers[0].get_label() == "p > 0.5: 1 of 3 found, 2 alarms"
+    assert markers[1].get_xdata()[0] == 0 and markers[1].get_label().startswith("p > 0.5: 0 of 3")
+    chance = [line for line in curves.lines if line.get_label() == "chance level"]
+    assert chance[0].get_ydata()[0] == pytest.approx(0.3)
+    texts = [text.get_text() for text in curves.get_legend().get_texts()]
+    assert "alarm, AP 0.806" in texts and "quiet, AP 0.806" in texts  # (1 + 2/3 + 3/4) / 3
