@@ -2,7 +2,7 @@
 
     python benchmarks/performance.py               # everything; the study takes minutes
     python benchmarks/performance.py --skip-study  # everything but the study
-    python benchmarks/performance.py --quick       # few repetitions: a smoke run
+    python benchmarks/performance.py --quick       # few repetitions, no study: a smoke run
 
 What is timed, all in this one process except the two scripts:
 
@@ -43,6 +43,7 @@ from scratchnet.experiment import article_network
 REPOSITORY = Path(__file__).resolve().parent.parent
 LEARNING_RATE = 0.01
 FOCAL_ELEMENTS = 1_000_000
+PER_CALL = ", 1 epoch/call"  # rows whose every call runs one epoch; the others run many
 BLAS = ThreadpoolController()
 
 
@@ -61,19 +62,49 @@ def scratchnet_trainer(X, y, dtype, loss_fn):
     return run
 
 
-def mlp_classifier_trainer(X, y, dtype):
+def scratchnet_epoch_per_call(X, y, dtype, loss_fn):
+    """The same, one epoch per call of ``train``, as ``MLPClassifier.partial_fit`` runs."""
+    run = scratchnet_trainer(X, y, dtype, loss_fn)
+
+    def run_one_at_a_time(epochs):
+        for _ in range(epochs):
+            run(1)
+
+    return run_one_at_a_time
+
+
+def mlp_classifier(n_samples):
     """scikit-learn's ``MLPClassifier`` set up to do the same work as scratchnet.
 
     alpha=0 turns off its default L2 penalty, which scratchnet does not have; its output
-    layer is logistic with log-loss, i.e. Sigmoid + BCE. With warm_start, each fit(X, y)
-    continues from the last weights for max_iter more epochs; n_iter_no_change=max_iter
-    keeps it from stopping early. It validates its input once per fit, as ``sn.train``
-    does once per call. It keeps float32 input in float32.
+    layer is logistic with log-loss, i.e. Sigmoid + BCE. It keeps float32 input float32.
     """
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
+    return MLPClassifier(
+        hidden_layer_sizes=(16, 8),
+        activation="relu",
+        solver="adam",
+        alpha=0.0,
+        batch_size=n_samples,
+        learning_rate_init=LEARNING_RATE,
+        shuffle=False,
+        warm_start=True,
+        random_state=0,
+    )
+
+
+def mlp_classifier_trainer(X, y, dtype):
+    """``MLPClassifier.fit`` running all the epochs asked for in its own loop.
+
+    With warm_start, each fit(X, y) continues from the last weights for max_iter more
+    epochs; n_iter_no_change=max_iter keeps it from stopping early. It validates its
+    input once per fit, as ``sn.train`` does once per call.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
     X, labels = X.astype(dtype), y.ravel().astype(dtype)
+    classifier = mlp_classifier(len(X))
 
     def run(epochs):
         classifier.set_params(max_iter=epochs, n_iter_no_change=epochs)
@@ -82,17 +113,20 @@ def mlp_classifier_trainer(X, y, dtype):
             warnings.simplefilter("ignore", ConvergenceWarning)
             classifier.fit(X, labels)
 
-    classifier = MLPClassifier(
-        hidden_layer_sizes=(16, 8),
-        activation="relu",
-        solver="adam",
-        alpha=0.0,
-        batch_size=len(X),
-        learning_rate_init=LEARNING_RATE,
-        shuffle=False,
-        warm_start=True,
-        random_state=0,
-    )
+    return run
+
+
+def mlp_classifier_epoch_per_call(X, y, dtype):
+    """``MLPClassifier.partial_fit``: exactly one epoch per call, validating its input
+    each time; its Adam state carries over from call to call."""
+    X, labels = X.astype(dtype), y.ravel().astype(dtype)
+    classifier = mlp_classifier(len(X))
+    classes = np.array([0.0, 1.0], dtype=dtype)
+
+    def run(epochs):
+        for _ in range(epochs):
+            classifier.partial_fit(X, labels, classes=classes)
+
     return run
 
 
@@ -205,6 +239,12 @@ def epoch_contenders(X, y):
         torch_run = torch_trainer(X, y, dtype)
         if torch_run is not None:
             contenders[f"PyTorch BCE f{bits}"] = torch_run
+        contenders[f"scratchnet BCE f{bits}{PER_CALL}"] = scratchnet_epoch_per_call(
+            X, y, dtype, sn.BCELoss()
+        )
+        contenders[f"MLPClassifier f{bits}{PER_CALL}"] = with_blas_threads(
+            1, mlp_classifier_epoch_per_call(X, y, dtype)
+        )
     return contenders
 
 
@@ -279,14 +319,15 @@ def memory_growth(X, y, *, early=10, late=100):
 def epoch_table(results):
     """The epoch rows with their ratios to MLPClassifier and to the floor of their dtype."""
     lines = [
-        f"{'one epoch':<26}{'median':>10}{'x MLPClassifier':>17}{'x floor':>9}{'faults':>8}",
+        f"{'one epoch':<36}{'median':>10}{'x MLPClassifier':>17}{'x floor':>9}{'faults':>8}",
     ]
     for name, (seconds, faults) in results.items():
         bits = "f32" if "f32" in name else "f64"
-        mlp = results[f"MLPClassifier {bits}"][0]
+        calls = PER_CALL if name.endswith(PER_CALL) else ""
+        mlp = results[f"MLPClassifier {bits}{calls}"][0]
         floor = results[f"floor (matmuls) {bits}"][0]
         lines.append(
-            f"{name:<26}{seconds * 1e6:>8.0f}us{seconds / mlp:>17.2f}{seconds / floor:>9.2f}"
+            f"{name:<36}{seconds * 1e6:>8.0f}us{seconds / mlp:>17.2f}{seconds / floor:>9.2f}"
             f"{faults:>8.1f}"
         )
     return lines
@@ -302,6 +343,11 @@ def target_lines(results):
             epoch = results[f"scratchnet {loss} {bits}"][0]
             lines.append(_target(f"scratchnet {loss} {bits} / MLPClassifier", epoch / mlp, 0.5))
             lines.append(_target(f"scratchnet {loss} {bits} / floor", epoch / floor, 4.0))
+        epoch, mlp = (
+            results[f"{name} {bits}{PER_CALL}"][0] for name in ("scratchnet BCE", "MLPClassifier")
+        )
+        label = f"scratchnet BCE {bits} / MLPClassifier{PER_CALL} each"
+        lines.append(_target(label, epoch / mlp, 0.5))
     for loss in ("BCE", "focal"):
         f64, f32 = (results[f"scratchnet {loss} {bits}"][0] for bits in ("f64", "f32"))
         lines.append(_target(f"scratchnet {loss} f64 / f32", f64 / f32, 1.5))
@@ -310,7 +356,7 @@ def target_lines(results):
 
 def _target(label, ratio, limit):
     verdict = "met" if ratio <= limit else "NOT met"
-    return f"  {label:<40}{ratio:>6.2f}  (target <= {limit}: {verdict})"
+    return f"  {label:<52}{ratio:>6.2f}  (target <= {limit}: {verdict})"
 
 
 def report_epochs(X, y, repeats, epochs):
@@ -340,7 +386,11 @@ def report_losses(repeats):
 
 
 def report_scripts(repeats, skip_study):
-    """demo.py's time against its imports alone, its peak memory, and the study's time."""
+    """demo.py's time against its imports alone, its peak memory, and the study's time.
+
+    The study (``python study.py``, every group over 200 seeds) is timed once, if this
+    checkout has it.
+    """
     with tempfile.TemporaryDirectory() as out:
         demo = time_script(["demo.py", "--out", out], repeats)
     imports = time_script(["-c", "import scratchnet, sklearn, matplotlib.pyplot"], repeats)
@@ -350,12 +400,20 @@ def report_scripts(repeats, skip_study):
     print(f" ({imports:.2f}s)")
     print(f"peak resident memory of python demo.py: {peak_mib:.0f} MiB")
     if skip_study:
-        print("study: skipped (--skip-study)")
+        print("python study.py: skipped (--skip-study or --quick)")
+    elif not (REPOSITORY / "study.py").exists():
+        print("python study.py: not in this checkout")
+    else:
+        with tempfile.TemporaryDirectory() as out:
+            study = time_script(["study.py", "--out", out], 1)
+        print(f"python study.py: {study:.0f}s, {study / demo:.0f}x python demo.py")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="few repetitions; a smoke run")
+    parser.add_argument(
+        "--quick", action="store_true", help="few repetitions and no study; a smoke run"
+    )
     parser.add_argument("--skip-study", action="store_true", help="do not time the study")
     return parser.parse_args(argv)
 
@@ -373,7 +431,7 @@ def main(argv=None):
     report_losses(repeats)
     growth = memory_growth(X, y)
     print(f"\nmemory held after epoch 100 minus after epoch 10 (tracemalloc): {growth} bytes")
-    report_scripts(script_repeats, args.skip_study)
+    report_scripts(script_repeats, args.skip_study or args.quick)
     return 0
 
 

@@ -79,7 +79,7 @@ def test_benchmark_pieces_run_on_tiny_sizes(performance_script):
     )
     assert {"scratchnet focal f32", "MLPClassifier f64", "floor (matmuls) f64"} <= set(results)
     assert len(performance_script.epoch_table(results)) == len(results) + 1
-    assert len(performance_script.target_lines(results)) == 10
+    assert len(performance_script.target_lines(results)) == 12
     threads = performance_script.interleaved_medians(
         performance_script.thread_contenders(X), repeats=1, epochs=1
     )
