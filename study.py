@@ -167,11 +167,12 @@ def save_figures(setups, results, out: Path) -> list[Path]:
         figures["precision_recall"] = plot_precision_recall(
             data.y_test,
             {
-                f"{setup.name}, seed {seed}": train_article_model(
-                    setup.make_loss(), data, seed=seed, epochs=setup.epochs
-                ).test_probabilities
-                for setup in (BCE, ARTICLE_FOCAL)
+                name: train_article_model(setup.make_loss(), data, seed=seed).test_probabilities
+                for name, setup in (("BCE", BCE), ("article's focal", ARTICLE_FOCAL))
             },
+        )
+        figures["precision_recall"].suptitle(
+            f"Seed {seed}, the run nearest the median average precision of both losses"
         )
     paths = []
     for name, figure in figures.items():
