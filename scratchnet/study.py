@@ -37,11 +37,13 @@ from pathlib import Path
 
 import numpy as np
 
+from scratchnet._checks import require_positive_int
 from scratchnet.data import ArticleData, load_article_data
 from scratchnet.evaluation import BinaryReport
 from scratchnet.experiment import ALPHA, EPOCHS, GAMMA, train_article_model
 from scratchnet.losses import BCELoss, FocalLoss
 
+LOSSES = ("BCE", "focal")
 PAPER_PRIOR = 0.01  # the focal loss paper's pi for the output bias (see set_prior_bias)
 
 
@@ -60,6 +62,12 @@ class Setup:
     gamma: float = 0.0
     epochs: int = EPOCHS
     positive_prior: float | None = None
+
+    def __post_init__(self):
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        require_positive_int(self.epochs, "epochs")
+        self.make_loss()  # FocalLoss checks alpha, alpha_mode and gamma, naming each
 
     @property
     def name(self) -> str:

@@ -170,6 +170,24 @@ def test_run_study_names_a_bad_argument(kwargs, error, message):
         run_study([BCE], **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"loss": "MSE"}, ValueError, "loss must be one of"),
+        ({"loss": "BCE", "epochs": 0}, ValueError, "epochs must be a positive integer"),
+        ({"loss": "focal", "gamma": -1.0}, ValueError, "gamma must be a non-negative"),
+        (
+            {"loss": "focal", "alpha": 2.0, "alpha_mode": "per_class"},
+            ValueError,
+            "alpha must be in",
+        ),
+    ],
+)
+def test_a_setup_names_a_bad_option(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        Setup(**kwargs)
+
+
 def test_prior_bias_makes_the_untrained_network_predict_pi(data):
     trained = train_article_model(BCE.make_loss(), data, seed=0, epochs=1, positive_prior=0.01)
     last = [module for module in trained.model.modules if isinstance(module, Linear)][-1]
