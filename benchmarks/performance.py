@@ -43,6 +43,7 @@ from scratchnet.experiment import article_network
 REPOSITORY = Path(__file__).resolve().parent.parent
 LEARNING_RATE = 0.01
 FOCAL_ELEMENTS = 1_000_000
+NEVER = 10**9  # a number of epochs no run here reaches
 PER_CALL = ", 1 epoch/call"  # rows whose every call runs one epoch; the others run many
 BLAS = ThreadpoolController()
 
@@ -98,8 +99,10 @@ def mlp_classifier_trainer(X, y, dtype):
     """``MLPClassifier.fit`` running all the epochs asked for in its own loop.
 
     With warm_start, each fit(X, y) continues from the last weights for max_iter more
-    epochs; n_iter_no_change=max_iter keeps it from stopping early. It validates its
-    input once per fit, as ``sn.train`` does once per call.
+    epochs. It stops early once its loss has not improved by tol for n_iter_no_change
+    epochs, counting across fits, so n_iter_no_change is set beyond reach, and n_iter_
+    is checked: every call must do the epochs asked for. It validates its input once per
+    fit, as ``sn.train`` does once per call.
     """
     from sklearn.exceptions import ConvergenceWarning
 
@@ -107,11 +110,13 @@ def mlp_classifier_trainer(X, y, dtype):
     classifier = mlp_classifier(len(X))
 
     def run(epochs):
-        classifier.set_params(max_iter=epochs, n_iter_no_change=epochs)
+        classifier.set_params(max_iter=epochs, n_iter_no_change=NEVER)
         with warnings.catch_warnings():
             # It warns whenever it stops at max_iter, which here is the point.
             warnings.simplefilter("ignore", ConvergenceWarning)
             classifier.fit(X, labels)
+        if classifier.n_iter_ != epochs:
+            raise RuntimeError(f"MLPClassifier ran {classifier.n_iter_} of {epochs} epochs")
 
     return run
 
@@ -290,15 +295,43 @@ def time_script(arguments, repeats):
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run(
+        finished = subprocess.run(
             [sys.executable, *arguments],
             cwd=REPOSITORY,
-            check=True,
-            stdout=subprocess.DEVNULL,
+            capture_output=True,  # the scripts' reports and progress are not ours to print
+            text=True,
             env={**os.environ, "MPLBACKEND": "Agg"},
         )
         seconds.append(time.perf_counter() - start)
+        if finished.returncode != 0:
+            raise RuntimeError(f"python {' '.join(arguments)} failed:\n{finished.stderr}")
     return statistics.median(seconds)
+
+
+def peak_memory_mib(arguments):
+    """Peak resident memory of ``python arguments...``, in MiB, on Linux.
+
+    The script reads it (VmHWM) from its own /proc/self/status as it exits, through a
+    wrapper: getrusage's ru_maxrss for a child also counts this process's memory, which
+    the child is forked from before it runs python.
+    """
+    wrapper = (
+        "import runpy, sys\n"
+        f"sys.argv = {arguments!r}\n"
+        "try:\n"
+        "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+        "finally:\n"
+        "    status = open('/proc/self/status').read()\n"
+        "    print(int(status.split('VmHWM:')[1].split()[0]) // 1024, file=sys.stderr)\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", wrapper],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    return int(finished.stderr.split()[-1])
 
 
 def memory_growth(X, y, *, early=10, late=100):
@@ -393,12 +426,11 @@ def report_scripts(repeats, skip_study):
     """
     with tempfile.TemporaryDirectory() as out:
         demo = time_script(["demo.py", "--out", out], repeats)
+        peak_mib = peak_memory_mib(["demo.py", "--out", out])
     imports = time_script(["-c", "import scratchnet, sklearn, matplotlib.pyplot"], repeats)
-    # ru_maxrss is in KiB on Linux; of the scripts run so far, demo.py is the largest.
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"\npython demo.py: {demo:.2f}s, {demo / imports:.1f}x its imports alone", end="")
     print(f" ({imports:.2f}s)")
-    print(f"peak resident memory of python demo.py: {peak_mib:.0f} MiB")
+    print(f"peak resident memory of python demo.py: {peak_mib} MiB")
     if skip_study:
         print("python study.py: skipped (--skip-study or --quick)")
     elif not (REPOSITORY / "study.py").exists():
