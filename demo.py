@@ -16,12 +16,22 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from scratchnet._cli import (
+    OneLineErrorParser,
+    non_negative_int,
+    non_negative_number,
+    positive_int,
+    positive_number,
+)
 from scratchnet.data import load_article_data
 from scratchnet.evaluation import predict_labels
 from scratchnet.experiment import ALPHA, EPOCHS, GAMMA, LEARNING_RATE, compare_losses
-from scratchnet.plots import plot_confusion_matrices, plot_decision_boundaries, plot_loss_curves
-
-FIGURE_DPI = 80  # small files: the README embeds them
+from scratchnet.plots import (
+    FIGURE_DPI,
+    plot_confusion_matrices,
+    plot_decision_boundaries,
+    plot_loss_curves,
+)
 
 ROWS = [  # (label, how to read it off a BinaryReport)
     ("accuracy", lambda r: f"{r.accuracy:.4f}"),
@@ -35,70 +45,38 @@ ROWS = [  # (label, how to read it off a BinaryReport)
 ]
 
 
-class _OneLineErrorParser(argparse.ArgumentParser):
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _positive_int(text: str) -> int:
-    value = int(text) if text.strip().lstrip("+").isdigit() else None
-    if value is None or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    if not text.strip().lstrip("+").isdigit():
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return int(text)
-
-
-def _number(low: float, *, low_inclusive: bool, description: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        in_range = value >= low if low_inclusive else value > low
-        if not (in_range and value < float("inf")):
-            raise argparse.ArgumentTypeError(f"expected {description}, got {text!r}")
-        return value
-
-    return parse
-
-
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = _OneLineErrorParser(
+    parser = OneLineErrorParser(
         prog="demo.py",
         description="Train the article's network with BCE and with focal loss; compare them.",
     )
     parser.add_argument(
         "--seed",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=0,
         help="seed of the initial weights, shared by both networks (default 0)",
     )
     parser.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive_int,
         default=EPOCHS,
         help=f"full-batch epochs of Adam (default {EPOCHS})",
     )
     parser.add_argument(
         "--lr",
-        type=_number(0.0, low_inclusive=False, description="a positive number"),
+        type=positive_number,
         default=LEARNING_RATE,
         help=f"Adam's learning rate (default {LEARNING_RATE})",
     )
     parser.add_argument(
         "--alpha",
-        type=_number(0.0, low_inclusive=False, description="a positive number"),
+        type=positive_number,
         default=ALPHA,
         help=f"focal loss alpha, applied to every term as in the article (default {ALPHA})",
     )
     parser.add_argument(
         "--gamma",
-        type=_number(0.0, low_inclusive=True, description="a non-negative number"),
+        type=non_negative_number,
         default=GAMMA,
         help=f"focal loss gamma (default {GAMMA:g})",
     )

@@ -21,10 +21,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from demo import FIGURE_DPI, _non_negative_int, _OneLineErrorParser, _positive_int
+from scratchnet._cli import OneLineErrorParser, non_negative_int, positive_int
 from scratchnet.data import load_article_data
 from scratchnet.experiment import train_article_model
 from scratchnet.plots import (
+    FIGURE_DPI,
     plot_focal_loss_curves,
     plot_gradient_per_example,
     plot_metric_distributions,
@@ -49,7 +50,7 @@ JITTER_SEED = 0  # the seed of the dots' vertical jitter in the distribution fig
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = _OneLineErrorParser(
+    parser = OneLineErrorParser(
         prog="study.py",
         description="Train BCE and focal loss setups from many seeds and compare them.",
     )
@@ -61,7 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--first-seed",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=0,
         help="the first seed; the others follow it (default 0)",
     )
@@ -74,7 +75,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--jobs",
-        type=_positive_int,
+        type=positive_int,
         default=os.cpu_count() or 1,
         help="worker processes (default: the number of CPUs)",
     )
@@ -88,7 +89,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def _at_least_five(text: str) -> int:
-    value = _positive_int(text)
+    value = positive_int(text)
     if value < 5:
         raise argparse.ArgumentTypeError(
             f"expected at least 5 seeds (a confidence interval needs them), got {text!r}"

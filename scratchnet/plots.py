@@ -22,6 +22,7 @@ from scratchnet.evaluation import THRESHOLD
 from scratchnet.layers import Module
 from scratchnet.losses import BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 
+FIGURE_DPI = 80  # small PNG files: the README embeds them
 GRID_POINTS = 300  # per axis, as in the article
 MARGIN = 1.0  # how far the grid reaches beyond the data, as in the article
 CLASS_COLOURS = ("tab:blue", "tab:red")
