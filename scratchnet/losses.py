@@ -295,14 +295,13 @@ class BCEWithLogitsLoss(_Loss):
 
     def __init__(self, reduction: str = "mean"):
         super().__init__(reduction)
-        self.x = None  # cache: the last logits, shape of x
+        self.z = None  # cache: z = s x, shape of x
 
     def forward(self, logits, y):
         """x = logits, y (same shape) -> L (float, or the array l for reduction "none")."""
         x, y = self._checked_pair(logits, y)
-        self.x, self.y = x, y
-        s = 2 * y - 1
-        return self._reduce(-log_sigmoid(s * x))
+        self.y, self.z = y, (2 * y - 1) * x
+        return self._reduce(-log_sigmoid(self.z))
 
     def backward(self, grad_output=None) -> np.ndarray:
         """dL_dx, shape and dtype of the logits.
@@ -311,10 +310,14 @@ class BCEWithLogitsLoss(_Loss):
             dl_dx = -(y (1 - p) - (1 - y) p) = p - y.
         This is why Sigmoid followed by BCE sends back (p - y) / N at the logits for the
         mean: the 1 / (p (1 - p)) of BCE's gradient cancels the p (1 - p) of sigmoid's.
+
+        The code computes p - y as -s sigma(-z): -(1 - p) for y = 1 and p for y = 0. It is
+        the same number without subtracting two nearly equal ones: at x = 40 and y = 1,
+        p - y rounds to 0 while -sigma(-40) = -4.2e-18 keeps every digit.
         """
         dL_dl = self._dL_dl(grad_output)
-        p = sigmoid(self.x)
-        return dL_dl * (p - self.y)
+        s = 2 * self.y - 1
+        return dL_dl * -s * sigmoid(-self.z)
 
     def __repr__(self) -> str:
         return f"BCEWithLogitsLoss(reduction={self.reduction!r})"

@@ -227,6 +227,14 @@ def test_every_loss_is_finite_and_silent_at_the_extremes(dtype, gamma):
         assert np.all(l >= 0), loss_fn
 
 
+def test_bce_with_logits_gradient_keeps_its_digits_where_p_minus_y_would_cancel():
+    bce = sn.BCEWithLogitsLoss("none")
+    bce.forward(np.array([40.0, -40.0, 0.5]), np.array([1.0, 0.0, 1.0]))
+    # p - y = -(1 - sigma(40)) = -sigma(-40) = -exp(-40) / (1 + exp(-40))
+    tiny = math.exp(-40) / (1 + math.exp(-40))
+    np.testing.assert_allclose(bce.backward(), [-tiny, tiny, -1 / (1 + math.exp(0.5))], rtol=1e-15)
+
+
 def test_logit_losses_stay_exact_where_probabilities_would_round_to_one():
     # At x = 40, sigma(x) rounds to 1.0 in float64, but -log sigma(-40) is still 40.
     x, y = np.array([40.0, -1e4]), np.array([0.0, 1.0])
