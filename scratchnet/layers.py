@@ -78,22 +78,25 @@ class Module:
 
         serialization.load_model_state(self, state)
 
-    def _checked_grad_output(self, grad_output, output_shape, dtype) -> np.ndarray:
-        """dL/d(output) as an array of the last output's shape and dtype, or a clear error."""
-        name = f"{type(self).__name__}.backward"
-        if output_shape is None:
+    def _require_forward(self, cache) -> None:
+        """Refuse backward before forward: ``cache`` is what forward saved, None until then."""
+        if cache is None:
             raise ValueError(
-                f"{name} was called before forward: there is no cached input to "
-                "differentiate at; call forward(x) first"
+                f"{type(self).__name__}.backward was called before forward: there is no "
+                "cached input to differentiate at; call forward(x) first"
             )
-        grad_output = as_float_array(grad_output, "grad_output", dtype=dtype)
-        if grad_output.shape != output_shape:
-            raise ValueError(
-                f"grad_output must have the shape of the last output, {output_shape}, "
-                f"got {grad_output.shape}"
-            )
-        require_finite(grad_output, "grad_output")
-        return grad_output
+
+
+def _checked_grad_output(grad_output, output_shape, dtype) -> np.ndarray:
+    """dL/d(output) as a finite array of the last output's shape and dtype, or a clear error."""
+    grad_output = as_float_array(grad_output, "grad_output", dtype=dtype)
+    if grad_output.shape != output_shape:
+        raise ValueError(
+            f"grad_output must have the shape of the last output, {output_shape}, "
+            f"got {grad_output.shape}"
+        )
+    require_finite(grad_output, "grad_output")
+    return grad_output
 
 
 def _checked_input(x, name: str, dtype=None) -> np.ndarray:
@@ -153,8 +156,8 @@ class Linear(Module):
             dL/db[j]    = sum_n dL/dy[n, j]                ->  dL_db = dL_dy.sum(axis=0)
             dL/dx[n, i] = sum_j dL/dy[n, j] * W[i, j]      ->  dL_dx = dL_dy @ W.T
         """
-        output_shape = None if self.x is None else (self.x.shape[0], self.out_features)
-        dL_dy = self._checked_grad_output(grad_output, output_shape, self.dtype)
+        self._require_forward(self.x)
+        dL_dy = _checked_grad_output(grad_output, (len(self.x), self.out_features), self.dtype)
         self.weight.grad = self.x.T @ dL_dy
         # dL_dy.sum(axis=0) written as ones(N) @ dL_dy, the same sum over the batch done by
         # BLAS: NumPy sums a narrow array down its rows one short row at a time, 10-20x slower.
@@ -188,9 +191,8 @@ class ReLU(Module):
         relu'(x) is 1 where x > 0 and 0 elsewhere: the gradient passes where the unit was
         active and stops where it was not.
         """
-        output_shape = None if self.y is None else self.y.shape
-        dtype = None if self.y is None else self.y.dtype
-        dL_dy = self._checked_grad_output(grad_output, output_shape, dtype)
+        self._require_forward(self.y)
+        dL_dy = _checked_grad_output(grad_output, self.y.shape, self.y.dtype)
         return dL_dy * (self.y > 0)
 
     def __repr__(self) -> str:
@@ -212,15 +214,14 @@ class Sigmoid(Module):
         return self.p
 
     def backward(self, grad_output) -> np.ndarray:
-        """dL_dp -> dL_dx.
+        """dL_dp (N, features) -> dL_dx (N, features).
 
         Derivation: sigma'(x) = exp(-x) / (1 + exp(-x))^2 = sigma(x) (1 - sigma(x)), so
             dL_dx = dL_dp * p * (1 - p)
         which reuses the cached output p and needs no second exp.
         """
-        output_shape = None if self.p is None else self.p.shape
-        dtype = None if self.p is None else self.p.dtype
-        dL_dp = self._checked_grad_output(grad_output, output_shape, dtype)
+        self._require_forward(self.p)
+        dL_dp = _checked_grad_output(grad_output, self.p.shape, self.p.dtype)
         p = self.p
         return dL_dp * p * (1 - p)
 
