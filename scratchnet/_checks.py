@@ -41,6 +41,34 @@ def as_float_array(value, name: str, dtype=None) -> np.ndarray:
     return array.astype(dtype, copy=False)
 
 
+def as_samples(value, name: str, dtype=None) -> np.ndarray:
+    """A non-empty, finite 2-D float array of shape (N, features), as ``as_float_array``."""
+    array = as_float_array(value, name, dtype)
+    if array.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (N, features), got shape {array.shape}"
+        )
+    require_nonempty(array, name)
+    require_finite(array, name)
+    return array
+
+
+def require_binary_labels(y: np.ndarray, name: str = "y") -> None:
+    """Refuse NaN and every label other than 0 and 1."""
+    require_finite(y, name)
+    not_a_label = (y != 0) & (y != 1)
+    if not_a_label.any():
+        raise ValueError(f"{name} must hold only the labels 0 and 1, found {y[not_a_label][0]}")
+
+
+def require_probabilities(p: np.ndarray, name: str = "p", hint: str = "") -> None:
+    """Refuse NaN and every value outside [0, 1]; ``hint`` is appended to the message."""
+    require_finite(p, name)
+    outside = (p < 0) | (p > 1)
+    if outside.any():
+        raise ValueError(f"{name} must hold probabilities in [0, 1], found {p[outside][0]}{hint}")
+
+
 def require_finite(array: np.ndarray, name: str) -> None:
     """Refuse NaN and infinity, which would otherwise spread silently through training."""
     if not np.isfinite(array).all():
@@ -76,6 +104,14 @@ def require_nonnegative_float(value, name: str) -> float:
     return float(value)
 
 
+def require_in_open_interval(value, name: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in ({low:g}, {high:g}), got {value!r}")
+    if not low < value < high:
+        raise ValueError(f"{name} must be a number in ({low:g}, {high:g}), got {value}")
+    return float(value)
+
+
 def require_decay_rate(value, name: str) -> float:
     """A factor in [0, 1) by which a running average keeps its past at each step.
 
@@ -100,6 +136,14 @@ def require_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     return resolved
 
 
+def require_seed(value, name: str = "seed") -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a non-negative integer, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value}")
+    return int(value)
+
+
 def as_generator(rng, name: str = "rng") -> np.random.Generator:
     """Accept a ``numpy.random.Generator``, an integer seed, or ``None`` (unseeded)."""
     if isinstance(rng, np.random.Generator):
@@ -110,6 +154,4 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
         raise TypeError(
             f"{name} must be a numpy.random.Generator, an integer seed or None, got {rng!r}"
         )
-    if rng < 0:
-        raise ValueError(f"{name} as a seed must be a non-negative integer, got {rng}")
-    return np.random.default_rng(int(rng))
+    return np.random.default_rng(require_seed(rng, f"{name} as a seed"))

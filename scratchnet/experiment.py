@@ -11,12 +11,16 @@ afresh and unseeded, which mixes the luck of the draw into its comparison.)
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from scratchnet._checks import as_generator, require_float_dtype
+from scratchnet._checks import (
+    as_generator,
+    require_float_dtype,
+    require_in_open_interval,
+    require_seed,
+)
 from scratchnet.data import ArticleData
 from scratchnet.evaluation import BinaryReport, evaluate
 from scratchnet.layers import Linear, ReLU, Sequential, Sigmoid
@@ -72,7 +76,7 @@ def train_article_model(
     loss paper's initialisation of the output layer: see ``set_prior_bias``.
     """
     dtype = require_float_dtype(dtype)
-    model = article_network(_checked_seed(seed), dtype)
+    model = article_network(require_seed(seed), dtype)
     if positive_prior is not None:
         set_prior_bias(model, positive_prior)
     optimizer = Adam(model.parameters(), lr=lr)
@@ -107,18 +111,7 @@ def set_prior_bias(model: Sequential, positive_prior: float) -> None:
     rest of the logit is near 0, instead of p near 0.5 for every input: the rare class
     starts rare, and the first steps are not spent pushing thousands of negatives down.
     """
-    if isinstance(positive_prior, bool) or not isinstance(positive_prior, numbers.Real):
-        raise TypeError(f"positive_prior must be a number in (0, 1), got {positive_prior!r}")
-    if not 0 < positive_prior < 1:
-        raise ValueError(f"positive_prior must be a number in (0, 1), got {positive_prior}")
+    positive_prior = require_in_open_interval(positive_prior, "positive_prior", 0, 1)
     last_linear = [module for module in model.modules if isinstance(module, Linear)][-1]
     bias = last_linear.bias.data
     bias[...] = -np.log((1 - positive_prior) / positive_prior)
-
-
-def _checked_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}")
-    return int(seed)

@@ -24,9 +24,9 @@ import numpy as np
 from scratchnet._checks import (
     as_float_array,
     as_generator,
+    as_samples,
     require_finite,
     require_float_dtype,
-    require_nonempty,
     require_positive_int,
 )
 from scratchnet.functional import sigmoid
@@ -99,15 +99,6 @@ def _checked_grad_output(grad_output, output_shape, dtype) -> np.ndarray:
     return grad_output
 
 
-def _checked_input(x, name: str, dtype=None) -> np.ndarray:
-    x = as_float_array(x, name, dtype=dtype)
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array of shape (N, features), got shape {x.shape}")
-    require_nonempty(x, name)
-    require_finite(x, name)
-    return x
-
-
 class Linear(Module):
     """Affine layer ``y = x @ W + b``.
 
@@ -139,7 +130,7 @@ class Linear(Module):
 
         Integer input is converted to the layer's dtype.
         """
-        x = _checked_input(x, "x", dtype=self.dtype)
+        x = as_samples(x, "x", dtype=self.dtype)
         if x.shape[1] != self.in_features:
             raise ValueError(
                 f"x must have {self.in_features} features (columns) for this Linear layer, "
@@ -181,7 +172,7 @@ class ReLU(Module):
         self.y = None  # cache: the last output, (N, features); y > 0 exactly where x > 0
 
     def forward(self, x) -> np.ndarray:
-        x = _checked_input(x, "x")
+        x = as_samples(x, "x")
         self.y = np.maximum(x, 0)
         return self.y
 
@@ -209,7 +200,7 @@ class Sigmoid(Module):
         self.p = None  # cache: the last output, (N, features)
 
     def forward(self, x) -> np.ndarray:
-        x = _checked_input(x, "x")
+        x = as_samples(x, "x")
         self.p = sigmoid(x)
         return self.p
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet._checks import require_positive_int
+from scratchnet._checks import require_positive_int, require_seed
 from scratchnet.data import ArticleData, load_article_data
 from scratchnet.evaluation import BinaryReport
 from scratchnet.experiment import ALPHA, EPOCHS, GAMMA, train_article_model
@@ -181,7 +181,7 @@ def run_study(
     runs on one BLAS thread, so two processes on two cores do not fight over them.)
     """
     setups, seeds = list(setups), _checked_seeds(seeds)
-    jobs = (os.cpu_count() or 1) if jobs is None else _checked_jobs(jobs)
+    jobs = (os.cpu_count() or 1) if jobs is None else require_positive_int(jobs, "jobs")
     tasks = [(setup, seed) for seed in seeds for setup in setups]
     report = on_progress or (lambda done, total: None)
     results = {}
@@ -430,18 +430,7 @@ def _interval(interval: Interval) -> str:
 
 
 def _checked_seeds(seeds) -> list[int]:
-    seeds = list(seeds)
-    for seed in seeds:
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"seeds must be non-negative integers, found {seed!r}")
+    seeds = [require_seed(seed, "each of seeds") for seed in seeds]
     if len(set(seeds)) != len(seeds):
         raise ValueError("seeds must not repeat: each one is one initialisation")
-    return [int(seed) for seed in seeds]
-
-
-def _checked_jobs(jobs) -> int:
-    if isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral):
-        raise TypeError(f"jobs must be a positive integer, got {jobs!r}")
-    if jobs < 1:
-        raise ValueError(f"jobs must be a positive integer, got {jobs}")
-    return int(jobs)
+    return seeds

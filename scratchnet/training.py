@@ -8,13 +8,7 @@ import numbers
 import numpy as np
 
 from scratchnet._blas import one_blas_thread
-from scratchnet._checks import (
-    as_float_array,
-    as_generator,
-    require_finite,
-    require_nonempty,
-    require_positive_int,
-)
+from scratchnet._checks import as_generator, as_samples, require_positive_int
 from scratchnet.layers import Module
 from scratchnet.optimizers import Optimizer
 
@@ -141,11 +135,7 @@ def _training_step(model, loss_fn, optimizer, X_batch, y_batch, where: str) -> f
 
 def _checked_samples(X, y) -> tuple[np.ndarray, np.ndarray]:
     """X as a finite float array (N, features) and y as an array of N rows, or an error."""
-    X = as_float_array(X, "X")
-    if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array of shape (N, features), got shape {X.shape}")
-    require_nonempty(X, "X")
-    require_finite(X, "X")
+    X = as_samples(X, "X")
     y = np.asarray(y)
     if y.ndim == 0 or len(y) != len(X):
         raise ValueError(f"y must have one row per row of X, {len(X)}, got shape {y.shape}")

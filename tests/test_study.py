@@ -159,7 +159,7 @@ def test_groups_bring_their_bce_baselines():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"seeds": [0, -1]}, ValueError, "seeds must be non-negative integers"),
+        ({"seeds": [0, -1]}, ValueError, "each of seeds must be a non-negative integer, got -1"),
         ({"seeds": [2, 2]}, ValueError, "seeds must not repeat"),
         ({"seeds": [0], "jobs": 0}, ValueError, "jobs must be a positive integer"),
         ({"seeds": [0], "jobs": 1.5}, TypeError, "jobs must be a positive integer"),
