@@ -22,6 +22,17 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
+def sigmoid_and_complement(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sigma(x) and 1 - sigma(x) = sigma(-x), each computed directly from e = exp(-|x|).
+
+    1 - sigma(x) taken as a subtraction loses digits when sigma(x) is near 1 (at x = 40
+    it is 0, not 4.2e-18); here neither number is a difference.
+    """
+    e = np.exp(-np.abs(x))
+    non_negative = x >= 0
+    return np.where(non_negative, 1.0, e) / (1.0 + e), np.where(non_negative, e, 1.0) / (1.0 + e)
+
+
 def log_sigmoid(x: np.ndarray) -> np.ndarray:
     """log sigma(x) = -softplus(-x) = min(x, 0) - log(1 + exp(-|x|)), elementwise.
 

@@ -29,7 +29,7 @@ from scratchnet._checks import (
     require_float_dtype,
     require_positive_int,
 )
-from scratchnet.functional import sigmoid
+from scratchnet.functional import sigmoid_and_complement
 
 
 class Parameter:
@@ -197,24 +197,25 @@ class Sigmoid(Module):
     """
 
     def __init__(self):
-        self.p = None  # cache: the last output, (N, features)
+        # cache, each (N, features): the last output p and q = 1 - p, computed as sigma(-x)
+        self.p = self.q = None
 
     def forward(self, x) -> np.ndarray:
         x = as_samples(x, "x")
-        self.p = sigmoid(x)
+        self.p, self.q = sigmoid_and_complement(x)
         return self.p
 
     def backward(self, grad_output) -> np.ndarray:
         """dL_dp (N, features) -> dL_dx (N, features).
 
         Derivation: sigma'(x) = exp(-x) / (1 + exp(-x))^2 = sigma(x) (1 - sigma(x)), so
-            dL_dx = dL_dp * p * (1 - p)
-        which reuses the cached output p and needs no second exp.
+            dL_dx = dL_dp * p * (1 - p) = dL_dp * p * q
+        with q = 1 - p cached by forward as sigma(-x): where p rounds to 1, the subtraction
+        1 - p would give 0 and lose the whole gradient.
         """
         self._require_forward(self.p)
         dL_dp = _checked_grad_output(grad_output, self.p.shape, self.p.dtype)
-        p = self.p
-        return dL_dp * p * (1 - p)
+        return dL_dp * self.p * self.q
 
     def __repr__(self) -> str:
         return "Sigmoid()"

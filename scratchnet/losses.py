@@ -36,17 +36,30 @@ import numpy as np
 
 from scratchnet._checks import (
     as_float_array,
+    require_binary_labels,
     require_finite,
+    require_in_open_interval,
     require_nonempty,
     require_nonnegative_float,
+    require_probabilities,
 )
-from scratchnet.functional import log_sigmoid, sigmoid
+from scratchnet.functional import log_sigmoid, sigmoid, sigmoid_and_complement
 
 REDUCTIONS = ("mean", "sum", "none")
+_LOGITS_HINT = "; pass logits to BCEWithLogitsLoss or FocalLossWithLogits instead"
 ALPHA_MODES = ("constant", "per_class")
 
 # log(p) is floored here, as PyTorch's BCELoss does, so that p = 0 or 1 gives a finite loss.
 LOG_FLOOR = -100.0
+
+
+def _log_floor(dtype) -> float:
+    """-100, or log of the smallest normal number of ``dtype`` where that is higher.
+
+    float32's smallest normal number is 1.2e-38 (log: -87.3); below it the gradient's 1/p
+    would overflow to inf, so the floor rises to meet it. In float64 it stays -100.
+    """
+    return max(LOG_FLOOR, float(np.log(np.finfo(dtype).tiny)))
 
 
 class _Loss:
@@ -74,10 +87,7 @@ class _Loss:
             )
         require_nonempty(input, name)
         require_finite(input, name)
-        require_finite(y, "y")
-        not_a_label = (y != 0) & (y != 1)
-        if not_a_label.any():
-            raise ValueError(f"y must hold only the labels 0 and 1, found {y[not_a_label][0]}")
+        require_binary_labels(y, "y")
         return input, y
 
     def _reduce(self, l: np.ndarray):
@@ -133,7 +143,7 @@ def _checked_alpha(alpha, alpha_mode: str):
 
 
 def _alpha_t(alpha, alpha_mode: str, y: np.ndarray) -> np.ndarray:
-    """Each example's weight: alpha, or alpha / (1 - alpha) by class, or 1 (alpha=None)."""
+    """Each example's weight: alpha; or alpha for y = 1 and 1 - alpha for y = 0; or 1."""
     if alpha is None:
         return np.ones_like(y)
     if alpha_mode == "constant":
@@ -158,9 +168,11 @@ class BCELoss(_Loss):
 
         l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100)).
 
-    The gradient is the true derivative of this l: where a floor is active, its term is
-    constant and contributes 0. (PyTorch's own backward instead divides by
-    max(p (1 - p), 1e-12); the two agree wherever no floor is active.)
+    (In float32 the floor is -87.3 instead, see ``_log_floor``.) The gradient is the true
+    derivative of this l: where a floor is active, its term is constant and contributes 0.
+    PyTorch's own backward instead divides by max(p (1 - p), 1e-12); the two agree
+    wherever p (1 - p) >= 1e-12. log(1 - p) is computed as log1p(-p), which keeps every
+    digit when p is tiny: 1 - p would round them away.
     """
 
     def __init__(self, reduction: str = "mean"):
@@ -171,10 +183,11 @@ class BCELoss(_Loss):
     def forward(self, p, y):
         """p, y (same shape) -> L (float, or the array l for reduction "none")."""
         p, y = self._checked_pair(p, y)
-        _require_probabilities(p)
+        require_probabilities(p, "p", _LOGITS_HINT)
+        floor = _log_floor(p.dtype)
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: it gets floored
-            log_p = np.maximum(np.log(p), LOG_FLOOR)
-            log_1_minus_p = np.maximum(np.log(1 - p), LOG_FLOOR)
+            log_p = np.maximum(np.log(p), floor)
+            log_1_minus_p = np.maximum(np.log1p(-p), floor)
         self.p, self.y, self.log_p, self.log_1_minus_p = p, y, log_p, log_1_minus_p
         l = -(y * log_p + (1 - y) * log_1_minus_p)
         return self._reduce(l)
@@ -189,9 +202,9 @@ class BCELoss(_Loss):
             dL_dp = dL_dl * dl_dp.
         """
         dL_dl = self._dL_dl(grad_output)
-        p, y = self.p, self.y
-        dl_dp = _divide_where(-y, p, self.log_p > LOG_FLOOR) + _divide_where(
-            1 - y, 1 - p, self.log_1_minus_p > LOG_FLOOR
+        p, y, floor = self.p, self.y, _log_floor(self.p.dtype)
+        dl_dp = _divide_where(-y, p, self.log_p > floor) + _divide_where(
+            1 - y, 1 - p, self.log_1_minus_p > floor
         )
         return dL_dl * dl_dp
 
@@ -205,6 +218,10 @@ class FocalLoss(_Loss):
         p_c = clamp(p, eps, 1 - eps)                       eps = 1e-7 by default
         p_t = p_c if y = 1 else 1 - p_c
         l   = -alpha_t (1 - p_t)^gamma log(p_t)
+
+    (For y = 0 the code takes 1 - p_t = p_c and log p_t = log1p(-p_c) directly, the same
+    numbers without the rounding of 1 - (1 - p_c): an easy negative's small p keeps every
+    digit, and easy negatives are what focal loss is about.)
 
     The factor (1 - p_t)^gamma shrinks the loss of examples already classified well
     (p_t near 1), so the many easy negatives of an imbalanced set stop dominating.
@@ -238,22 +255,33 @@ class FocalLoss(_Loss):
         self.alpha = _checked_alpha(alpha, alpha_mode)
         self.alpha_mode = alpha_mode
         self.gamma = require_nonnegative_float(gamma, "gamma")
-        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < 0.5:
-            raise ValueError(f"eps must be a number in (0, 0.5), got {eps!r}")
-        self.eps = float(eps)
-        # cache, each of p's shape: p before the clamp, p_t after it, and alpha_t
-        self.p = self.p_t = self.alpha_t = None
+        self.eps = require_in_open_interval(eps, "eps", 0, 0.5)
+        # cache, each of p's shape: p before the clamp, then p_t, 1 - p_t, log p_t, alpha_t
+        self.p = self.p_t = self.one_minus_p_t = self.log_p_t = self.alpha_t = None
 
     def forward(self, p, y):
         """p, y (same shape) -> L (float, or the array l for reduction "none")."""
         p, y = self._checked_pair(p, y)
-        _require_probabilities(p)
+        require_probabilities(p, "p", _LOGITS_HINT)
+        self._require_clamp_fits(p.dtype)
         p_c = np.clip(p, self.eps, 1 - self.eps)
-        p_t = np.where(y == 1, p_c, 1 - p_c)
-        alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
-        self.p, self.y, self.p_t, self.alpha_t = p, y, p_t, alpha_t
-        l = -alpha_t * (1 - p_t) ** self.gamma * np.log(p_t)
+        positive = y == 1
+        self.p, self.y = p, y
+        self.p_t = np.where(positive, p_c, 1 - p_c)
+        self.one_minus_p_t = np.where(positive, 1 - p_c, p_c)
+        self.log_p_t = np.where(positive, np.log(p_c), np.log1p(-p_c))
+        self.alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
+        l = -self.alpha_t * self.one_minus_p_t**self.gamma * self.log_p_t
         return self._reduce(l)
+
+    def _require_clamp_fits(self, dtype) -> None:
+        """Refuse an eps so small that 1 - eps rounds to 1 in ``dtype``: log(0) would be back."""
+        one = dtype.type(1)
+        if not one - dtype.type(self.eps) < one:
+            raise ValueError(
+                f"eps={self.eps:g} is too small for {dtype} probabilities: 1 - eps rounds to 1; "
+                f"use eps >= {np.finfo(dtype).epsneg:.3g}"
+            )
 
     def backward(self, grad_output=None) -> np.ndarray:
         """dL_dp, shape and dtype of p.
@@ -269,8 +297,9 @@ class FocalLoss(_Loss):
         """
         dL_dl = self._dL_dl(grad_output)
         p, p_t, alpha_t, gamma = self.p, self.p_t, self.alpha_t, self.gamma
+        one_minus_p_t, log_p_t = self.one_minus_p_t, self.log_p_t
         dl_dp_t = alpha_t * (
-            gamma * (1 - p_t) ** (gamma - 1) * np.log(p_t) - (1 - p_t) ** gamma / p_t
+            gamma * one_minus_p_t ** (gamma - 1) * log_p_t - one_minus_p_t**gamma / p_t
         )
         s = 2 * self.y - 1
         inside_clamp = (p >= self.eps) & (p <= 1 - self.eps)
@@ -373,22 +402,14 @@ class FocalLossWithLogits(_Loss):
         """
         dL_dl = self._dL_dl(grad_output)
         z, alpha_t, gamma = self.z, self.alpha_t, self.gamma
-        p_t, one_minus_p_t, log_p_t = sigmoid(z), sigmoid(-z), log_sigmoid(z)
+        p_t, one_minus_p_t = sigmoid_and_complement(z)
+        log_p_t = log_sigmoid(z)
         dl_dz = alpha_t * one_minus_p_t**gamma * (gamma * p_t * log_p_t - one_minus_p_t)
         s = 2 * self.y - 1
         return dL_dl * s * dl_dz
 
     def __repr__(self) -> str:
         return f"FocalLossWithLogits({_focal_options_repr(self)})"
-
-
-def _require_probabilities(p: np.ndarray) -> None:
-    outside = (p < 0) | (p > 1)
-    if outside.any():
-        raise ValueError(
-            f"p must hold probabilities in [0, 1], found {p[outside][0]}; "
-            "pass logits to BCEWithLogitsLoss or FocalLossWithLogits instead"
-        )
 
 
 def _divide_where(numerator: np.ndarray, denominator: np.ndarray, where: np.ndarray) -> np.ndarray:

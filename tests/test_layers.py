@@ -178,3 +178,11 @@ def test_sigmoid_is_correct_to_the_last_digits_on_both_sides_of_zero():
     x = [-30.0, -5.0, 0.5, 5.0, 30.0]
     exact = [float(1 / (1 + (-Decimal(value)).exp())) for value in x]  # 28 significant digits
     np.testing.assert_allclose(sn.Sigmoid().forward(np.array([x])), [exact], rtol=4e-16)
+
+
+def test_sigmoid_gradient_keeps_its_digits_where_p_rounds_to_one():
+    # At x = 40, p = 1.0 in float64 and 1 - p = 0, but sigma'(40) = 4.25e-18.
+    sigmoid = sn.Sigmoid()
+    sigmoid.forward(np.array([[40.0, -40.0, 20.0]]))
+    exact = [float(Decimal(v).exp() / (1 + Decimal(v).exp()) ** 2) for v in (40, -40, 20)]
+    np.testing.assert_allclose(sigmoid.backward(np.ones((1, 3))), [exact], rtol=1e-15)

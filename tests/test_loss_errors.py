@@ -74,10 +74,20 @@ def test_bad_focal_options(make, kwargs, error, message):
         make(**kwargs)
 
 
-@pytest.mark.parametrize("eps", [0.0, 0.5, -1e-7, "tiny"])
-def test_bad_clamp_eps(eps):
-    with pytest.raises(ValueError, match=r"eps must be a number in \(0, 0.5\)"):
+@pytest.mark.parametrize(
+    ("eps", "error"),
+    [(0.0, ValueError), (0.5, ValueError), (-1e-7, ValueError), ("tiny", TypeError)],
+)
+def test_bad_clamp_eps(eps, error):
+    with pytest.raises(error, match=r"eps must be a number in \(0, 0.5\)"):
         sn.FocalLoss(eps=eps)
+
+
+def test_a_clamp_too_fine_for_float32_is_refused_rather_than_rounded_to_log_0():
+    focal = sn.FocalLoss(eps=1e-8)  # fine in float64, where 1 - 1e-8 < 1
+    focal(np.array([0.5, 1.0]), np.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"eps=1e-08 is too small for float32 .* eps >= 5.96e-08"):
+        focal(np.array([0.5, 1.0], dtype=np.float32), np.array([1.0, 0.0]))
 
 
 def test_bad_upstream_gradients():

@@ -257,3 +257,38 @@ def test_reprs_name_every_option():
         "FocalLoss(alpha=0.25, gamma=2.0, alpha_mode='constant', reduction='mean', eps=1e-07)"
     )
     assert repr(sn.BCEWithLogitsLoss("sum")) == "BCEWithLogitsLoss(reduction='sum')"
+
+
+def test_bce_keeps_the_digits_of_a_tiny_p_for_negatives():
+    # l = -log(1 - p) = p + p^2/2 + ...: for p = 1e-9 that is 1.0000000005e-09, which
+    # 1 - p (rounded first) would get wrong in the 8th digit, log1p(-p) does not.
+    bce = sn.BCELoss("none")
+    np.testing.assert_allclose(bce([1e-9], [0]), [-math.log1p(-1e-9)], rtol=1e-15)
+    p32 = np.array([1e-6], dtype=np.float32)
+    np.testing.assert_allclose(bce(p32, [0]), [-math.log1p(-float(p32[0]))], rtol=1e-6)
+
+
+def test_bce_in_float32_floors_where_the_gradient_would_overflow():
+    # sigma(-92) = 1.1e-40 is subnormal in float32: -y/p = -9e39 would be -inf. The floor
+    # rises to log(1.2e-38) = -87.3 there, and the gradient under a floor is 0.
+    p = np.array([1.1e-40, 1e-30], dtype=np.float32)
+    bce = sn.BCELoss("none")
+    l = bce.forward(p, np.array([1.0, 1.0]))
+    dL_dp = bce.backward()
+    np.testing.assert_allclose(l, [-math.log(np.finfo(np.float32).tiny), 69.07755], rtol=1e-6)
+    assert dL_dp[0] == 0.0 and np.isfinite(dL_dp[1])
+
+
+@pytest.mark.parametrize(
+    ("dtype", "p", "rtol"), [(np.float64, 1e-5, 1e-14), (np.float32, 1e-3, 1e-6)]
+)
+def test_focal_keeps_the_digits_of_an_easy_negative(dtype, p, rtol):
+    # y = 0: p_t = 1 - p and 1 - p_t = p exactly, so l = -alpha p^gamma log1p(-p).
+    p = np.array([p], dtype=dtype)
+    focal = sn.FocalLoss(alpha=0.25, gamma=2.0, reduction="none")
+    l = focal.forward(p, np.array([0.0]))
+    p64 = float(p[0])
+    np.testing.assert_allclose(l, [-0.25 * p64**2 * math.log1p(-p64)], rtol=rtol)
+    # dl/dp = -dl/dp_t = -alpha [gamma p log(1 - p) - p^2 / (1 - p)]
+    expected = -0.25 * (2 * p64 * math.log1p(-p64) - p64**2 / (1 - p64))
+    np.testing.assert_allclose(focal.backward(), [expected], rtol=rtol)
