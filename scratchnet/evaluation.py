@@ -14,7 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn import metrics
 
-from scratchnet._checks import as_float_array, require_finite
+from scratchnet._checks import (
+    as_float_array,
+    require_binary_labels,
+    require_nonempty,
+    require_probabilities,
+)
 
 THRESHOLD = 0.5  # the article's: predict positive where p > 0.5
 
@@ -63,7 +68,9 @@ def evaluate(y_true, p, threshold: float = THRESHOLD) -> BinaryReport:
     y_true = as_float_array(y_true, "y_true").ravel()
     if p.shape != y_true.shape:
         raise ValueError(f"p and y_true must hold as many values, got {p.size} and {y_true.size}")
-    require_finite(p, "p")
+    require_nonempty(p, "p")
+    require_probabilities(p, "p")
+    require_binary_labels(y_true, "y_true")
     y_true = y_true.astype(int)
     y_pred = predict_labels(p, threshold)
     return BinaryReport(

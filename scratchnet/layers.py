@@ -241,6 +241,11 @@ class Sequential(Module):
                 raise TypeError(
                     f"Sequential's modules must be scratchnet modules; module {index} is {found}"
                 )
+            if any(module is earlier for earlier in modules[:index]):
+                raise ValueError(
+                    f"module {index} ({module!r}) already appears earlier in this Sequential; "
+                    "each place needs its own module, because each caches its own forward pass"
+                )
         self.modules = list(modules)
 
     def named_parameters(self) -> list[tuple[str, Parameter]]:
@@ -251,15 +256,38 @@ class Sequential(Module):
         ]
 
     def forward(self, x) -> np.ndarray:
-        for module in self.modules:
-            x = module.forward(x)
+        for index, module in enumerate(self.modules):
+            try:
+                x = module.forward(x)
+            except ValueError as error:
+                _blame_overflow(error, x, index > 0, f"the output of module {index - 1}")
+                raise
         return x
 
     def backward(self, grad_output) -> np.ndarray:
-        for module in reversed(self.modules):
-            grad_output = module.backward(grad_output)
+        last = len(self.modules) - 1
+        for index in range(last, -1, -1):
+            try:
+                grad_output = self.modules[index].backward(grad_output)
+            except ValueError as error:
+                _blame_overflow(error, grad_output, index < last, f"module {index + 1}'s dL/dx")
+                raise
         return grad_output
 
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({index}): {module!r}" for index, module in enumerate(self.modules))
         return f"Sequential({inner}\n)"
+
+
+def _blame_overflow(error: ValueError, array, made_inside: bool, what: str) -> None:
+    """Turn "must be finite" about an array the network made itself into what it is.
+
+    The user's own input was checked by the first module; a NaN or infinity met later
+    was produced by the numbers overflowing (weights grown too large, say), which is not
+    a wrong argument but a ``FloatingPointError``.
+    """
+    if made_inside and not np.isfinite(array).all():
+        raise FloatingPointError(
+            f"{what} contains NaN or infinity: the numbers overflowed inside the network "
+            "(a smaller learning rate or smaller weights may help)"
+        ) from error

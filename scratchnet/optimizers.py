@@ -124,21 +124,43 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """Update every ``param.data`` in place by the rule in the class docstring."""
-        gradients = self._checked_gradients()
+        moments = [
+            self._next_moments(index, grad) for index, grad in enumerate(self._checked_gradients())
+        ]
         self.step_count += 1
         t = self.step_count
         beta1, beta2 = self.betas
         bias_correction1 = 1 - beta1**t
         bias_correction2 = 1 - beta2**t
-        for param, grad, m, v in zip(self.params, gradients, self.exp_avg, self.exp_avg_sq):
-            g = grad + self.weight_decay * param.data if self.weight_decay != 0 else grad
+        for param, m, v, (next_m, next_v) in zip(
+            self.params, self.exp_avg, self.exp_avg_sq, moments
+        ):
             # Assigning into m[...] and v[...] updates the arrays held in the state lists,
             # and keeps their dtype even if the gradient came in another one.
-            m[...] = beta1 * m + (1 - beta1) * g
-            v[...] = beta2 * v + (1 - beta2) * g**2
+            m[...] = next_m
+            v[...] = next_v
             m_hat = m / bias_correction1
             v_hat = v / bias_correction2
             param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def _next_moments(self, index: int, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """m and v after this step, for params[index]; checked before any state changes.
+
+        A finite gradient can still overflow g^2 (above 1.8e19 in float32): v would then
+        be inf for good and freeze that entry without a word, so it is refused here.
+        """
+        param = self.params[index]
+        beta1, beta2 = self.betas
+        g = grad + self.weight_decay * param.data if self.weight_decay != 0 else grad
+        with np.errstate(over="ignore"):  # checked just below, in words
+            next_v = (beta2 * self.exp_avg_sq[index] + (1 - beta2) * g**2).astype(param.data.dtype)
+        if not np.isfinite(next_v).all():
+            raise FloatingPointError(
+                f"the squared gradient of params[{index}] (shape {param.data.shape}) overflows "
+                f"{param.data.dtype}, so training has diverged; no parameter was updated"
+            )
+        next_m = beta1 * self.exp_avg[index] + (1 - beta1) * g
+        return next_m, next_v
 
     def __repr__(self) -> str:
         return (

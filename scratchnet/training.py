@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -110,7 +111,8 @@ def _mini_batch_epoch(model, loss_fn, optimizer, X, y, batch_size, rng, epoch) -
 
 def _training_step(model, loss_fn, optimizer, X_batch, y_batch, where: str) -> float:
     """forward, loss, backward, step on one batch; returns the loss before the step."""
-    p = model.forward(X_batch)
+    with _located(where):
+        p = model.forward(X_batch)
     loss = loss_fn.forward(p, y_batch)
     if isinstance(loss, bool) or not isinstance(loss, numbers.Real):
         found = (
@@ -128,9 +130,22 @@ def _training_step(model, loss_fn, optimizer, X_batch, y_batch, where: str) -> f
             "before this step (a smaller learning rate may help)"
         )
     optimizer.zero_grad()
-    model.backward(loss_fn.backward())
-    optimizer.step()
+    with _located(where):
+        dL_dp = loss_fn.backward()
+        if not np.isfinite(dL_dp).all():
+            raise FloatingPointError("the loss's gradient dL/dp contains NaN or infinity")
+        model.backward(dL_dp)
+        optimizer.step()
     return float(loss)
+
+
+@contextmanager
+def _located(where: str):
+    """Add where training was ("epoch 7") to a FloatingPointError raised inside."""
+    try:
+        yield
+    except FloatingPointError as error:
+        raise FloatingPointError(f"at {where}: {error}") from error
 
 
 def _checked_samples(X, y) -> tuple[np.ndarray, np.ndarray]:

@@ -41,3 +41,9 @@ def test_bad_input():
         evaluate([0, 1], [0.2, 0.4, 0.9])
     with pytest.raises(ValueError, match="p must be finite"):
         evaluate([0, 1], [np.nan, 0.4])
+    with pytest.raises(ValueError, match=r"p must hold probabilities in \[0, 1\], found 9"):
+        evaluate([0, 1], [9.0, 0.4])
+    with pytest.raises(ValueError, match="y_true must hold only the labels 0 and 1, found 0.6"):
+        evaluate([0.6, 1], [0.2, 0.4])
+    with pytest.raises(ValueError, match="y_true must be finite"):
+        evaluate([np.nan, 1], [0.2, 0.4])

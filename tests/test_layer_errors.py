@@ -81,3 +81,33 @@ def test_sequential_refuses_what_is_not_a_module():
         sn.Sequential(sn.Linear(2, 2, rng=0), lambda x: x)
     with pytest.raises(ValueError, match="at least one module"):
         sn.Sequential()
+
+
+def test_sequential_refuses_the_same_module_in_two_places():
+    relu = sn.ReLU()
+    with pytest.raises(ValueError, match=r"module 3 \(ReLU\(\)\) already appears earlier"):
+        sn.Sequential(sn.Linear(3, 4, rng=0), relu, sn.Linear(4, 4, rng=0), relu)
+
+
+@np.errstate(over="ignore")  # NumPy's own overflow warning is expected here
+def test_an_overflow_inside_the_network_is_a_floating_point_error_not_a_bad_argument():
+    huge = sn.Linear(2, 2, rng=0)
+    huge.weight.data[...] = 1e308
+    model = sn.Sequential(huge, sn.ReLU())
+    with pytest.raises(FloatingPointError, match="the output of module 0 contains NaN or inf"):
+        model.forward(np.array([[10.0, 10.0]]))
+
+    model = sn.Sequential(sn.Linear(2, 2, rng=0), sn.Linear(2, 2, rng=0))
+    model.modules[1].weight.data[...] = 1e308
+    model.forward(np.full((1, 2), 1e-300))
+    with pytest.raises(FloatingPointError, match="module 1's dL/dx contains NaN or infinity"):
+        model.backward(np.full((1, 2), 10.0))
+
+
+def test_the_users_own_bad_input_is_still_a_value_error():
+    model = sn.Sequential(sn.Linear(2, 2, rng=0), sn.ReLU())
+    with pytest.raises(ValueError, match="x must be finite"):
+        model.forward(np.array([[np.inf, 0.0]]))
+    model.forward(np.ones((1, 2)))
+    with pytest.raises(ValueError, match="grad_output must be finite"):
+        model.backward(np.array([[np.nan, 0.0]]))

@@ -288,3 +288,15 @@ def test_params_may_be_any_iterable_such_as_a_generator():
     layer = sn.Linear(2, 3, rng=0)
     optimizer = sn.Adam(param for param in layer.parameters())
     assert optimizer.params == [layer.weight, layer.bias]
+
+
+def test_adam_refuses_a_squared_gradient_that_overflows_and_changes_nothing():
+    # 2e19 is a finite float32, but its square is not: v would be inf and freeze the entry.
+    theta = sn.Parameter(np.zeros(2, dtype=np.float32))
+    theta.grad = np.array([2e19, 1.0], dtype=np.float32)
+    adam = sn.Adam([theta], lr=0.1)
+    with pytest.raises(FloatingPointError, match=r"squared gradient of params\[0\].*float32"):
+        adam.step()
+    assert adam.step_count == 0
+    np.testing.assert_array_equal(theta.data, [0.0, 0.0])
+    np.testing.assert_array_equal(adam.exp_avg_sq[0], [0.0, 0.0])

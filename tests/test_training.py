@@ -234,3 +234,18 @@ def test_parameters_left_out_of_the_optimizer_stay_frozen():
     np.testing.assert_array_equal(first.weight.data, frozen[0])
     np.testing.assert_array_equal(first.bias.data, frozen[1])
     assert not np.array_equal(second.weight.data, before)
+
+
+def test_an_overflow_during_training_names_the_epoch(article_data):
+    model = article_network(np.random.default_rng(0))
+    optimizer = sn.Adam(model.parameters(), lr=0.01)
+    model.modules[2].weight.data[...] = 1e308  # the hidden layer's outputs will overflow
+    with (
+        np.errstate(over="ignore"),
+        pytest.raises(
+            FloatingPointError, match="at epoch 1: the output of module 2 contains NaN or infinity"
+        ),
+    ):
+        sn.train(
+            model, sn.BCELoss(), optimizer, article_data.X_train, article_data.y_train, epochs=3
+        )
