@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 
 from scratchnet._cli import (
     OneLineErrorParser,
+    create_output_folder,
     non_negative_int,
     non_negative_number,
     positive_int,
@@ -141,6 +142,7 @@ def save_figures(runs, data, out: Path) -> dict[str, Path]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    create_output_folder(args.out, "demo.py")
     data = load_article_data()
     runs = compare_losses(
         data, seed=args.seed, epochs=args.epochs, lr=args.lr, alpha=args.alpha, gamma=args.gamma

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
+from pathlib import Path
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -14,16 +16,21 @@ class OneLineErrorParser(argparse.ArgumentParser):
 
 
 def positive_int(text: str) -> int:
-    value = non_negative_int(text, expected="a positive integer")
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+    return _int_at_least(text, 1, "a positive integer")
 
 
-def non_negative_int(text: str, expected: str = "a non-negative integer") -> int:
-    if not text.strip().lstrip("+").isdigit():
+def non_negative_int(text: str) -> int:
+    return _int_at_least(text, 0, "a non-negative integer")
+
+
+def _int_at_least(text: str, low: int, expected: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low:
         raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-    return int(text)
+    return value
 
 
 def positive_number(text: str) -> float:
@@ -42,3 +49,13 @@ def _finite_number(text: str, in_range, expected: str) -> float:
     if not (math.isfinite(value) and in_range(value)):
         raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def create_output_folder(folder: Path, prog: str) -> None:
+    """Create ``folder`` before any work is done, or exit 2 with one line saying why."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        print(f"{prog}: error: argument --out: cannot create {folder}: {reason}", file=sys.stderr)
+        raise SystemExit(2) from None
