@@ -4,9 +4,10 @@ The article's matrices are small: the largest product of an epoch is (4200, 16) 
 Splitting a product that size across threads costs more in waking and synchronising the
 threads than it saves in arithmetic, and on a machine whose other cores are busy a thread
 that has to wait for a core stalls the whole product. On a shared 2-core machine, an
-epoch's matrix products ran 1.3 times slower with OpenBLAS's default of 2 threads than
-with 1 when the machine was quiet, and 50 times slower while other work kept both cores
-busy (``python benchmarks/performance.py`` prints the two).
+epoch's matrix products gained nothing from OpenBLAS's default of 2 threads when the
+machine was quiet (between 1.03 and 1.3 times the one-thread time across runs), and ran
+up to 50 times slower while other work kept both cores busy
+(``python benchmarks/performance.py`` prints the two).
 
 So ``train`` limits BLAS to one thread while it runs and restores the previous setting
 when it returns. BLAS libraries keep that setting per process: while ``train`` runs,

@@ -29,8 +29,10 @@ of y that do not depend on x[i] cancel exactly. A random upstream gradient (rath
 all ones) makes sure no mistake can hide behind a symmetric sum.
 
 Rules for a meaningful check: float64 throughout (in float32, rounding swamps the
-difference), and no kink within 2h of any ReLU input (a difference across the kink
-measures neither side's slope).
+difference), and no ReLU input within reach of its kink at 0: perturbing an entry by up
+to 2h moves each ReLU input it feeds by up to 2h times the weights and inputs along the
+way, and a difference across the kink measures neither side's slope. (The tests keep
+every ReLU input at least 0.05 from 0.)
 """
 
 from __future__ import annotations

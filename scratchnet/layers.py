@@ -4,7 +4,9 @@ Conventions used throughout
 ---------------------------
 * A batch is the first axis: ``x`` has shape (N, features).
 * ``forward(x)`` computes the output and keeps, in explicitly named attributes, exactly
-  what ``backward`` will need (the *cache*).
+  what ``backward`` will need (the *cache*). The cache holds the arrays themselves, not
+  copies, as NumPy code usually does: change x or the returned output in place between
+  ``forward`` and ``backward`` and the gradient changes with it.
 * ``backward(grad_output)`` receives dL/d(output), the gradient of a scalar loss L with
   respect to this layer's last output, and returns dL/d(input). It never modifies
   ``grad_output``.

@@ -32,7 +32,7 @@ from scratchnet._checks import (
     require_nonnegative_float,
     require_positive_float,
 )
-from scratchnet.layers import Parameter
+from scratchnet.layers import Module, Parameter
 
 
 class Optimizer:
@@ -98,8 +98,9 @@ class Adam(Optimizer):
 
     m and v start at 0, so early on they are biased towards 0; 1 - beta^t is the total
     weight the average has given to gradients so far, and dividing by it removes the
-    bias. One consequence: the first step moves every entry whose g is not 0 by almost
-    exactly lr, against the sign of g, whatever the size of g.
+    bias. One consequence: the first step moves every entry by lr |g| / (|g| + eps),
+    against the sign of g: almost exactly lr whenever |g| is well above eps, however
+    small or large g is.
 
     weight_decay adds the gradient of the L2 penalty (weight_decay / 2) * theta^2 to g,
     so it passes through m and v (PyTorch's Adam; AdamW instead shrinks theta directly).
@@ -248,3 +249,21 @@ def _checked_betas(betas) -> tuple[float, float]:
         raise ValueError(f"betas must be a pair (beta1, beta2), got {len(betas)} values")
     beta1, beta2 = betas
     return require_decay_rate(beta1, "betas[0]"), require_decay_rate(beta2, "betas[1]")
+
+
+def require_optimizer_of(optimizer, model: Module) -> None:
+    """Refuse an optimizer built for another model: it would update parameters this one
+    does not use. (An optimizer given only some of the model's parameters is fine: the
+    others stay frozen.)"""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            "optimizer must be a scratchnet optimizer, such as sn.Adam(model.parameters()); "
+            f"got a {type(optimizer).__name__}"
+        )
+    model_param_ids = {id(param) for param in model.parameters()}
+    for index, param in enumerate(optimizer.params):
+        if id(param) not in model_param_ids:
+            raise ValueError(
+                f"optimizer.params[{index}] is not a parameter of model; "
+                "build the optimizer from model.parameters()"
+            )

@@ -38,7 +38,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from scratchnet.layers import Module
-from scratchnet.optimizers import SGD, Adam, Optimizer
+from scratchnet.optimizers import SGD, Adam, Optimizer, require_optimizer_of
 
 FORMAT = "scratchnet-state-1"
 
@@ -104,6 +104,8 @@ def load(path, model: Module, optimizer: Optimizer | None = None) -> None:
     for a file that is not a scratchnet save, or naming the parameter that does not fit.
     A file saved with an optimizer can be loaded into a model alone.
     """
+    if optimizer is not None:
+        require_optimizer_of(optimizer, model)
     arrays = _read(path)
     copies = _checked_model_state(model, _with_prefix(arrays, "model/"))
     step_count = None

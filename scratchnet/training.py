@@ -11,7 +11,7 @@ import numpy as np
 from scratchnet._blas import one_blas_thread
 from scratchnet._checks import as_generator, as_samples, require_positive_int
 from scratchnet.layers import Module
-from scratchnet.optimizers import Optimizer
+from scratchnet.optimizers import require_optimizer_of
 
 
 def train(model, loss_fn, optimizer, X, y, *, epochs, batch_size=None, rng=None) -> list[float]:
@@ -71,7 +71,7 @@ def train(model, loss_fn, optimizer, X, y, *, epochs, batch_size=None, rng=None)
             "loss_fn must have forward(p, y) and backward() methods, such as sn.BCELoss(); "
             f"got a {type(loss_fn).__name__}"
         )
-    _require_optimizer_of(optimizer, model)
+    require_optimizer_of(optimizer, model)
     X, y = _checked_samples(X, y)
     epochs = require_positive_int(epochs, "epochs")
     if batch_size is not None:
@@ -155,19 +155,3 @@ def _checked_samples(X, y) -> tuple[np.ndarray, np.ndarray]:
     if y.ndim == 0 or len(y) != len(X):
         raise ValueError(f"y must have one row per row of X, {len(X)}, got shape {y.shape}")
     return X, y
-
-
-def _require_optimizer_of(optimizer, model: Module) -> None:
-    """Refuse an optimizer that would update parameters the model does not use."""
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            "optimizer must be a scratchnet optimizer, such as sn.Adam(model.parameters()); "
-            f"got a {type(optimizer).__name__}"
-        )
-    model_param_ids = {id(param) for param in model.parameters()}
-    for index, param in enumerate(optimizer.params):
-        if id(param) not in model_param_ids:
-            raise ValueError(
-                f"optimizer.params[{index}] is not a parameter of model, so training would "
-                "not change the model; build the optimizer from model.parameters()"
-            )

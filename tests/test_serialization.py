@@ -147,3 +147,11 @@ def test_a_pickled_payload_is_refused_and_never_run(tmp_path):
     with pytest.raises(ValueError, match=r"evil.npz is not a scratchnet save file.*allow_pickle"):
         sn.load(tmp_path / "evil.npz", model)
     assert not marker.exists()
+
+
+def test_loading_into_an_optimizer_of_another_model_is_refused(tmp_path):
+    model, other = article_network(0), article_network(1)
+    path = tmp_path / "model.npz"
+    sn.save(path, model, sn.Adam(model.parameters()))
+    with pytest.raises(ValueError, match=r"optimizer.params\[0\] is not a parameter of model"):
+        sn.load(path, model, sn.Adam(other.parameters()))
