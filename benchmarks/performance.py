@@ -38,10 +38,9 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 import scratchnet as sn
-from scratchnet.experiment import article_network
+from scratchnet.experiment import LEARNING_RATE, article_network
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-LEARNING_RATE = 0.01
 FOCAL_ELEMENTS = 1_000_000
 NEVER = 10**9  # a number of epochs no run here reaches
 PER_CALL = ", 1 epoch/call"  # rows whose every call runs one epoch; the others run many
@@ -331,6 +330,9 @@ def peak_memory_mib(arguments):
         text=True,
         env={**os.environ, "MPLBACKEND": "Agg"},
     )
+    if finished.returncode != 0:
+        # The wrapper prints the peak even then, so the last word would still parse.
+        raise RuntimeError(f"python {' '.join(arguments)} failed:\n{finished.stderr}")
     return int(finished.stderr.split()[-1])
 
 

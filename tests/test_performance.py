@@ -87,3 +87,13 @@ def test_benchmark_pieces_run_on_tiny_sizes(performance_script):
     losses = performance_script.focal_loss_contenders(100, np.float32)
     assert len(performance_script.interleaved_medians(losses, repeats=1, epochs=1)) == 3
     assert isinstance(performance_script.memory_growth(X, y, early=1, late=2), int)
+
+
+def test_peak_memory_reads_the_scripts_own_peak_and_refuses_a_failed_run(
+    performance_script, tmp_path
+):
+    script = tmp_path / "exits.py"
+    script.write_text("import sys\nsys.exit(int(sys.argv[1]))\n")
+    assert performance_script.peak_memory_mib([str(script), "0"]) > 0
+    with pytest.raises(RuntimeError, match=r"exits\.py 3 failed"):
+        performance_script.peak_memory_mib([str(script), "3"])
