@@ -53,6 +53,20 @@ def as_samples(value, name: str, dtype=None) -> np.ndarray:
     return array
 
 
+def as_grad_output(grad_output, shape: tuple[int, ...], dtype, of: str) -> np.ndarray:
+    """An upstream gradient as a finite array of ``shape`` and ``dtype``, or a clear error.
+
+    ``of`` names what it is the gradient of, for the message ("the last output").
+    """
+    grad_output = as_float_array(grad_output, "grad_output", dtype=dtype)
+    if grad_output.shape != shape:
+        raise ValueError(
+            f"grad_output must have the shape of {of}, {shape}, got {grad_output.shape}"
+        )
+    require_finite(grad_output, "grad_output")
+    return grad_output
+
+
 def require_binary_labels(y: np.ndarray, name: str = "y") -> None:
     """Refuse NaN and every label other than 0 and 1."""
     require_finite(y, name)

@@ -24,10 +24,9 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet._checks import (
-    as_float_array,
     as_generator,
+    as_grad_output,
     as_samples,
-    require_finite,
     require_float_dtype,
     require_positive_int,
 )
@@ -89,18 +88,6 @@ class Module:
             )
 
 
-def _checked_grad_output(grad_output, output_shape, dtype) -> np.ndarray:
-    """dL/d(output) as a finite array of the last output's shape and dtype, or a clear error."""
-    grad_output = as_float_array(grad_output, "grad_output", dtype=dtype)
-    if grad_output.shape != output_shape:
-        raise ValueError(
-            f"grad_output must have the shape of the last output, {output_shape}, "
-            f"got {grad_output.shape}"
-        )
-    require_finite(grad_output, "grad_output")
-    return grad_output
-
-
 class Linear(Module):
     """Affine layer ``y = x @ W + b``.
 
@@ -150,7 +137,9 @@ class Linear(Module):
             dL/dx[n, i] = sum_j dL/dy[n, j] * W[i, j]      ->  dL_dx = dL_dy @ W.T
         """
         self._require_forward(self.x)
-        dL_dy = _checked_grad_output(grad_output, (len(self.x), self.out_features), self.dtype)
+        dL_dy = as_grad_output(
+            grad_output, (len(self.x), self.out_features), self.dtype, "the last output"
+        )
         self.weight.grad = self.x.T @ dL_dy
         # dL_dy.sum(axis=0) written as ones(N) @ dL_dy, the same sum over the batch done by
         # BLAS: NumPy sums a narrow array down its rows one short row at a time, 10-20x slower.
@@ -185,7 +174,7 @@ class ReLU(Module):
         active and stops where it was not.
         """
         self._require_forward(self.y)
-        dL_dy = _checked_grad_output(grad_output, self.y.shape, self.y.dtype)
+        dL_dy = as_grad_output(grad_output, self.y.shape, self.y.dtype, "the last output")
         return dL_dy * (self.y > 0)
 
     def __repr__(self) -> str:
@@ -216,7 +205,7 @@ class Sigmoid(Module):
         1 - p would give 0 and lose the whole gradient.
         """
         self._require_forward(self.p)
-        dL_dp = _checked_grad_output(grad_output, self.p.shape, self.p.dtype)
+        dL_dp = as_grad_output(grad_output, self.p.shape, self.p.dtype, "the last output")
         return dL_dp * self.p * self.q
 
     def __repr__(self) -> str:

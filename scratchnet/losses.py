@@ -36,6 +36,7 @@ import numpy as np
 
 from scratchnet._checks import (
     as_float_array,
+    as_grad_output,
     require_binary_labels,
     require_finite,
     require_in_open_interval,
@@ -107,14 +108,7 @@ class _Loss:
         if self.reduction == "none":
             if grad_output is None:
                 return np.ones(shape, dtype=dtype)
-            grad_output = as_float_array(grad_output, "grad_output", dtype=dtype)
-            if grad_output.shape != shape:
-                raise ValueError(
-                    f"grad_output must have the shape of the unreduced loss, {shape}, "
-                    f"got {grad_output.shape}"
-                )
-            require_finite(grad_output, "grad_output")
-            return grad_output
+            return as_grad_output(grad_output, shape, dtype, "the unreduced loss")
         if grad_output is None:
             grad_output = 1.0
         if isinstance(grad_output, bool) or not isinstance(grad_output, numbers.Real):
