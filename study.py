@@ -1,6 +1,6 @@
 """Is it the loss or the draw? BCE against focal loss over many initialisations.
 
-    python study.py                              # every group, 200 seeds, all cores
+    python study.py                              # every group, 200 seeds, each CPU it may use
     python study.py --groups article gamma --seeds 20 --jobs 1
 
 Trains the article's network with BCE and with each focal loss setup from seeds
@@ -13,7 +13,6 @@ arguments give the same files, bit for bit, whatever ``--jobs`` is.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ from scratchnet.study import (
     ARTICLE_FOCAL,
     BCE,
     GROUPS,
+    available_cpus,
     compare_paired,
     expand_groups,
     run_study,
@@ -50,6 +50,7 @@ JITTER_SEED = 0  # the seed of the dots' vertical jitter in the distribution fig
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    cpus = available_cpus()
     parser = OneLineErrorParser(
         prog="study.py",
         description="Train BCE and focal loss setups from many seeds and compare them.",
@@ -76,8 +77,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--jobs",
         type=positive_int,
-        default=os.cpu_count() or 1,
-        help="worker processes (default: the number of CPUs)",
+        default=cpus,
+        help=f"worker processes (default: the CPUs this process may use, {cpus} here)",
     )
     parser.add_argument(
         "--out",

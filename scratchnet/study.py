@@ -173,7 +173,7 @@ def run_study(
 ) -> list[RunResult]:
     """Train every setup from every seed; results ordered by setup (as given), then seed.
 
-    jobs: worker processes (default ``os.cpu_count()``); 1 runs in this process.
+    jobs: worker processes (default ``available_cpus()``); 1 runs in this process.
     on_progress(done, total) is called after each run finishes.
 
     Each run depends only on its setup and seed, and each process builds the same data,
@@ -181,7 +181,7 @@ def run_study(
     runs on one BLAS thread, so two processes on two cores do not fight over them.)
     """
     setups, seeds = list(setups), _checked_seeds(seeds)
-    jobs = (os.cpu_count() or 1) if jobs is None else require_positive_int(jobs, "jobs")
+    jobs = available_cpus() if jobs is None else require_positive_int(jobs, "jobs")
     tasks = [(setup, seed) for seed in seeds for setup in setups]
     report = on_progress or (lambda done, total: None)
     results = {}
@@ -196,6 +196,18 @@ def run_study(
                 results[futures[future]] = future.result()
                 report(done, len(tasks))
     return [results[setup, seed] for setup in setups for seed in seeds]
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on: ``run_study``'s and study.py's default jobs.
+
+    ``os.sched_getaffinity`` sees a limit set by taskset or a container's cpuset, which
+    ``os.cpu_count`` (every CPU of the machine) does not; it is missing on macOS and
+    Windows.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @functools.cache

@@ -1,6 +1,7 @@
 """The study: its statistics against hand computations, its files, and its reproducibility."""
 
 import csv
+import os
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from scratchnet.study import (
     GROUPS,
     Interval,
     Setup,
+    available_cpus,
     compare_paired,
     expand_groups,
     mean_interval,
@@ -168,6 +170,16 @@ def test_groups_bring_their_bce_baselines():
 def test_run_study_names_a_bad_argument(kwargs, error, message):
     with pytest.raises(error, match=message):
         run_study([BCE], **kwargs)
+
+
+def test_default_jobs_are_the_cpus_this_process_may_use(monkeypatch):
+    if hasattr(os, "sched_getaffinity"):
+        assert available_cpus() == len(os.sched_getaffinity(0))
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert available_cpus() == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # "undetermined"
+    assert available_cpus() == 1
 
 
 @pytest.mark.parametrize(
