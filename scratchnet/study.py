@@ -30,6 +30,7 @@ import functools
 import math
 import numbers
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -180,7 +181,7 @@ def run_study(
     so the results are the same bit for bit whatever ``jobs`` is. (``train`` already
     runs on one BLAS thread, so two processes on two cores do not fight over them.)
     """
-    setups, seeds = list(setups), _checked_seeds(seeds)
+    setups, seeds = _checked_setups(setups), _checked_seeds(seeds)
     jobs = available_cpus() if jobs is None else require_positive_int(jobs, "jobs")
     tasks = [(setup, seed) for seed in seeds for setup in setups]
     report = on_progress or (lambda done, total: None)
@@ -439,6 +440,20 @@ def summary_markdown(summaries: Iterable[Summary], comparisons: Iterable[Compari
 
 def _interval(interval: Interval) -> str:
     return f"{interval.mean:.3f} [{interval.low:.3f}, {interval.high:.3f}]"
+
+
+def _checked_setups(setups) -> list[Setup]:
+    setups = list(setups)
+    for setup in setups:
+        if not isinstance(setup, Setup):
+            raise TypeError(f"each of setups must be a Setup, got {setup!r}")
+    names = Counter(setup.name for setup in setups)
+    repeated = [name for name, count in names.items() if count > 1]
+    if repeated:
+        # A repeated setup would count each seed twice in summarise, and two setups that
+        # share a name could not be told apart in the tables or the CSV.
+        raise ValueError(f"setups must be distinct, got more than one named {repeated[0]!r}")
+    return setups
 
 
 def _checked_seeds(seeds) -> list[int]:

@@ -163,13 +163,17 @@ def test_groups_bring_their_bce_baselines():
     [
         ({"seeds": [0, -1]}, ValueError, "each of seeds must be a non-negative integer, got -1"),
         ({"seeds": [2, 2]}, ValueError, "seeds must not repeat"),
-        ({"seeds": [0], "jobs": 0}, ValueError, "jobs must be a positive integer"),
-        ({"seeds": [0], "jobs": 1.5}, TypeError, "jobs must be a positive integer"),
+        ({"jobs": 0}, ValueError, "jobs must be a positive integer"),
+        ({"jobs": 1.5}, TypeError, "jobs must be a positive integer"),
+        ({"setups": ["BCE"]}, TypeError, "each of setups must be a Setup, got 'BCE'"),
+        ({"setups": [BCE, ARTICLE_FOCAL, BCE]}, ValueError, "more than one named 'BCE'"),
+        # gamma does nothing to BCE: the same runs, under the same name
+        ({"setups": [BCE, Setup("BCE", gamma=2.0)]}, ValueError, "more than one named 'BCE'"),
     ],
 )
 def test_run_study_names_a_bad_argument(kwargs, error, message):
     with pytest.raises(error, match=message):
-        run_study([BCE], **kwargs)
+        run_study(**{"setups": [BCE], "seeds": [0], **kwargs})
 
 
 def test_default_jobs_are_the_cpus_this_process_may_use(monkeypatch):
