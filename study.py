@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -184,8 +185,29 @@ def save_figures(setups, results, out: Path) -> list[Path]:
     return paths
 
 
+def make_out_folder(out: Path) -> None:
+    """Create ``out`` and check that a file can be written in it.
+
+    ``main`` calls it before training, so that a bad --out costs a second, not minutes.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    # A real write, not a look at permission bits: root ignores those, and they do not
+    # show a read-only mount.
+    with tempfile.TemporaryFile(dir=out):
+        pass
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    try:
+        make_out_folder(args.out)
+    except OSError as error:
+        # One line and exit status 2, as the parser reports a bad flag.
+        print(
+            f"study.py: error: cannot use --out {args.out} as a folder: {error.strerror}",
+            file=sys.stderr,
+        )
+        return 2
     setups = expand_groups(args.groups)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     print(
@@ -195,7 +217,6 @@ def main(argv=None) -> int:
     )
     started = time.perf_counter()
     results = run_study(setups, seeds, jobs=args.jobs, on_progress=print_progress(started))
-    args.out.mkdir(parents=True, exist_ok=True)
     write_csv(results, args.out / "runs.csv")
     summary = summary_document(args, setups, results)
     (args.out / "summary.md").write_text(summary)

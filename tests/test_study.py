@@ -231,6 +231,18 @@ def test_command_writes_its_files_and_prints_the_summary(tmp_path, capsys):
         assert (out / f"{name}.png").stat().st_size > 10_000
 
 
+def test_command_refuses_an_out_folder_it_cannot_use_before_training(tmp_path, capsys):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    for out in (a_file, a_file / "study"):
+        argv = ["--seeds", "5", "--groups", "article", "--jobs", "1", "--out", str(out)]
+        assert study.main(argv) == 2
+        printed = capsys.readouterr()
+        assert printed.err.startswith(f"study.py: error: cannot use --out {out} as a folder: ")
+        assert printed.err.count("\n") == 1 and printed.out == ""  # one line, no run started
+    assert a_file.read_text() == ""
+
+
 def test_command_refuses_fewer_than_five_seeds(capsys):
     with pytest.raises(SystemExit):
         study.parse_args(["--seeds", "4"])
