@@ -30,6 +30,7 @@ import functools
 import math
 import numbers
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -175,7 +176,8 @@ def run_study(
     """Train every setup from every seed; results ordered by setup (as given), then seed.
 
     jobs: worker processes (default ``available_cpus()``); 1 runs in this process.
-    on_progress(done, total) is called after each run finishes.
+    on_progress(done, total) is called after each run finishes. An exception, from a
+    run, from on_progress or from Ctrl-C, cancels the runs not yet started.
 
     Each run depends only on its setup and seed, and each process builds the same data,
     so the results are the same bit for bit whatever ``jobs`` is. (``train`` already
@@ -191,11 +193,16 @@ def run_study(
             results[setup, seed] = _run_task(setup, seed)
             report(done, len(tasks))
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as executor:
+        executor = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+        try:
             futures = {executor.submit(_run_task, *task): task for task in tasks}
             for done, future in enumerate(as_completed(futures), start=1):
                 results[futures[future]] = future.result()
                 report(done, len(tasks))
+        finally:
+            # After Ctrl-C or a failed run, cancel the runs not yet started; leaving a
+            # ``with`` block would instead wait for every one of them to finish.
+            executor.shutdown(cancel_futures=True)
     return [results[setup, seed] for setup in setups for seed in seeds]
 
 
@@ -209,6 +216,16 @@ def available_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def _ignore_interrupts() -> None:
+    """A worker's initializer: leave Ctrl-C, which reaches every process of the
+    terminal's group, to the parent.
+
+    The parent cancels the runs not yet started, and each worker finishes the run in
+    hand and exits, instead of printing a traceback of its own or breaking the pool.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @functools.cache

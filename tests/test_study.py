@@ -1,11 +1,14 @@
 """The study: its statistics against hand computations, its files, and its reproducibility."""
 
 import csv
+import functools
 import os
+import time
 
 import numpy as np
 import pytest
 
+import scratchnet.study
 import study
 from scratchnet.data import load_article_data
 from scratchnet.experiment import set_prior_bias, train_article_model
@@ -116,6 +119,26 @@ def test_same_seeds_give_the_same_csv_whatever_the_number_of_jobs(tmp_path):
     assert one == (tmp_path / "again.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
     write_csv(run_study(setups, range(1, 6), jobs=1), tmp_path / "other.csv")
     assert (tmp_path / "other.csv").read_bytes() != one
+
+
+def _note_and_wait(started, setup, seed):
+    """A stand-in for a run in a worker: it notes its seed in the file ``started``."""
+    with open(started, "a") as file:
+        file.write(f"{seed}\n")
+    time.sleep(0.1)
+
+
+def test_an_interrupt_cancels_the_runs_not_yet_started(tmp_path, monkeypatch):
+    started = tmp_path / "started"
+    monkeypatch.setattr(scratchnet.study, "_run_task", functools.partial(_note_and_wait, started))
+
+    def interrupt(done, total):
+        raise KeyboardInterrupt  # as Ctrl-C would, while the parent waits for runs
+
+    with pytest.raises(KeyboardInterrupt):
+        run_study([BCE], range(200), jobs=2, on_progress=interrupt)
+    # Only the first runs, and those already handed to a worker, start: 7 here, of 200.
+    assert len(started.read_text().split()) < 20
 
 
 def test_csv_reads_back_every_run_exactly(results, tmp_path):
