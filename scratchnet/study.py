@@ -300,7 +300,7 @@ class Summary:
     f1: Interval
     balanced_accuracy: float  # mean
     average_precision: Interval
-    no_positive_share: float  # the share of runs that predict no positive at all
+    no_positive_runs: int  # how many of the runs predict no positive at all
 
 
 def runs_of(results: Iterable[RunResult], setup: Setup) -> list[RunResult]:
@@ -328,7 +328,7 @@ def summarise(results: Iterable[RunResult], setup: Setup) -> Summary:
         f1=mean_interval(values("f1")),
         balanced_accuracy=float(np.mean(values("balanced_accuracy"))),
         average_precision=mean_interval(values("average_precision")),
-        no_positive_share=float(np.mean(values("predicted_positives") == 0)),
+        no_positive_runs=int(np.sum(values("predicted_positives") == 0)),
     )
 
 
@@ -437,7 +437,7 @@ def summary_markdown(summaries: Iterable[Summary], comparisons: Iterable[Compari
             f"| {median:g} [{q1:g}, {q3:g}] | {_interval(summary.precision)} "
             f"| {_interval(summary.recall)} | {_interval(summary.f1)} "
             f"| {summary.balanced_accuracy:.3f} | {_interval(summary.average_precision)} "
-            f"| {summary.no_positive_share:.0%} |"
+            f"| {summary.no_positive_runs} of {summary.runs} |"
         )
     lines += [
         "",

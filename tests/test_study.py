@@ -20,6 +20,7 @@ from scratchnet.study import (
     GROUPS,
     Interval,
     Setup,
+    Summary,
     available_cpus,
     compare_paired,
     expand_groups,
@@ -81,7 +82,7 @@ def test_summary_matches_metrics_counted_by_hand(results, by_hand):
         counts = sorted(run["true_positives"] for run in runs)
         assert summary.true_positives[1] == counts[2]  # the median of five
         assert summary.true_positives[0] == counts[1]  # numpy puts Q1 of five at index 1
-        assert summary.no_positive_share == np.mean([run["predicts_none"] for run in runs])
+        assert summary.no_positive_runs == sum(run["predicts_none"] for run in runs)
 
 
 def test_paired_comparison_counts_each_seed_once(results, by_hand):
@@ -167,6 +168,17 @@ def test_summary_table_has_one_parseable_row_per_setup(results):
     bce_row = statistics.split("\n")[2].split("|")
     assert bce_row[2].strip() == "5"
     assert bce_row[6].strip().startswith(f"{summaries[0].recall.mean:.3f} [")
+
+
+def test_summary_table_counts_the_runs_without_positives():
+    share = Interval(0.3, 0.25, 0.35)
+    summary = Summary(
+        BCE, runs=200, accuracy=0.986, true_positives=(0.0, 0.0, 5.0), precision=share,
+        recall=share, f1=share, balanced_accuracy=0.555, average_precision=share,
+        no_positive_runs=127,
+    )  # fmt: skip
+    text = summary_markdown([summary], [])
+    assert text.split("\n")[2].endswith("| 127 of 200 |")  # exact, where 63.5% printed 64%
 
 
 def test_groups_bring_their_bce_baselines():
