@@ -456,7 +456,18 @@ def summary_markdown(summaries: Iterable[Summary], comparisons: Iterable[Compari
 
 
 def _interval(interval: Interval) -> str:
-    return f"{interval.mean:.3f} [{interval.low:.3f}, {interval.high:.3f}]"
+    mean, low, high = map(_three_places, (interval.mean, interval.low, interval.high))
+    return f"{mean} [{low}, {high}]"
+
+
+def _three_places(value: float) -> str:
+    """``value`` to three decimals, and 0.000 rather than -0.000 for one that rounds to 0.
+
+    A table's -0.000 would claim a sign that the digits shown do not carry. (Python
+    3.11's "z" format option does this; scratchnet still supports 3.10.)
+    """
+    text = f"{value:.3f}"
+    return "0.000" if text == "-0.000" else text
 
 
 def _checked_setups(setups) -> list[Setup]:

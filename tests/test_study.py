@@ -18,7 +18,9 @@ from scratchnet.study import (
     BCE,
     CSV_COLUMNS,
     GROUPS,
+    Comparison,
     Interval,
+    PairedCount,
     Setup,
     Summary,
     available_cpus,
@@ -179,6 +181,13 @@ def test_summary_table_counts_the_runs_without_positives():
     )  # fmt: skip
     text = summary_markdown([summary], [])
     assert text.split("\n")[2].endswith("| 127 of 200 |")  # exact, where 63.5% printed 64%
+
+
+def test_summary_table_prints_a_difference_that_rounds_to_zero_without_a_sign():
+    tiny = PairedCount(1, 197, 2, Interval(-0.0004, -0.0012, 0.0004))
+    text = summary_markdown([], [Comparison(ARTICLE_FOCAL, tiny, tiny)])
+    assert "-0.000" not in text
+    assert text.count("| 0.000 [-0.001, 0.000] |") == 2
 
 
 def test_groups_bring_their_bce_baselines():
