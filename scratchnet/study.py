@@ -304,8 +304,16 @@ class Summary:
 
 
 def runs_of(results: Iterable[RunResult], setup: Setup) -> list[RunResult]:
-    """The runs of one setup, in seed order."""
-    return sorted((run for run in results if run.setup == setup), key=lambda run: run.seed)
+    """The runs of one setup, in seed order; each seed may appear once.
+
+    A seed given twice, say by joining the results of two studies, would count twice in
+    every mean and paired count, so it is refused.
+    """
+    runs = sorted((run for run in results if run.setup == setup), key=lambda run: run.seed)
+    for run, following in zip(runs, runs[1:]):
+        if run.seed == following.seed:
+            raise ValueError(f"results hold seed {run.seed} of {setup.name!r} more than once")
+    return runs
 
 
 def summarise(results: Iterable[RunResult], setup: Setup) -> Summary:

@@ -1,6 +1,7 @@
 """The study: its statistics against hand computations, its files, and its reproducibility."""
 
 import csv
+import dataclasses
 import functools
 import os
 import time
@@ -21,6 +22,7 @@ from scratchnet.study import (
     Comparison,
     Interval,
     PairedCount,
+    RunResult,
     Setup,
     Summary,
     available_cpus,
@@ -87,7 +89,31 @@ def test_summary_matches_metrics_counted_by_hand(results, by_hand):
         assert summary.no_positive_runs == sum(run["predicts_none"] for run in runs)
 
 
-def test_paired_comparison_counts_each_seed_once(results, by_hand):
+def made_run(template, setup, seed, **metrics):
+    """A run of ``setup`` from ``seed`` with the metrics given, the others from ``template``."""
+    return RunResult(setup, seed, dataclasses.replace(template.report, **metrics), final_loss=0.0)
+
+
+def test_paired_comparison_counts_each_seed_once(results):
+    # Focal's recall is higher than BCE's from seeds 10 and 13, the same from 12, lower
+    # from 11, 14 and 15. The focal runs come shuffled: runs pair by seed, not position.
+    bce = {10: 0.25, 11: 0.5, 12: 0.5, 13: 0.0, 14: 0.75, 15: 0.25}
+    focal = {13: 0.25, 15: 0.0, 10: 0.5, 14: 0.5, 11: 0.25, 12: 0.5}
+    runs = [made_run(results[0], BCE, seed, recall=recall) for seed, recall in bce.items()]
+    runs += [made_run(results[0], ARTICLE_FOCAL, seed, recall=r) for seed, r in focal.items()]
+    comparison = compare_paired(runs, ARTICLE_FOCAL).recall
+    assert (comparison.wins, comparison.ties, comparison.losses) == (2, 1, 3)
+    # focal - BCE, seeds 10 to 15: 0.25, -0.25, 0, 0.25, -0.25, -0.25
+    assert comparison.difference.mean == pytest.approx(-0.25 / 6, abs=1e-15)
+    # A seed given twice is refused, not counted twice.
+    repeated = [*runs, made_run(results[0], BCE, 12, recall=0.5)]
+    with pytest.raises(ValueError, match="results hold seed 12 of 'BCE' more than once"):
+        compare_paired(repeated, ARTICLE_FOCAL)
+    with pytest.raises(ValueError, match="results hold seed 12 of 'BCE' more than once"):
+        summarise(repeated, BCE)
+
+
+def test_paired_comparison_matches_recalls_counted_by_hand(results, by_hand):
     bce = [run["recall"] for run in by_hand[BCE]]
     focal = [run["recall"] for run in by_hand[ARTICLE_FOCAL]]
     comparison = compare_paired(results, ARTICLE_FOCAL).recall
