@@ -86,6 +86,7 @@ def test_summary_matches_metrics_counted_by_hand(results, by_hand):
         counts = sorted(run["true_positives"] for run in runs)
         assert summary.true_positives[1] == counts[2]  # the median of five
         assert summary.true_positives[0] == counts[1]  # numpy puts Q1 of five at index 1
+        assert summary.true_positives[2] == counts[3]  # and Q3 at index 3
         assert summary.no_positive_runs == sum(run["predicts_none"] for run in runs)
 
 
@@ -284,6 +285,20 @@ def test_prior_bias_makes_the_untrained_network_predict_pi(data):
     np.testing.assert_allclose(trained.model.forward(data.X_test[:3]), 0.01, rtol=1e-12)
     with pytest.raises(ValueError, match="positive_prior must be a number in"):
         set_prior_bias(trained.model, 1.0)
+
+
+def test_representative_seed_is_nearest_both_medians_and_ties_go_to_the_smaller(results):
+    # Median AP 0.5 for both. Distances from the medians, seeds 10 to 14: BCE 0.375,
+    # 0.125, 0, 0.125, 0.125; focal 0, 0, 0.5, 0, 0.25; summed 0.375, 0.125, 0.5, 0.125,
+    # 0.375. Seed 12 is nearest BCE's median alone; seeds 11 and 13 tie on the sum.
+    bce = {13: 0.625, 12: 0.5, 11: 0.625, 10: 0.125, 14: 0.375}
+    focal = {14: 0.25, 13: 0.5, 12: 1.0, 11: 0.5, 10: 0.5}
+    runs = [made_run(results[0], BCE, seed, average_precision=ap) for seed, ap in bce.items()]
+    runs += [
+        made_run(results[0], ARTICLE_FOCAL, seed, average_precision=ap)
+        for seed, ap in focal.items()
+    ]
+    assert study.representative_seed(runs) == 11
 
 
 def test_command_writes_its_files_and_prints_the_summary(tmp_path, capsys):
