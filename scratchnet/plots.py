@@ -44,7 +44,8 @@ def plot_decision_boundaries(models: dict[str, Module], X: np.ndarray, y: np.nda
     """Each model's p over the plane on one shared colour scale, the 0.5 line, and the data.
 
     X (N, 2); y (N,) or (N, 1) of 0/1 labels. Positives are drawn last and larger, so
-    that the 1% minority is not buried under the majority.
+    that the 1% minority is not buried under the majority. A model whose p stays on one
+    side of 0.5 over the whole grid has no line, and its title says which side.
     """
     y = np.asarray(y).ravel()
     fig, axes = plt.subplots(
@@ -64,6 +65,9 @@ def plot_decision_boundaries(models: dict[str, Module], X: np.ndarray, y: np.nda
         )
         if p.min() < THRESHOLD < p.max():
             ax.contour(xx, yy, p, levels=[THRESHOLD], colors="black", linewidths=1.5)
+            boundary = f"line at p = {THRESHOLD}"
+        else:  # no line to draw: say so, rather than promise one
+            boundary = f"never {'above' if p.max() <= THRESHOLD else 'below'} {THRESHOLD}"
         for label, size in ((0, 4), (1, 14)):
             chosen = y == label
             ax.scatter(
@@ -75,7 +79,7 @@ def plot_decision_boundaries(models: dict[str, Module], X: np.ndarray, y: np.nda
                 linewidths=0.3,
                 label=f"class {label} ({chosen.sum()})",
             )
-        ax.set_title(f"{name}: p(class 1), line at p = {THRESHOLD}")
+        ax.set_title(f"{name}: p(class 1), {boundary}")
         ax.set_xlabel("feature 1")
         ax.legend(loc="lower right", fontsize="small")
     axes[0, 0].set_ylabel("feature 2")

@@ -3,11 +3,13 @@
 import numpy as np
 import pytest
 
+import scratchnet as sn
 from scratchnet.plots import (
     LOGIT_GRID,
     P_T_GRID,
     focal_loss_curves,
     per_example_gradients,
+    plot_decision_boundaries,
     plot_focal_loss_curves,
     plot_gradient_per_example,
     plot_metric_distributions,
@@ -98,3 +100,15 @@ def test_precision_recall_figure_marks_the_threshold_point_and_the_chance_level(
     assert chance[0].get_ydata()[0] == pytest.approx(0.3)
     texts = [text.get_text() for text in curves.get_legend().get_texts()]
     assert "alarm, AP 0.806" in texts and "quiet, AP 0.806" in texts  # (1 + 2/3 + 3/4) / 3
+
+
+def test_decision_boundary_titles_say_which_side_of_0_5_a_model_without_a_line_stays_on():
+    models = {}
+    for name, bias in (("low", -1.0), ("high", 1.0)):
+        models[name] = sn.Sequential(sn.Linear(2, 1, rng=0), sn.Sigmoid())
+        models[name].modules[0].weight.data[...] = 0.0  # p = sigmoid(bias) everywhere
+        models[name].modules[0].bias.data[...] = bias
+    X = np.array([[0.0, 0.0], [1.0, 1.0]])
+    figure = plot_decision_boundaries(models, X, np.array([0, 1]))
+    titles = [ax.get_title() for ax in figure.axes[:2]]
+    assert titles == ["low: p(class 1), never above 0.5", "high: p(class 1), never below 0.5"]
