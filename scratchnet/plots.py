@@ -12,13 +12,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from sklearn.metrics import (
-    ConfusionMatrixDisplay,
-    average_precision_score,
-    precision_recall_curve,
-)
+from sklearn.metrics import ConfusionMatrixDisplay, precision_recall_curve
 
-from scratchnet.evaluation import THRESHOLD
+from scratchnet.evaluation import THRESHOLD, evaluate
 from scratchnet.layers import Module
 from scratchnet.losses import BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 
@@ -240,8 +236,10 @@ def plot_precision_recall(y_true, probabilities: dict[str, np.ndarray]) -> Figur
 
     y_true (N,) or (N, 1) of 0/1; probabilities {name: p (N,) or (N, 1)}. Left: each
     curve, the chance level (the share of positives, the precision of random scores),
-    and a marker where the threshold 0.5 puts the model (at recall 0 if it predicts no
-    positive). Right: the p each model gives every test example, positives above and
+    and a marker at the recall and precision ``evaluate`` reports for p > 0.5. A model
+    that raises no alarm gets a hollow marker at precision 0, as ``evaluate`` and the
+    study's tables count it, while its curve ends at precision 1, as scikit-learn draws
+    it. Right: the p each model gives every test example, positives above and
     negatives below, against the 0.5 line: the ranking can be good while the threshold
     finds nothing.
     """
@@ -251,21 +249,33 @@ def plot_precision_recall(y_true, probabilities: dict[str, np.ndarray]) -> Figur
     for row, (name, p) in enumerate(probabilities.items()):
         p = np.asarray(p, dtype=np.float64).ravel()
         precision, recall, _ = precision_recall_curve(y_true, p)
-        ap = average_precision_score(y_true, p)
+        report = evaluate(y_true, p)
         (line,) = curves.plot(
-            recall, precision, drawstyle="steps-post", label=f"{name}, AP {ap:.3f}"
+            recall,
+            precision,
+            drawstyle="steps-post",
+            label=f"{name}, AP {report.average_precision:.3f}",
         )
-        predicted = p > THRESHOLD
-        found = int(np.sum(predicted & positive))
+        found = f"p > {THRESHOLD}: {report.true_positives} of {report.positives} found"
+        if report.predicted_positives:
+            style = {
+                "markeredgecolor": "black",
+                "label": f"{found}, {report.predicted_positives} alarms",
+            }
+        else:  # hollow: a precision of 0 by convention, not one measured on alarms
+            style = {
+                "markerfacecolor": "none",
+                "markeredgewidth": 2,
+                "label": f"{found}, no alarms, precision counted 0",
+            }
         curves.plot(
-            found / positive.sum(),
-            found / predicted.sum() if predicted.any() else 1.0,  # sklearn's convention
+            report.recall,
+            report.precision,
             marker="o",
             markersize=9,
             color=line.get_color(),
-            markeredgecolor="black",
             clip_on=False,
-            label=f"p > {THRESHOLD}: {found} of {positive.sum()} found, {predicted.sum()} alarms",
+            **style,
         )
         for offset, chosen, size in ((0.15, positive, 16), (-0.15, ~positive, 4)):
             spread.scatter(

@@ -95,7 +95,10 @@ def test_precision_recall_figure_marks_the_threshold_point_and_the_chance_level(
     # p > 0.5 picks 0.9 (a positive) and 0.6 (a negative): recall 1/3, precision 1/2.
     assert (markers[0].get_xdata()[0], markers[0].get_ydata()[0]) == (1 / 3, 1 / 2)
     assert markers[0].get_label() == "p > 0.5: 1 of 3 found, 2 alarms"
-    assert markers[1].get_xdata()[0] == 0 and markers[1].get_label().startswith("p > 0.5: 0 of 3")
+    # "quiet" raises no alarm: a hollow marker at precision 0, where the tables put it.
+    assert (markers[1].get_xdata()[0], markers[1].get_ydata()[0]) == (0, 0)
+    assert markers[1].get_label() == "p > 0.5: 0 of 3 found, no alarms, precision counted 0"
+    assert markers[1].get_markerfacecolor() == "none" != markers[0].get_markerfacecolor()
     chance = [line for line in curves.lines if line.get_label() == "chance level"]
     assert chance[0].get_ydata()[0] == pytest.approx(0.3)
     texts = [text.get_text() for text in curves.get_legend().get_texts()]
