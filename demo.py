@@ -18,11 +18,11 @@ import matplotlib.pyplot as plt
 
 from scratchnet._cli import (
     OneLineErrorParser,
-    create_output_folder,
     non_negative_int,
     non_negative_number,
     positive_int,
     positive_number,
+    usable_output_folder,
 )
 from scratchnet.data import load_article_data
 from scratchnet.evaluation import predict_labels
@@ -142,7 +142,8 @@ def save_figures(runs, data, out: Path) -> dict[str, Path]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    create_output_folder(args.out, "demo.py")
+    if not usable_output_folder(args.out, "demo.py"):
+        return 2  # as the parser exits for a bad flag
     data = load_article_data()
     runs = compare_losses(
         data, seed=args.seed, epochs=args.epochs, lr=args.lr, alpha=args.alpha, gamma=args.gamma

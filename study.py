@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from scratchnet._cli import OneLineErrorParser, non_negative_int, positive_int
+from scratchnet._cli import (
+    OneLineErrorParser,
+    non_negative_int,
+    positive_int,
+    usable_output_folder,
+)
 from scratchnet.data import load_article_data
 from scratchnet.experiment import train_article_model
 from scratchnet.plots import (
@@ -185,29 +189,10 @@ def save_figures(setups, results, out: Path) -> list[Path]:
     return paths
 
 
-def make_out_folder(out: Path) -> None:
-    """Create ``out`` and check that a file can be written in it.
-
-    ``main`` calls it before training, so that a bad --out costs a second, not minutes.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    # A real write, not a look at permission bits: root ignores those, and they do not
-    # show a read-only mount.
-    with tempfile.TemporaryFile(dir=out):
-        pass
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        make_out_folder(args.out)
-    except OSError as error:
-        # One line and exit status 2, as the parser reports a bad flag.
-        print(
-            f"study.py: error: cannot use --out {args.out} as a folder: {error.strerror}",
-            file=sys.stderr,
-        )
-        return 2
+    if not usable_output_folder(args.out, "study.py"):
+        return 2  # as the parser exits for a bad flag
     setups = expand_groups(args.groups)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     print(

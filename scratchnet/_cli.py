@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -51,11 +52,20 @@ def _finite_number(text: str, in_range, expected: str) -> float:
     return value
 
 
-def create_output_folder(folder: Path, prog: str) -> None:
-    """Create ``folder`` before any work is done, or exit 2 with one line saying why."""
+def usable_output_folder(folder: Path, prog: str) -> bool:
+    """Create ``folder`` and write a file in it, before any work is done.
+
+    Returns False, after one line on stderr in the parser's style, when that fails, so
+    that a bad --out costs a second rather than a run's worth of training.
+    """
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        # A real write, not a look at permission bits: root ignores those, and they do
+        # not show a read-only mount.
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as error:
         reason = error.strerror or str(error)
-        print(f"{prog}: error: argument --out: cannot create {folder}: {reason}", file=sys.stderr)
-        raise SystemExit(2) from None
+        print(f"{prog}: error: cannot use --out {folder} as a folder: {reason}", file=sys.stderr)
+        return False
+    return True
