@@ -30,7 +30,8 @@ def sigmoid_and_complement(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     e = np.exp(-np.abs(x))
     non_negative = x >= 0
-    return np.where(non_negative, 1.0, e) / (1.0 + e), np.where(non_negative, e, 1.0) / (1.0 + e)
+    one_plus_e = 1.0 + e
+    return np.where(non_negative, 1.0, e) / one_plus_e, np.where(non_negative, e, 1.0) / one_plus_e
 
 
 def log_sigmoid(x: np.ndarray) -> np.ndarray:

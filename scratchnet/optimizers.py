@@ -125,9 +125,11 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """Update every ``param.data`` in place by the rule in the class docstring."""
-        moments = [
-            self._next_moments(index, grad) for index, grad in enumerate(self._checked_gradients())
-        ]
+        with np.errstate(over="ignore"):  # an overflow of g^2 is refused below, in words
+            moments = [
+                self._next_moments(index, grad)
+                for index, grad in enumerate(self._checked_gradients())
+            ]
         self.step_count += 1
         t = self.step_count
         beta1, beta2 = self.betas
@@ -153,8 +155,8 @@ class Adam(Optimizer):
         param = self.params[index]
         beta1, beta2 = self.betas
         g = grad + self.weight_decay * param.data if self.weight_decay != 0 else grad
-        with np.errstate(over="ignore"):  # checked just below, in words
-            next_v = (beta2 * self.exp_avg_sq[index] + (1 - beta2) * g**2).astype(param.data.dtype)
+        next_v = beta2 * self.exp_avg_sq[index] + (1 - beta2) * g**2
+        next_v = next_v.astype(param.data.dtype, copy=False)  # in float32, g**2 may be float64
         if not np.isfinite(next_v).all():
             raise FloatingPointError(
                 f"the squared gradient of params[{index}] (shape {param.data.shape}) overflows "
