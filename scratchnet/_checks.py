@@ -76,8 +76,10 @@ def require_binary_labels(y: np.ndarray, name: str = "y") -> None:
 
 
 def require_probabilities(p: np.ndarray, name: str = "p", hint: str = "") -> None:
-    """Refuse NaN and every value outside [0, 1]; ``hint`` is appended to the message."""
-    require_finite(p, name)
+    """Refuse every value outside [0, 1]; ``hint`` is appended to the message.
+
+    Call it after ``require_finite``: NaN compares false both ways and would pass.
+    """
     outside = (p < 0) | (p > 1)
     if outside.any():
         raise ValueError(f"{name} must hold probabilities in [0, 1], found {p[outside][0]}{hint}")

@@ -17,6 +17,7 @@ from sklearn import metrics
 from scratchnet._checks import (
     as_float_array,
     require_binary_labels,
+    require_finite,
     require_nonempty,
     require_probabilities,
 )
@@ -69,6 +70,7 @@ def evaluate(y_true, p, threshold: float = THRESHOLD) -> BinaryReport:
     if p.shape != y_true.shape:
         raise ValueError(f"p and y_true must hold as many values, got {p.size} and {y_true.size}")
     require_nonempty(p, "p")
+    require_finite(p, "p")
     require_probabilities(p, "p")
     require_binary_labels(y_true, "y_true")
     y_true = y_true.astype(int)
