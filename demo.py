@@ -16,7 +16,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from scratchnet._cli import (
+from scratchnet.article.cli import (
     OneLineErrorParser,
     non_negative_int,
     non_negative_number,
@@ -24,10 +24,10 @@ from scratchnet._cli import (
     positive_number,
     usable_output_folder,
 )
-from scratchnet.data import load_article_data
-from scratchnet.evaluation import predict_labels
-from scratchnet.experiment import ALPHA, EPOCHS, GAMMA, LEARNING_RATE, compare_losses
-from scratchnet.plots import (
+from scratchnet.article.data import load_article_data
+from scratchnet.article.evaluation import predict_labels
+from scratchnet.article.experiment import ALPHA, EPOCHS, GAMMA, LEARNING_RATE, compare_losses
+from scratchnet.article.plots import (
     FIGURE_DPI,
     plot_confusion_matrices,
     plot_decision_boundaries,

@@ -20,22 +20,22 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from scratchnet._cli import (
+from scratchnet.article.cli import (
     OneLineErrorParser,
     non_negative_int,
     positive_int,
     usable_output_folder,
 )
-from scratchnet.data import load_article_data
-from scratchnet.experiment import train_article_model
-from scratchnet.plots import (
+from scratchnet.article.data import load_article_data
+from scratchnet.article.experiment import train_article_model
+from scratchnet.article.plots import (
     FIGURE_DPI,
     plot_focal_loss_curves,
     plot_gradient_per_example,
     plot_metric_distributions,
     plot_precision_recall,
 )
-from scratchnet.study import (
+from scratchnet.article.seed_study import (
     ARTICLE_FOCAL,
     BCE,
     GROUPS,

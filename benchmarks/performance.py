@@ -38,7 +38,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 import scratchnet as sn
-from scratchnet.experiment import LEARNING_RATE, article_network
+from scratchnet.article.experiment import LEARNING_RATE, article_network
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FOCAL_ELEMENTS = 1_000_000

@@ -1,11 +1,14 @@
 """scratchnet: a pure-NumPy neural network whose every gradient is written out by hand.
 
-Read ``scratchnet/layers.py`` first: each layer's forward pass, backward pass and the
+The lesson, in reading order: ``layers``, ``losses``, ``optimizers``, ``gradcheck``,
+``training``, ``serialization``. Each layer's forward pass, backward pass and the
 derivation between them sit side by side.
+
+The article's experiment (its data, metrics, study and figures) lives beside the lesson
+in ``scratchnet.article``, which the lesson never imports.
 """
 
 from scratchnet import gradcheck
-from scratchnet.data import load_article_data
 from scratchnet.layers import Linear, Module, Parameter, ReLU, Sequential, Sigmoid
 from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 from scratchnet.optimizers import SGD, Adam
@@ -31,3 +34,13 @@ __all__ = [
     "save",
     "train",
 ]
+
+
+def __getattr__(name):
+    # sn.load_article_data, kept for the scripts and notebooks that use it, is loaded on
+    # first use: `import scratchnet` alone loads the lesson and not scikit-learn.
+    if name == "load_article_data":
+        from scratchnet.article.data import load_article_data
+
+        return load_article_data
+    raise AttributeError(f"module 'scratchnet' has no attribute {name!r}")

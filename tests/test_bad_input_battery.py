@@ -15,7 +15,7 @@ import pytest
 
 import demo
 import scratchnet as sn
-from scratchnet.experiment import article_network, compare_losses
+from scratchnet.article.experiment import article_network, compare_losses
 
 NUMPY_DIR = Path(np.__file__).parent
 P = np.array([[0.2], [0.7]])

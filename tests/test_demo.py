@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import demo
-from scratchnet.data import load_article_data
-from scratchnet.evaluation import predict_labels
-from scratchnet.experiment import article_network, compare_losses
-from scratchnet.plots import (
+from scratchnet.article.data import load_article_data
+from scratchnet.article.evaluation import predict_labels
+from scratchnet.article.experiment import article_network, compare_losses
+from scratchnet.article.plots import (
     plot_confusion_matrices,
     plot_decision_boundaries,
     plot_loss_curves,

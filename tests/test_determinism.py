@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet.data import load_article_data
-from scratchnet.experiment import compare_losses
+from scratchnet.article.data import load_article_data
+from scratchnet.article.experiment import compare_losses
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,8 +17,8 @@ CHILD = """
 import sys
 sys.path.insert(0, {root!r})
 from tests.test_determinism import fingerprint
-from scratchnet.data import load_article_data
-from scratchnet.experiment import compare_losses
+from scratchnet.article.data import load_article_data
+from scratchnet.article.experiment import compare_losses
 print(fingerprint(compare_losses(load_article_data(), seed=7, epochs=12)))
 """
 

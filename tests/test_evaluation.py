@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scratchnet.evaluation import evaluate, predict_labels
+from scratchnet.article.evaluation import evaluate, predict_labels
 
 
 def test_metrics_from_a_confusion_matrix_worked_by_hand():

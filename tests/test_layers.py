@@ -7,7 +7,7 @@ import pytest
 from helpers import KINK_MARGIN, inputs_away_from_kinks
 
 import scratchnet as sn
-from scratchnet.experiment import article_network
+from scratchnet.article.experiment import article_network
 from scratchnet.gradcheck import check_module
 
 TOLERANCE = 1e-8

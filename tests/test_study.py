@@ -9,12 +9,12 @@ import time
 import numpy as np
 import pytest
 
-import scratchnet.study
+import scratchnet.article.seed_study
 import study
-from scratchnet.data import load_article_data
-from scratchnet.experiment import set_prior_bias, train_article_model
+from scratchnet.article.data import load_article_data
+from scratchnet.article.experiment import set_prior_bias, train_article_model
 from scratchnet.layers import Linear
-from scratchnet.study import (
+from scratchnet.article.seed_study import (
     ARTICLE_FOCAL,
     BCE,
     CSV_COLUMNS,
@@ -160,7 +160,7 @@ def _note_and_wait(started, setup, seed):
 
 def test_an_interrupt_cancels_the_runs_not_yet_started(tmp_path, monkeypatch):
     started = tmp_path / "started"
-    monkeypatch.setattr(scratchnet.study, "_run_task", functools.partial(_note_and_wait, started))
+    monkeypatch.setattr(scratchnet.article.seed_study, "_run_task", functools.partial(_note_and_wait, started))
 
     def interrupt(done, total):
         raise KeyboardInterrupt  # as Ctrl-C would, while the parent waits for runs

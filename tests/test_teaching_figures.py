@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import scratchnet as sn
-from scratchnet.plots import (
+from scratchnet.article.plots import (
     LOGIT_GRID,
     P_T_GRID,
     focal_loss_curves,

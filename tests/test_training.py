@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import scratchnet as sn
-from scratchnet.experiment import article_network
+from scratchnet.article.experiment import article_network
 
 
 class MeanSquaredError:

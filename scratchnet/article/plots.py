@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay, precision_recall_curve
 
-from scratchnet.evaluation import THRESHOLD, evaluate
+from scratchnet.article.evaluation import THRESHOLD, evaluate
 from scratchnet.layers import Module
 from scratchnet.losses import BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 

@@ -40,9 +40,9 @@ from pathlib import Path
 import numpy as np
 
 from scratchnet._checks import require_positive_int, require_seed
-from scratchnet.data import ArticleData, load_article_data
-from scratchnet.evaluation import BinaryReport
-from scratchnet.experiment import ALPHA, EPOCHS, GAMMA, train_article_model
+from scratchnet.article.data import ArticleData, load_article_data
+from scratchnet.article.evaluation import BinaryReport
+from scratchnet.article.experiment import ALPHA, EPOCHS, GAMMA, train_article_model
 from scratchnet.losses import BCELoss, FocalLoss
 
 LOSSES = ("BCE", "focal")

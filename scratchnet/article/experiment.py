@@ -21,8 +21,8 @@ from scratchnet._checks import (
     require_in_open_interval,
     require_seed,
 )
-from scratchnet.data import ArticleData
-from scratchnet.evaluation import BinaryReport, evaluate
+from scratchnet.article.data import ArticleData
+from scratchnet.article.evaluation import BinaryReport, evaluate
 from scratchnet.layers import Linear, ReLU, Sequential, Sigmoid
 from scratchnet.losses import BCELoss, FocalLoss
 from scratchnet.optimizers import Adam
