@@ -155,3 +155,18 @@ def _checked_samples(X, y) -> tuple[np.ndarray, np.ndarray]:
     if y.ndim == 0 or len(y) != len(X):
         raise ValueError(f"y must have one row per row of X, {len(X)}, got shape {y.shape}")
     return X, y
+
+
+def has_collapsed(history, window: int = 5) -> bool:
+    """True when the loss stopped moving: the last ``window`` epochs' losses are all equal
+    to the one before them, to 1e-9 relative.
+
+    That is what a learning rate far too large leaves behind: every output saturated at 0
+    or 1, each log at its floor or each example past the focal loss's clamp, where the
+    gradient is exactly 0, so nothing learns any more and the loss stays flat. A run that
+    is merely slow still moves by more than that.
+    """
+    if len(history) <= window:
+        return False
+    recent = np.asarray(history[-window - 1 :], dtype=np.float64)
+    return bool(np.all(np.abs(recent - recent[0]) <= 1e-9 * np.abs(recent[0])))
