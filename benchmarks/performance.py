@@ -3,21 +3,25 @@
     python benchmarks/performance.py               # everything; the study takes minutes
     python benchmarks/performance.py --skip-study  # everything but the study
     python benchmarks/performance.py --quick       # few repetitions, no study: a smoke run
+    python benchmarks/performance.py --only threads  # one section (or several) alone
 
 What is timed, all in this one process except the two scripts:
 
 * one epoch of the article's workload (4,200 x 2 inputs, 2-16-8-1, full batch, forward +
   loss + backward + Adam step) in scratchnet, in scikit-learn's ``MLPClassifier`` (the
   closest pure-NumPy peer) and, when it is installed, in PyTorch on the CPU;
-* the floor: the same epoch's matrix products alone, back to back;
+* two floors: the same epoch's matrix products alone, back to back; and the same epoch
+  hand-fused in NumPy (``fused_trainer``), every step inline with no classes and no
+  checks, which computes scratchnet's numbers bit for bit: the practical floor of NumPy;
 * focal loss forward + backward on 1,000,000 elements;
+* one epoch on one BLAS thread and on one per CPU, for the article's network and wider
+  ones, on a quiet machine and with another process keeping a core busy;
 * ``python demo.py`` end to end with its peak resident memory, and the default study.
 
 Contenders are timed in interleaved repetitions (A B C, A B C, ...) so that a slow spell
 of a shared machine hits all of them alike, and only medians and ratios are reported.
 Every contender runs its matrix products on one BLAS thread, as ``sn.train`` does (see
-``scratchnet/_blas.py``); a separate measurement repeats the floor with the default
-thread count, to show why.
+``scratchnet/_blas.py``), except in the section that measures threads.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import tempfile
 import time
 import tracemalloc
 import warnings
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +50,8 @@ FOCAL_ELEMENTS = 1_000_000
 NEVER = 10**9  # a number of epochs no run here reaches
 PER_CALL = ", 1 epoch/call"  # rows whose every call runs one epoch; the others run many
 BLAS = ThreadpoolController()
+CPUS = os.cpu_count()
+THREAD_PAUSE = 0.2  # seconds after each run in the threads section: see interleaved_runs
 
 
 # --- one contender per implementation: each returns run(epochs), which trains that long ---
@@ -193,12 +200,131 @@ def matmul_floor(X, dtype):
     return run
 
 
+def fused_trainer(X, y, params, *, focal=False, lr=LEARNING_RATE):
+    """The article's training hand-fused in NumPy: run(epochs) trains ``params`` in place
+    and returns each epoch's loss, as ``sn.train`` does for the article's network.
+
+    params: the six arrays W1, b1, W2, b2, W3, b3 of a 2-16-8-1 network (the ``.data``
+    of ``article_network(...).parameters()``), of X's dtype. Each epoch is one full-batch
+    step: Linear, ReLU, Linear, ReLU, Linear, the stable Sigmoid; BCELoss() or, with
+    ``focal``, FocalLoss() (alpha 0.25 on every term, gamma 2, clamp 1e-7), mean over the
+    batch; backward; Adam(lr, betas (0.9, 0.999), eps 1e-8).
+
+    Every elementwise operation is scratchnet's, on the same operands in the same order,
+    so the numbers are the same bit for bit (tests/test_performance.py checks it). What
+    is left out is everything around the arithmetic: classes and calls, argument and
+    finiteness checks, zero_grad, arrays allocated where one can be overwritten in place
+    (x *= a rounds exactly as x * a), constants of y recomputed each epoch, and the first
+    layer's input gradient, which no one needs. That makes it the practical floor of
+    pure NumPy for this epoch.
+    """
+    W1, b1, W2, b2, W3, b3 = params
+    dtype = X.dtype
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    alpha, gamma, clamp = 0.25, 2.0, 1e-7
+    log_floor = max(-100.0, float(np.log(np.finfo(dtype).tiny)))  # as BCELoss's
+    ones = np.ones(len(X), dtype)  # bias gradients as ones(N) @ dL_dy, as Linear's
+    minus_y, one_minus_y, positive, s = -y, 1 - y, y == 1, 2 * y - 1
+    dL_dl = np.array(1.0 / y.size, dtype)  # the mean's gradient for each element
+    exp_avg = [np.zeros_like(param) for param in params]
+    exp_avg_sq = [np.zeros_like(param) for param in params]
+    step_count = 0
+
+    def run(epochs):
+        nonlocal step_count
+        losses = []
+        with np.errstate(divide="ignore"):  # log(0) = -inf is floored, as in BCELoss
+            for _ in range(epochs):
+                a1 = X @ W1
+                a1 += b1
+                np.maximum(a1, 0, out=a1)
+                a2 = a1 @ W2
+                a2 += b2
+                np.maximum(a2, 0, out=a2)
+                z = a2 @ W3
+                z += b3
+                e = np.abs(z)  # p = sigma(z) and q = 1 - p = sigma(-z) from e = exp(-|z|)
+                np.negative(e, out=e)
+                np.exp(e, out=e)
+                non_negative = z >= 0
+                one_plus_e = 1.0 + e
+                p = np.where(non_negative, 1.0, e)
+                p /= one_plus_e
+                q = np.where(non_negative, e, 1.0)
+                q /= one_plus_e
+                if focal:
+                    p_c = np.clip(p, clamp, 1 - clamp)
+                    p_t = np.where(positive, p_c, 1 - p_c)
+                    one_minus_p_t = np.where(positive, 1 - p_c, p_c)
+                    log_p_t = np.where(positive, np.log(p_c), np.log1p(-p_c))
+                    losses.append(float(np.mean(-alpha * one_minus_p_t**gamma * log_p_t)))
+                    dl_dp_t = alpha * (
+                        gamma * one_minus_p_t ** (gamma - 1) * log_p_t - one_minus_p_t**gamma / p_t
+                    )
+                    inside_clamp = (p >= clamp) & (p <= 1 - clamp)
+                    dL_dp = np.where(inside_clamp, dl_dp_t * s, 0)
+                else:
+                    log_p = np.log(p)
+                    np.maximum(log_p, log_floor, out=log_p)
+                    log_1_minus_p = np.negative(p)
+                    np.log1p(log_1_minus_p, out=log_1_minus_p)
+                    np.maximum(log_1_minus_p, log_floor, out=log_1_minus_p)
+                    log_likelihood = y * log_p  # -l, whose mean negated is exactly l's
+                    log_likelihood += one_minus_y * log_1_minus_p
+                    losses.append(-float(np.mean(log_likelihood)))
+                    # A floored log is constant: its term's gradient is 0.
+                    dL_dp = np.divide(minus_y, p, out=np.zeros_like(p), where=log_p > log_floor)
+                    unfloored = log_1_minus_p > log_floor
+                    dL_dp += np.divide(one_minus_y, 1 - p, out=np.zeros_like(p), where=unfloored)
+                dL_dp *= dL_dl
+                dL_dz = dL_dp  # times sigma'(z) = p q, in place
+                dL_dz *= p
+                dL_dz *= q
+                dL_dW3 = a2.T @ dL_dz
+                dL_db3 = ones @ dL_dz
+                dL_da2 = dL_dz @ W3.T
+                dL_da2 *= a2 > 0
+                dL_dW2 = a1.T @ dL_da2
+                dL_db2 = ones @ dL_da2
+                dL_da1 = dL_da2 @ W2.T
+                dL_da1 *= a1 > 0
+                dL_dW1 = X.T @ dL_da1
+                dL_db1 = ones @ dL_da1
+                step_count += 1
+                bias_correction1 = 1 - beta1**step_count
+                bias_correction2 = 1 - beta2**step_count
+                gradients = (dL_dW1, dL_db1, dL_dW2, dL_db2, dL_dW3, dL_db3)
+                for param, grad, m, v in zip(params, gradients, exp_avg, exp_avg_sq):
+                    v *= beta2
+                    v += (1 - beta2) * grad**2
+                    m *= beta1
+                    m += (1 - beta1) * grad
+                    denominator = v / bias_correction2
+                    np.sqrt(denominator, out=denominator)
+                    denominator += eps
+                    update = m / bias_correction1
+                    update *= lr
+                    update /= denominator
+                    param -= update
+        return losses
+
+    return run
+
+
+def fused_numpy(X, y, dtype, *, focal):
+    """``fused_trainer`` from scratchnet's initial weights, on one BLAS thread."""
+    params = [param.data for param in article_network(0, dtype).parameters()]
+    return with_blas_threads(
+        1, fused_trainer(X.astype(dtype), y.astype(dtype), params, focal=focal)
+    )
+
+
 def with_blas_threads(threads, run):
     """``run`` with every BLAS library limited to ``threads`` threads while it runs."""
 
     def limited(epochs):
         with BLAS.limit(limits=threads, user_api="blas"):
-            run(epochs)
+            return run(epochs)
 
     return limited
 
@@ -206,11 +332,13 @@ def with_blas_threads(threads, run):
 # --- timing ---
 
 
-def interleaved_medians(contenders, *, repeats, epochs):
-    """{name: (median seconds per epoch, minor page faults per epoch)}.
+def interleaved_runs(contenders, *, repeats, epochs, pause=0.0):
+    """{name: ([seconds per epoch in each repetition], minor page faults per epoch)}.
 
     Each repetition runs every contender once for ``epochs`` epochs, in turn; one warm-up
-    repetition first is not counted.
+    repetition first is not counted. ``pause`` seconds of sleep follow each run, untimed:
+    after a multi-threaded product OpenBLAS's idle threads spin for a while, and would
+    otherwise slow the contender after it.
     """
     seconds = {name: [] for name in contenders}
     faults = dict.fromkeys(contenders, 0)
@@ -223,10 +351,31 @@ def interleaved_medians(contenders, *, repeats, epochs):
             if repetition > 0:
                 seconds[name].append(elapsed / epochs)
                 faults[name] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before
-    return {
-        name: (statistics.median(seconds[name]), faults[name] / (repeats * epochs))
-        for name in contenders
-    }
+            time.sleep(pause)
+    return {name: (seconds[name], faults[name] / (repeats * epochs)) for name in contenders}
+
+
+def interleaved_medians(contenders, *, repeats, epochs, pause=0.0):
+    """{name: (median seconds per epoch, minor page faults per epoch)}; see interleaved_runs."""
+    return medians(interleaved_runs(contenders, repeats=repeats, epochs=epochs, pause=pause))
+
+
+def medians(runs):
+    """interleaved_runs's answer with each list of times replaced by its median."""
+    return {name: (statistics.median(seconds), faults) for name, (seconds, faults) in runs.items()}
+
+
+def paired_ratio(runs, name, baseline):
+    """The median and quartiles of name's time over baseline's in the same repetition.
+
+    Pairing by repetition cancels most of a slow spell that hits both; the quartiles
+    say how much noise is left.
+    """
+    ratios = [a / b for a, b in zip(runs[name][0], runs[baseline][0])]
+    if len(ratios) == 1:
+        return ratios[0], ratios[0], ratios[0]
+    first, median, third = statistics.quantiles(ratios, n=4, method="inclusive")
+    return median, first, third
 
 
 def epoch_contenders(X, y):
@@ -235,6 +384,8 @@ def epoch_contenders(X, y):
     for dtype in (np.float32, np.float64):
         bits = np.dtype(dtype).itemsize * 8
         contenders[f"floor (matmuls) f{bits}"] = with_blas_threads(1, matmul_floor(X, dtype))
+        contenders[f"fused NumPy BCE f{bits}"] = fused_numpy(X, y, dtype, focal=False)
+        contenders[f"fused NumPy focal f{bits}"] = fused_numpy(X, y, dtype, focal=True)
         contenders[f"scratchnet BCE f{bits}"] = scratchnet_trainer(X, y, dtype, sn.BCELoss())
         contenders[f"scratchnet focal f{bits}"] = scratchnet_trainer(X, y, dtype, sn.FocalLoss())
         contenders[f"MLPClassifier f{bits}"] = with_blas_threads(
@@ -252,16 +403,72 @@ def epoch_contenders(X, y):
     return contenders
 
 
-def thread_contenders(X):
-    """The float64 floor on one BLAS thread and on one per CPU, the default.
+def scratchnet_steps(model, X, y):
+    """``sn.train``'s full-batch loop for ``model``, BCE and Adam at lr 0.01, written out
+    with scratchnet's own calls: the same work, without train's one-BLAS-thread limit,
+    so that the caller chooses the threads."""
+    loss_fn = sn.BCELoss()
+    optimizer = sn.Adam(model.parameters(), lr=LEARNING_RATE)
 
-    Timed apart from the rest: after a multi-threaded product, OpenBLAS's idle threads
-    keep spinning for a while and would slow whatever runs next.
-    """
-    return {
-        f"{threads} BLAS thread(s)": with_blas_threads(threads, matmul_floor(X, np.float64))
-        for threads in (1, os.cpu_count())
-    }
+    def run(epochs):
+        for _ in range(epochs):
+            loss_fn.forward(model.forward(X), y)
+            optimizer.zero_grad()
+            model.backward(loss_fn.backward())
+            optimizer.step()
+
+    return run
+
+
+def wide_network(width, dtype=np.float64):
+    """2-width-width-1 with ReLU, ReLU, Sigmoid: the article's shape, wider."""
+    rng = np.random.default_rng(0)
+    return sn.Sequential(
+        sn.Linear(2, width, rng=rng, dtype=dtype), sn.ReLU(),
+        sn.Linear(width, width, rng=rng, dtype=dtype), sn.ReLU(),
+        sn.Linear(width, 1, rng=rng, dtype=dtype), sn.Sigmoid(),
+    )  # fmt: skip
+
+
+def thread_contenders(X, y, width=None):
+    """One float64 BCE epoch on one BLAS thread and on one per CPU (OpenBLAS's default),
+    for the article's network (``width`` None, with ``sn.train`` as it is beside them) or
+    for 2-width-width-1. Each contender trains its own copy of the network."""
+    X, y = X.astype(np.float64), y.astype(np.float64)
+    contenders = {}
+    if width is None:
+        contenders["sn.train"] = scratchnet_trainer(X, y, np.float64, sn.BCELoss())
+    for threads in dict.fromkeys((1, CPUS)):  # one of each, should there be one CPU
+        model = article_network(0) if width is None else wide_network(width)
+        name = f"{threads} BLAS thread{'s' if threads > 1 else ''}"
+        contenders[name] = with_blas_threads(threads, scratchnet_steps(model, X, y))
+    return contenders
+
+
+SPINNER = """\
+import sys, time
+end = time.monotonic() + float(sys.argv[1])
+print("spinning", flush=True)
+while time.monotonic() < end:
+    pass
+"""
+
+
+@contextmanager
+def one_core_busy(limit_seconds=900):
+    """Another process keeps one core busy while the block runs, as a colleague's job
+    would: a Python loop at this process's niceness. It is killed when the block ends,
+    and stops by itself after ``limit_seconds`` should this process die first."""
+    spinner = subprocess.Popen(
+        [sys.executable, "-c", SPINNER, str(limit_seconds)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        spinner.stdout.readline()  # it has started spinning
+        yield spinner
+    finally:
+        spinner.kill()
+        spinner.wait()
+        spinner.stdout.close()
 
 
 def focal_loss_contenders(size, dtype):
@@ -352,24 +559,28 @@ def memory_growth(X, y, *, early=10, late=100):
 
 
 def epoch_table(results):
-    """The epoch rows with their ratios to MLPClassifier and to the floor of their dtype."""
+    """The epoch rows with their ratios to MLPClassifier and to the two floors of their dtype
+    (the fused epoch of the same loss: focal rows to fused focal, the others to fused BCE)."""
     lines = [
-        f"{'one epoch':<36}{'median':>10}{'x MLPClassifier':>17}{'x floor':>9}{'faults':>8}",
+        f"{'one epoch':<36}{'median':>10}{'x MLPClassifier':>17}{'x floor':>9}{'x fused':>9}"
+        f"{'faults':>8}",
     ]
     for name, (seconds, faults) in results.items():
         bits = "f32" if "f32" in name else "f64"
         calls = PER_CALL if name.endswith(PER_CALL) else ""
         mlp = results[f"MLPClassifier {bits}{calls}"][0]
         floor = results[f"floor (matmuls) {bits}"][0]
+        fused = results[f"fused NumPy {'focal' if 'focal' in name else 'BCE'} {bits}"][0]
         lines.append(
             f"{name:<36}{seconds * 1e6:>8.0f}us{seconds / mlp:>17.2f}{seconds / floor:>9.2f}"
-            f"{faults:>8.1f}"
+            f"{seconds / fused:>9.2f}{faults:>8.1f}"
         )
     return lines
 
 
 def target_lines(results):
-    """Each target of the issue with the ratio measured and whether it holds."""
+    """Each target of the issue against MLPClassifier and the matmul floor, with the ratio
+    of the medians and whether it holds."""
     lines = []
     for bits in ("f32", "f64"):
         mlp = results[f"MLPClassifier {bits}"][0]
@@ -389,24 +600,75 @@ def target_lines(results):
     return lines
 
 
-def _target(label, ratio, limit):
+def fused_target_lines(runs):
+    """scratchnet's epoch over the fused NumPy epoch of the same loss and dtype, against
+    the target of at most 1.05: the median and quartiles of the ratio per repetition."""
+    lines = []
+    for bits in ("f32", "f64"):
+        for loss in ("BCE", "focal"):
+            ratio, first, third = paired_ratio(
+                runs, f"scratchnet {loss} {bits}", f"fused NumPy {loss} {bits}"
+            )
+            label = f"scratchnet {loss} {bits} / fused NumPy {loss}"
+            lines.append(_target(label, ratio, 1.05, f"quartiles {first:.2f} to {third:.2f}"))
+    return lines
+
+
+def _target(label, ratio, limit, spread=None):
     verdict = "met" if ratio <= limit else "NOT met"
-    return f"  {label:<52}{ratio:>6.2f}  (target <= {limit}: {verdict})"
+    spread = f"{spread}; " if spread else ""
+    return f"  {label:<52}{ratio:>6.2f}  ({spread}target <= {limit}: {verdict})"
 
 
 def report_epochs(X, y, repeats, epochs):
-    results = interleaved_medians(epoch_contenders(X, y), repeats=repeats, epochs=epochs)
+    runs = interleaved_runs(epoch_contenders(X, y), repeats=repeats, epochs=epochs)
+    results = medians(runs)
     print("\n".join(epoch_table(results)))
-    print("\ntargets:")
-    print("\n".join(target_lines(results)))
+    print("\ntargets (ratios of medians; to the fused epoch, medians of the paired ratios):")
+    print("\n".join(target_lines(results) + fused_target_lines(runs)))
 
 
-def report_threads(X, repeats, epochs):
-    results = interleaved_medians(thread_contenders(X), repeats=repeats, epochs=epochs)
-    one_thread = results["1 BLAS thread(s)"][0]
-    print("\nthe float64 floor by BLAS threads, x one thread:")
-    for name, (seconds, _) in results.items():
-        print(f"  {name:<20}{seconds * 1e6:>8.0f}us{seconds / one_thread:>7.2f}")
+def report_threads(X, y, *, repeats, epochs, widths):
+    """One epoch by BLAS threads, quiet and with one core kept busy: the numbers that
+    decide where ``sn.train``'s one-thread limit belongs."""
+    networks = {"2-16-8-1": (None, epochs, repeats)}
+    for width in widths:  # an epoch of these takes long enough to time one at a time
+        networks[f"2-{width}-{width}-1"] = (width, 1, min(repeats, 7))
+    conditions = {"quiet": nullcontext, "one core busy": one_core_busy}
+    load = os.getloadavg()[0]
+    print("\none float64 BCE epoch by BLAS threads, x one thread in the same condition")
+    print(f"(median and quartiles of the paired ratios; load average {load:.2f} before):")
+    runs = {}
+    for condition, setting in conditions.items():
+        with setting():
+            for network, (width, network_epochs, network_repeats) in networks.items():
+                runs[condition, network] = interleaved_runs(
+                    thread_contenders(X, y, width),
+                    repeats=network_repeats,
+                    epochs=network_epochs,
+                    pause=THREAD_PAUSE,
+                )
+    print("\n".join(thread_table(runs, list(conditions), list(networks))))
+
+
+def thread_table(runs, conditions, networks):
+    """One line per network and contender, one column pair per condition."""
+    header = "".join(f"{condition:>29}" for condition in conditions)
+    lines = [f"  {'':<36}{header}"]
+    for network in networks:
+        for name in runs[conditions[0], network]:
+            cells = ""
+            for condition in conditions:
+                results = runs[condition, network]
+                seconds = statistics.median(results[name][0])
+                ratio, first, third = paired_ratio(results, name, "1 BLAS thread")
+                cells += f"{_duration(seconds):>10}{ratio:>7.2f} ({first:.2f}-{third:.2f})"
+            lines.append(f"  {network + ', ' + name:<36}{cells}")
+    return lines
+
+
+def _duration(seconds):
+    return f"{seconds * 1e3:.1f}ms" if seconds >= 0.01 else f"{seconds * 1e6:.0f}us"
 
 
 def report_losses(repeats):
@@ -443,29 +705,53 @@ def report_scripts(repeats, skip_study):
         print(f"python study.py: {study:.0f}s, {study / demo:.0f}x python demo.py")
 
 
+SECTIONS = ("epochs", "threads", "losses", "memory", "scripts")
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="few repetitions and no study; a smoke run"
     )
     parser.add_argument("--skip-study", action="store_true", help="do not time the study")
+    parser.add_argument(
+        "--only", nargs="+", choices=SECTIONS, default=SECTIONS, help="run only these sections"
+    )
     return parser.parse_args(argv)
+
+
+def blas_description():
+    """Each BLAS library loaded, with the CPU kernels it chose (OPENBLAS_CORETYPE can force
+    them, so the environment variable is shown when it is set)."""
+    libraries = [
+        f"{info['internal_api']} {info['version']} ({info.get('architecture', '?')})"
+        for info in BLAS.info()
+        if info["user_api"] == "blas"
+    ]
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    return ", ".join(libraries) + (f", OPENBLAS_CORETYPE={coretype}" if coretype else "")
 
 
 def main(argv=None):
     args = parse_args(argv)
     repeats, epochs, script_repeats = (3, 5, 1) if args.quick else (25, 20, 3)
+    widths = (256,) if args.quick else (256, 1024)
     data = sn.load_article_data()
     X, y = data.X_train, data.y_train
-    print(f"scratchnet benchmark: numpy {np.__version__}, {os.cpu_count()} CPUs; medians of")
-    print(f"{repeats} interleaved repetitions of {epochs} epochs; faults = minor page faults")
-    print("per epoch; one BLAS thread unless a row says otherwise\n")
-    report_epochs(X, y, repeats, epochs)
-    report_threads(X, repeats, epochs)
-    report_losses(repeats)
-    growth = memory_growth(X, y)
-    print(f"\nmemory held after epoch 100 minus after epoch 10 (tracemalloc): {growth} bytes")
-    report_scripts(script_repeats, args.skip_study or args.quick)
+    print(f"scratchnet benchmark: numpy {np.__version__}, {CPUS} CPUs; {blas_description()}")
+    print(f"medians of {repeats} interleaved repetitions of {epochs} epochs; faults = minor page")
+    print("faults per epoch; one BLAS thread unless a row says otherwise\n")
+    if "epochs" in args.only:
+        report_epochs(X, y, repeats, epochs)
+    if "threads" in args.only:
+        report_threads(X, y, repeats=repeats, epochs=epochs, widths=widths)
+    if "losses" in args.only:
+        report_losses(repeats)
+    if "memory" in args.only:
+        growth = memory_growth(X, y)
+        print(f"\nmemory held after epoch 100 minus after epoch 10 (tracemalloc): {growth} bytes")
+    if "scripts" in args.only:
+        report_scripts(script_repeats, args.skip_study or args.quick)
     return 0
 
 

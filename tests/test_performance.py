@@ -9,6 +9,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import scratchnet as sn
+from scratchnet.article.experiment import LEARNING_RATE, article_network
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "performance.py"
 
@@ -74,19 +75,79 @@ def test_benchmark_pieces_run_on_tiny_sizes(performance_script):
     rng = np.random.default_rng(3)
     X = rng.standard_normal((40, 2))
     y = (np.arange(40) % 4 == 0).astype(float).reshape(-1, 1)
+    runs = performance_script.interleaved_runs(
+        performance_script.epoch_contenders(X, y), repeats=2, epochs=2
+    )
+    assert {"scratchnet focal f32", "MLPClassifier f64", "fused NumPy focal f64"} <= set(runs)
+    assert all(len(seconds) == 2 for seconds, _ in runs.values())
     results = performance_script.interleaved_medians(
         performance_script.epoch_contenders(X, y), repeats=1, epochs=2
     )
-    assert {"scratchnet focal f32", "MLPClassifier f64", "floor (matmuls) f64"} <= set(results)
+    assert results.keys() == runs.keys()
     assert len(performance_script.epoch_table(results)) == len(results) + 1
     assert len(performance_script.target_lines(results)) == 12
-    threads = performance_script.interleaved_medians(
-        performance_script.thread_contenders(X), repeats=1, epochs=1
-    )
-    assert "1 BLAS thread(s)" in threads
+    fused_lines = performance_script.fused_target_lines(runs)
+    assert len(fused_lines) == 4 and all("target <= 1.05" in line for line in fused_lines)
     losses = performance_script.focal_loss_contenders(100, np.float32)
     assert len(performance_script.interleaved_medians(losses, repeats=1, epochs=1)) == 3
     assert isinstance(performance_script.memory_growth(X, y, early=1, late=2), int)
+
+
+def test_paired_ratio_takes_the_median_and_quartiles_of_the_ratios_per_repetition(
+    performance_script,
+):
+    runs = {"a": ([2.0, 3.0, 8.0, 5.0, 1.0], 0.0), "b": ([1.0, 1.0, 2.0, 1.0, 1.0], 0.0)}
+    # ratios 2, 3, 4, 5, 1: median 3, quartiles 2 and 4 (inclusive method)
+    assert performance_script.paired_ratio(runs, "a", "b") == (3.0, 2.0, 4.0)
+
+
+@pytest.fixture(scope="module")
+def article_data():
+    return sn.load_article_data()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("focal", [False, True], ids=["BCE", "focal"])
+def test_fused_epoch_computes_scratchnets_numbers_bit_for_bit(
+    performance_script, article_data, dtype, focal
+):
+    # Bit for bit, not to a tolerance: the fused epoch does scratchnet's operations on the
+    # same operands in the same order, only in place (x *= a rounds exactly as x * a) and
+    # with y's constants computed once. So a difference means it no longer computes what
+    # scratchnet computes: one of the two changed its arithmetic.
+    X, y = article_data.X_train.astype(dtype), article_data.y_train.astype(dtype)
+    model, fused_model = article_network(0, dtype), article_network(0, dtype)
+    loss_fn = sn.FocalLoss() if focal else sn.BCELoss()
+    optimizer = sn.Adam(model.parameters(), lr=LEARNING_RATE)
+    history = sn.train(model, loss_fn, optimizer, X, y, epochs=4)
+    params = [param.data for param in fused_model.parameters()]
+    fused = performance_script.fused_trainer(X, y, params, focal=focal)
+    fused_history = performance_script.with_blas_threads(1, fused)(4)  # as train: one thread
+    assert fused_history == history
+    for (name, param), fused_param in zip(model.named_parameters(), params):
+        assert fused_param.dtype == dtype
+        np.testing.assert_array_equal(fused_param, param.data, err_msg=name)
+
+
+def test_threads_report_times_each_network_quiet_and_with_a_core_busy(
+    performance_script, monkeypatch, capsys
+):
+    monkeypatch.setattr(performance_script, "THREAD_PAUSE", 0.0)
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((40, 2))
+    y = (np.arange(40) % 4 == 0).astype(float).reshape(-1, 1)
+    performance_script.report_threads(X, y, repeats=1, epochs=1, widths=(4,))
+    out = capsys.readouterr().out
+    assert "quiet" in out and "one core busy" in out
+    rows = [line.split(",")[0].strip() for line in out.splitlines() if line.startswith("  2-")]
+    thread_counts = len({1, performance_script.CPUS})  # sn.train adds one to the article's
+    assert rows == ["2-16-8-1"] * (1 + thread_counts) + ["2-4-4-1"] * thread_counts
+
+
+def test_one_core_busy_spins_until_the_block_ends(performance_script):
+    with performance_script.one_core_busy(limit_seconds=60) as spinner:
+        assert spinner.poll() is None  # still spinning
+    assert spinner.poll() is not None
 
 
 def test_peak_memory_reads_the_scripts_own_peak_and_refuses_a_failed_run(
