@@ -1,18 +1,95 @@
-"""Argument checks shared by every public entry point.
+"""Argument checks, shared by every place where a user's data or settings enter scratchnet.
 
 Each check raises a ``TypeError`` (wrong kind of thing) or a ``ValueError`` (right kind,
 wrong value) whose message names the argument and says what was expected, so that a
 mistake surfaces as a sentence rather than as NaN or a broadcasting error deep in NumPy.
+
+Numbers are declared, not checked by hand: ``Number(int, low=0)`` is "a positive
+integer", ``Number(low=0, high=1, closed="left")`` is "a number in [0, 1)", and
+``spec.check(value, name)`` returns the value or raises the sentence.
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
 # The floating dtypes scratchnet computes in; every other real input becomes float64.
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@dataclass(frozen=True)
+class Number:
+    """A scalar setting: whole or real, its bounds, and which bounds are allowed.
+
+    kind: ``int`` or ``float``. low, high: the bounds, or None for none. closed: which
+    bounds the value may equal: "neither", "left", "right" or "both". A real number with
+    no upper bound must also be finite, so that NaN and infinity are refused with the rest.
+    """
+
+    kind: type = float
+    low: float | None = None
+    high: float | None = None
+    closed: str = "neither"
+
+    def check(self, value, name: str):
+        """``value`` as an int or a float, or a sentence naming ``name`` and the range."""
+        whole = self.kind is int
+        expected_type = numbers.Integral if whole else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, expected_type):
+            raise TypeError(f"{name} must be {self._describe(finite=False)}, got {value!r}")
+        if not self._contains(value):
+            raise ValueError(f"{name} must be {self._describe(finite=not whole)}, got {value}")
+        return int(value) if whole else float(value)
+
+    def _contains(self, value) -> bool:
+        closed_low = self.closed in ("left", "both")
+        closed_high = self.closed in ("right", "both")
+        if self.low is not None and not (value >= self.low if closed_low else value > self.low):
+            return False
+        if self.high is None:
+            return bool(np.isfinite(value))
+        return bool(value <= self.high if closed_high else value < self.high)
+
+    def _describe(self, finite: bool) -> str:
+        noun = "integer" if self.kind is int else "number"
+        if self.high is None and self.low == 0:
+            sign = "non-negative" if self.closed in ("left", "both") else "positive"
+            return f"a {sign} {'finite ' if finite else ''}{noun}"
+        left = "[" if self.closed in ("left", "both") else "("
+        right = "]" if self.closed in ("right", "both") else ")"
+        low = "-inf" if self.low is None else f"{self.low:g}"
+        high = "inf" if self.high is None else f"{self.high:g}"
+        return f"a {noun} in {left}{low}, {high}{right}"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two numbers of one kind, such as Adam's betas = (beta1, beta2)."""
+
+    number: Number
+    names: tuple[str, str]
+
+    def check(self, value, name: str) -> tuple:
+        expected = f"a pair ({self.names[0]}, {self.names[1]})"
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+            raise TypeError(f"{name} must be {expected}, got {value!r}")
+        if len(value) != 2:
+            raise ValueError(f"{name} must be {expected}, got {len(value)} values")
+        return tuple(self.number.check(each, f"{name}[{i}]") for i, each in enumerate(value))
+
+
+POSITIVE_INT = Number(int, low=0)
+NON_NEGATIVE_INT = Number(int, low=0, closed="left")
+POSITIVE = Number(low=0)
+NON_NEGATIVE = Number(low=0, closed="left")
+# A factor by which a running average keeps its past at each step. At 1 the past would
+# never fade: Adam's moments would stay 0 (and their bias correction 1 - beta^t be 0),
+# and SGD's momentum would add up every gradient ever seen with equal weight.
+DECAY_RATE = Number(low=0, high=1, closed="left")
 
 
 def as_float_array(value, name: str, dtype=None) -> np.ndarray:
@@ -67,6 +144,21 @@ def as_grad_output(grad_output, shape: tuple[int, ...], dtype, of: str) -> np.nd
     return grad_output
 
 
+def as_labels(y, rows: int, dtype, name: str = "y") -> np.ndarray:
+    """Finite targets for ``rows`` samples, as a float array of ``dtype``, (rows, 1) or wider.
+
+    A label vector of shape (N,), as scikit-learn's loaders and a pandas Series give it,
+    becomes the column (N, 1) that a network's single output is compared with.
+    """
+    y = as_float_array(y, name, dtype=dtype)
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    if y.ndim != 2 or len(y) != rows:
+        raise ValueError(f"{name} must have one row per row of X, {rows}, got shape {y.shape}")
+    require_finite(y, name)
+    return y
+
+
 def require_binary_labels(y: np.ndarray, name: str = "y") -> None:
     """Refuse NaN and every label other than 0 and 1."""
     require_finite(y, name)
@@ -96,52 +188,6 @@ def require_nonempty(array: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
 
 
-def require_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-    return int(value)
-
-
-def require_positive_float(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number, got {value!r}")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return float(value)
-
-
-def require_nonnegative_float(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a non-negative number, got {value!r}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a non-negative finite number, got {value}")
-    return float(value)
-
-
-def require_in_open_interval(value, name: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in ({low:g}, {high:g}), got {value!r}")
-    if not low < value < high:
-        raise ValueError(f"{name} must be a number in ({low:g}, {high:g}), got {value}")
-    return float(value)
-
-
-def require_decay_rate(value, name: str) -> float:
-    """A factor in [0, 1) by which a running average keeps its past at each step.
-
-    At 1 the past would never fade: Adam's moments would stay at 0 (and their bias
-    correction 1 - beta^t would be 0), and SGD's momentum buffer would add up every
-    gradient ever seen with equal weight. NaN is refused with the rest.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value}")
-    return float(value)
-
-
 def require_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     try:
         resolved = np.dtype(dtype)
@@ -152,12 +198,9 @@ def require_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     return resolved
 
 
-def require_seed(value, name: str = "seed") -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a non-negative integer, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value}")
-    return int(value)
+def require_instance(value, kind: type, name: str, description: str) -> None:
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {description}, got a {type(value).__name__}")
 
 
 def as_generator(rng, name: str = "rng") -> np.random.Generator:
@@ -170,4 +213,66 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
         raise TypeError(
             f"{name} must be a numpy.random.Generator, an integer seed or None, got {rng!r}"
         )
-    return np.random.default_rng(require_seed(rng, f"{name} as a seed"))
+    return np.random.default_rng(NON_NEGATIVE_INT.check(rng, f"{name} as a seed"))
+
+
+# --- layers: Module.__init_subclass__ wraps each forward and backward in these ----------
+
+
+def checked_forward(forward):
+    """A layer's ``forward(x)`` behind the checks of ``scratchnet.layers``' docstring."""
+
+    @functools.wraps(forward)
+    def checked_forward(self, x):
+        if type(self).forward is not checked_forward:  # a subclass's forward calling super()'s:
+            return forward(self, x)  # the subclass's own entry has checked x already
+        first = self.input_module
+        x = as_samples(x, "x", dtype=first.dtype)
+        if first.in_features is not None and x.shape[1] != first.in_features:
+            raise ValueError(
+                f"x must have {first.in_features} features (columns) for this "
+                f"{type(first).__name__} layer, got shape {x.shape}"
+            )
+        with _overflow_caught_below():
+            y = forward(self, x)
+        self._output_spec = (y.shape, y.dtype)
+        if not np.isfinite(y).all():
+            raise _overflow(self.where_not_finite(x))
+        return y
+
+    return checked_forward
+
+
+def checked_backward(backward):
+    """A layer's ``backward(dL_dy)`` behind the checks of ``scratchnet.layers``' docstring."""
+
+    @functools.wraps(backward)
+    def checked_backward(self, grad_output):
+        if type(self).backward is not checked_backward:  # called as super().backward
+            return backward(self, grad_output)
+        if self._output_spec is None:
+            raise ValueError(
+                f"{type(self).__name__}.backward was called before forward: there is no "
+                "cached input to differentiate at; call forward(x) first"
+            )
+        shape, dtype = self._output_spec
+        dL_dy = as_grad_output(grad_output, shape, dtype, "the last output")
+        with _overflow_caught_below():
+            dL_dx = backward(self, dL_dy)
+        if not np.isfinite(dL_dx).all():
+            raise _overflow(self.where_not_finite(None, dL_dy))
+        return dL_dx
+
+    return checked_backward
+
+
+def _overflow_caught_below():
+    """Silence NumPy's overflow warnings: the check that follows says it in words."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
+def _overflow(where: str) -> FloatingPointError:
+    return FloatingPointError(
+        f"{where} contains NaN or infinity: the numbers overflowed inside the network "
+        "(a smaller learning rate or smaller weights may help)"
+    )

@@ -7,9 +7,8 @@ Conventions used throughout
   what ``backward`` will need (the *cache*). The cache holds the arrays themselves, not
   copies, as NumPy code usually does: change x or the returned output in place between
   ``forward`` and ``backward`` and the gradient changes with it.
-* ``backward(grad_output)`` receives dL/d(output), the gradient of a scalar loss L with
-  respect to this layer's last output, and returns dL/d(input). It never modifies
-  ``grad_output``.
+* ``backward(dL_dy)`` receives the gradient of a scalar loss L with respect to this
+  layer's last output, and returns dL/d(input). It never modifies ``dL_dy``.
 * **Parameter gradients are overwritten, never accumulated.** ``backward`` stores in
   ``param.grad`` the gradient of the loss for the batch of the last ``forward``, replacing
   whatever was there. Calling ``backward`` twice after one ``forward`` therefore gives the
@@ -17,6 +16,22 @@ Conventions used throughout
   accumulates instead, which is why its loops call ``zero_grad()``; scratchnet's
   optimizers keep ``zero_grad()`` so the same loop reads the same in both.) A parameter
   must belong to one layer only: a shared one would keep only the last gradient written.
+
+Checks: once, where the data comes in
+-------------------------------------
+Each layer's ``forward`` and ``backward`` below are the math alone. What a user hands
+them is checked in one place, ``Module``: for every class that defines ``forward`` or
+``backward``, ``Module.__init_subclass__`` wraps it in a check that refuses bad input
+with a sentence (an array of strings, NaN, the wrong number of features, a gradient of
+the wrong shape, backward before forward) and keeps the unwrapped math as
+``forward_unchecked`` and ``backward_unchecked``. Inside a ``Sequential`` the array each
+module receives was made by the module before it, so ``Sequential`` calls the unwrapped
+math and the checks run once per call of the whole model; ``train`` does the same. A
+layer you write yourself (see docs/tour.md) gets the same checks for free.
+
+An output that comes out NaN or infinite from finite input means the numbers overflowed
+(weights grown huge, a learning rate far too large): not a wrong argument but a
+``FloatingPointError``, which names the module where it happened.
 """
 
 from __future__ import annotations
@@ -24,12 +39,13 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet._checks import (
+    POSITIVE_INT,
     as_generator,
-    as_grad_output,
-    as_samples,
+    checked_backward,
+    checked_forward,
     require_float_dtype,
-    require_positive_int,
 )
+from scratchnet._state import checked_copies, copy_all
 from scratchnet.functional import sigmoid_and_complement
 
 
@@ -49,7 +65,25 @@ class Parameter:
 
 
 class Module:
-    """Base class: ``module(x)`` is ``module.forward(x)``; parameters are listed in order."""
+    """Base class: ``module(x)`` is ``module.forward(x)``; parameters are listed in order.
+
+    A subclass may declare ``dtype`` (what input is converted to; None keeps float32 and
+    float64 input as it is) and ``in_features`` (the number of input columns it needs;
+    None for any). The checks in the module docstring use both.
+    """
+
+    dtype = None
+    in_features = None
+    _output_spec = None  # (shape, dtype) of the last checked forward's output
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "forward" in vars(cls):
+            cls.forward_unchecked = cls.forward
+            cls.forward = checked_forward(cls.forward)
+        if "backward" in vars(cls):
+            cls.backward_unchecked = cls.backward
+            cls.backward = checked_backward(cls.backward)
 
     def __call__(self, x) -> np.ndarray:
         return self.forward(x)
@@ -57,8 +91,16 @@ class Module:
     def forward(self, x) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, dL_dy) -> np.ndarray:
         raise NotImplementedError
+
+    forward_unchecked = forward
+    backward_unchecked = backward
+
+    @property
+    def input_module(self) -> Module:
+        """The module that receives this one's input: itself, or a Sequential's first."""
+        return self
 
     def named_parameters(self) -> list[tuple[str, Parameter]]:
         """(name, Parameter) pairs in a fixed order; names like PyTorch's ("0.weight")."""
@@ -68,24 +110,25 @@ class Module:
         return [param for _, param in self.named_parameters()]
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter by name; see ``scratchnet.serialization``."""
-        from scratchnet import serialization  # here: serialization imports this module
-
-        return serialization.model_state(self)
+        """A copy of every parameter, by name: later training does not change it."""
+        return {name: param.data.copy() for name, param in self.named_parameters()}
 
     def load_state_dict(self, state) -> None:
         """Copy a ``state_dict()`` into the parameters in place, after checking all of it."""
-        from scratchnet import serialization
+        copy_all(self.checked_state(state))
 
-        serialization.load_model_state(self, state)
+    def checked_state(self, state) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(parameter array, saved array) pairs, once every name, shape and dtype fits."""
+        targets = {name: param.data for name, param in self.named_parameters()}
+        return checked_copies(state, targets, "the model's parameters")
 
-    def _require_forward(self, cache) -> None:
-        """Refuse backward before forward: ``cache`` is what forward saved, None until then."""
-        if cache is None:
-            raise ValueError(
-                f"{type(self).__name__}.backward was called before forward: there is no "
-                "cached input to differentiate at; call forward(x) first"
-            )
+    def where_not_finite(self, x, dL_dy=None) -> str:
+        """Which output first went NaN or infinite: "the output of Linear", or its dL/dx.
+
+        Called only after it did, to say where; a ``Sequential`` names the module.
+        """
+        name = type(self).__name__
+        return f"the output of {name}" if dL_dy is None else f"{name}'s dL/dx"
 
 
 class Linear(Module):
@@ -100,8 +143,8 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, *, rng=None, dtype=np.float64):
-        self.in_features = require_positive_int(in_features, "in_features")
-        self.out_features = require_positive_int(out_features, "out_features")
+        self.in_features = POSITIVE_INT.check(in_features, "in_features")
+        self.out_features = POSITIVE_INT.check(out_features, "out_features")
         self.dtype = require_float_dtype(dtype)
         rng = as_generator(rng)
         bound = 1.0 / np.sqrt(self.in_features)
@@ -119,16 +162,10 @@ class Linear(Module):
 
         Integer input is converted to the layer's dtype.
         """
-        x = as_samples(x, "x", dtype=self.dtype)
-        if x.shape[1] != self.in_features:
-            raise ValueError(
-                f"x must have {self.in_features} features (columns) for this Linear layer, "
-                f"got shape {x.shape}"
-            )
         self.x = x
         return x @ self.weight.data + self.bias.data
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, dL_dy) -> np.ndarray:
         """dL_dy (N, out_features) -> dL_dx (N, in_features); sets W.grad and b.grad.
 
         Derivation, from y[n, j] = sum_i x[n, i] W[i, j] + b[j]:
@@ -136,14 +173,10 @@ class Linear(Module):
             dL/db[j]    = sum_n dL/dy[n, j]                ->  dL_db = dL_dy.sum(axis=0)
             dL/dx[n, i] = sum_j dL/dy[n, j] * W[i, j]      ->  dL_dx = dL_dy @ W.T
         """
-        self._require_forward(self.x)
-        dL_dy = as_grad_output(
-            grad_output, (len(self.x), self.out_features), self.dtype, "the last output"
-        )
         self.weight.grad = self.x.T @ dL_dy
-        # dL_dy.sum(axis=0) written as ones(N) @ dL_dy, the same sum over the batch done by
-        # BLAS: NumPy sums a narrow array down its rows one short row at a time, 10-20x slower.
-        self.bias.grad = np.ones(len(dL_dy), dtype=self.dtype) @ dL_dy
+        # dL_dy.sum(axis=0), computed as ones(N) @ dL_dy: NumPy sums a narrow array down
+        # its rows one short row at a time, 4 to 15 times slower than this product.
+        self.bias.grad = np.ones(len(dL_dy), dtype=dL_dy.dtype) @ dL_dy
         return dL_dy @ self.weight.data.T
 
     def __repr__(self) -> str:
@@ -163,18 +196,16 @@ class ReLU(Module):
         self.y = None  # cache: the last output, (N, features); y > 0 exactly where x > 0
 
     def forward(self, x) -> np.ndarray:
-        x = as_samples(x, "x")
+        """x (N, features) -> y = max(x, 0), (N, features). Caches y."""
         self.y = np.maximum(x, 0)
         return self.y
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, dL_dy) -> np.ndarray:
         """dL_dy (N, features) -> dL_dx = dL_dy * [x > 0], (N, features).
 
         relu'(x) is 1 where x > 0 and 0 elsewhere: the gradient passes where the unit was
         active and stops where it was not.
         """
-        self._require_forward(self.y)
-        dL_dy = as_grad_output(grad_output, self.y.shape, self.y.dtype, "the last output")
         return dL_dy * (self.y > 0)
 
     def __repr__(self) -> str:
@@ -192,11 +223,11 @@ class Sigmoid(Module):
         self.p = self.q = None
 
     def forward(self, x) -> np.ndarray:
-        x = as_samples(x, "x")
+        """x (N, features) -> p = sigma(x), (N, features). Caches p and q = 1 - p."""
         self.p, self.q = sigmoid_and_complement(x)
         return self.p
 
-    def backward(self, grad_output) -> np.ndarray:
+    def backward(self, dL_dp) -> np.ndarray:
         """dL_dp (N, features) -> dL_dx (N, features).
 
         Derivation: sigma'(x) = exp(-x) / (1 + exp(-x))^2 = sigma(x) (1 - sigma(x)), so
@@ -204,8 +235,6 @@ class Sigmoid(Module):
         with q = 1 - p cached by forward as sigma(-x): where p rounds to 1, the subtraction
         1 - p would give 0 and lose the whole gradient.
         """
-        self._require_forward(self.p)
-        dL_dp = as_grad_output(grad_output, self.p.shape, self.p.dtype, "the last output")
         return dL_dp * self.p * self.q
 
     def __repr__(self) -> str:
@@ -216,28 +245,29 @@ class Sequential(Module):
     """Modules applied in order: forward left to right, backward right to left.
 
     Backward is the chain rule: each module turns dL/d(its output) into dL/d(its input),
-    which is dL/d(output) of the module before it.
+    which is dL/d(output) of the module before it. ``len(model)``, ``model[0]`` and
+    ``for module in model`` work as for a list; ``model.summary()`` tabulates it.
     """
 
     def __init__(self, *modules: Module):
-        if not modules:
-            raise ValueError("Sequential needs at least one module")
-        for index, module in enumerate(modules):
-            if not isinstance(module, Module):
-                found = (
-                    f"the class {module.__name__}; create one: {module.__name__}()"
-                    if isinstance(module, type)
-                    else f"a {type(module).__name__}"
-                )
-                raise TypeError(
-                    f"Sequential's modules must be scratchnet modules; module {index} is {found}"
-                )
-            if any(module is earlier for earlier in modules[:index]):
-                raise ValueError(
-                    f"module {index} ({module!r}) already appears earlier in this Sequential; "
-                    "each place needs its own module, because each caches its own forward pass"
-                )
+        _require_modules(modules)
         self.modules = list(modules)
+
+    def forward(self, x) -> np.ndarray:
+        """x (N, in_features) -> the last module's output; each module caches its own."""
+        for module in self.modules:
+            x = module.forward_unchecked(x)
+        return x
+
+    def backward(self, dL_dy) -> np.ndarray:
+        """dL_dy, of the last output's shape -> dL_dx, of the input's shape."""
+        for module in reversed(self.modules):
+            dL_dy = module.backward_unchecked(dL_dy)
+        return dL_dy
+
+    @property
+    def input_module(self) -> Module:
+        return self.modules[0].input_module
 
     def named_parameters(self) -> list[tuple[str, Parameter]]:
         return [
@@ -246,39 +276,67 @@ class Sequential(Module):
             for name, param in module.named_parameters()
         ]
 
-    def forward(self, x) -> np.ndarray:
-        for index, module in enumerate(self.modules):
-            try:
-                x = module.forward(x)
-            except ValueError as error:
-                _blame_overflow(error, x, index > 0, f"the output of module {index - 1}")
-                raise
-        return x
+    def where_not_finite(self, x, dL_dy=None) -> str:
+        """Run the modules again, one at a time, to name the first that went non-finite."""
+        if dL_dy is None:
+            for index, module in enumerate(self.modules):
+                x = module.forward_unchecked(x)
+                if not np.isfinite(x).all():
+                    return f"the output of module {index}"
+        else:
+            for index in range(len(self.modules) - 1, -1, -1):
+                dL_dy = self.modules[index].backward_unchecked(dL_dy)
+                if not np.isfinite(dL_dy).all():
+                    return f"module {index}'s dL/dx"
+        return "an output"  # not reached: the caller saw a NaN or infinity
 
-    def backward(self, grad_output) -> np.ndarray:
-        last = len(self.modules) - 1
-        for index in range(last, -1, -1):
-            try:
-                grad_output = self.modules[index].backward(grad_output)
-            except ValueError as error:
-                _blame_overflow(error, grad_output, index < last, f"module {index + 1}'s dL/dx")
-                raise
-        return grad_output
+    def summary(self) -> str:
+        """One line per module: its output width and parameter count; then the total.
+
+        A module without ``out_features`` is taken to keep the width it receives, as the
+        elementwise ReLU and Sigmoid do.
+        """
+        width = self.input_module.in_features
+        lines = [f"{'module':<44}{'output width':>14}{'parameters':>12}"]
+        for index, module in enumerate(self.modules):
+            width = getattr(module, "out_features", width)
+            count = sum(param.data.size for param in module.parameters())
+            shown = "?" if width is None else str(width)
+            lines.append(f"{f'({index}) {module!r}':<44}{shown:>14}{count:>12,}")
+        total = sum(param.data.size for param in self.parameters())
+        lines.append(f"{'total':<44}{'':>14}{total:>12,}")
+        return "\n".join(lines)
+
+    def __len__(self) -> int:
+        return len(self.modules)
+
+    def __getitem__(self, index: int) -> Module:
+        return self.modules[index]
+
+    def __iter__(self):
+        return iter(self.modules)
 
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({index}): {module!r}" for index, module in enumerate(self.modules))
         return f"Sequential({inner}\n)"
 
 
-def _blame_overflow(error: ValueError, array, made_inside: bool, what: str) -> None:
-    """Turn "must be finite" about an array the network made itself into what it is.
-
-    The user's own input was checked by the first module; a NaN or infinity met later
-    was produced by the numbers overflowing (weights grown too large, say), which is not
-    a wrong argument but a ``FloatingPointError``.
-    """
-    if made_inside and not np.isfinite(array).all():
-        raise FloatingPointError(
-            f"{what} contains NaN or infinity: the numbers overflowed inside the network "
-            "(a smaller learning rate or smaller weights may help)"
-        ) from error
+def _require_modules(modules) -> None:
+    """Refuse no modules, a non-module (a class, say), and one module in two places."""
+    if not modules:
+        raise ValueError("Sequential needs at least one module")
+    for index, module in enumerate(modules):
+        if not isinstance(module, Module):
+            found = (
+                f"the class {module.__name__}; create one: {module.__name__}()"
+                if isinstance(module, type)
+                else f"a {type(module).__name__}"
+            )
+            raise TypeError(
+                f"Sequential's modules must be scratchnet modules; module {index} is {found}"
+            )
+        if any(module is earlier for earlier in modules[:index]):
+            raise ValueError(
+                f"module {index} ({module!r}) already appears earlier in this Sequential; "
+                "each place needs its own module, because each caches its own forward pass"
+            )

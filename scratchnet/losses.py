@@ -1,31 +1,36 @@
 """Losses for binary classification, each with its gradient derived by hand.
 
-Two families, with the same interface::
+Symbols used in every docstring and in the code
+-----------------------------------------------
+    y        the label, 0 or 1
+    p        the predicted probability of class 1
+    x        a logit, the input of the sigmoid: p = sigma(x)
+    s        the label as a sign, 2y - 1: +1 for positives, -1 for negatives
+    p_t      the probability given to the true class: p if y = 1, 1 - p if y = 0.
+             For a logit, p_t = sigma(s x), and dp_t/dp = s
+    z        s x, so that p_t = sigma(z)
+    alpha_t  the weight of an example in the focal loss (see FocalLoss)
+    w        pos_weight, the weight of the positive class in BCE (1 when not given)
+    l        the loss of one element; L the reduced loss, l averaged or summed
+    dL_out   the gradient of whatever follows the loss: 1 when L is the training loss
+
+Every loss is used the same way::
 
     loss_fn = FocalLoss(alpha=0.25, gamma=2.0)     # or BCELoss(), or a ...WithLogits loss
     value = loss_fn(p, y)          # forward: a Python float for reduction "mean" or "sum"
     dL_dp = loss_fn.backward()     # dL/dp, same shape and dtype as p
 
-* From probabilities (``BCELoss``, ``FocalLoss``): the input p = sigma(x) comes out of a
+* From probabilities (``BCELoss``, ``FocalLoss``): p = sigma(x) comes out of a
   ``Sigmoid`` layer, as in the article. log(p) must then be guarded near 0 and 1.
-* From logits (``BCEWithLogitsLoss``, ``FocalLossWithLogits``): the input is the logit x
-  itself, and log p = log_sigmoid(x) is computed directly, which is finite for any
-  finite x. This is the numerically stable way; the gradient w.r.t. x is also simpler.
-
-Symbols used in every docstring and in the code
------------------------------------------------
-    y        the label, 0 or 1
-    p        the predicted probability of class 1
-    p_t      the probability given to the true class: p if y = 1, 1 - p if y = 0
-    s        the label as a sign, 2y - 1: +1 for positives, -1 for negatives, so that
-             p_t = sigma(s x) for a logit x, and dp_t/dp = s
-    alpha_t  the weight of an example (see FocalLoss)
-    l        the loss of one element; L the reduced loss, l summed or averaged
+* From logits (``BCEWithLogitsLoss``, ``FocalLossWithLogits``): the input is x itself,
+  and log p = log_sigmoid(x) is computed directly, which is finite for any finite x.
+  This is the numerically stable way; the gradient with respect to x is also simpler.
 
 Reductions: "mean" gives L = sum(l) / n (n = number of elements), "sum" gives
-L = sum(l), "none" returns the array l. ``backward(grad_output)`` takes dL_out, the
-gradient of whatever comes after the loss (1 by default for "mean" and "sum"; an array
-of l's shape, ones by default, for "none"), so dL/dl = dL_out / n, dL_out or dL_out.
+L = sum(l), "none" returns the array l. ``backward(grad_output)`` takes dL_out (1 by
+default; an array of l's shape, ones by default, for "none"), and the chain rule through
+the reduction gives dL/dl = dL_out / n, dL_out or dL_out (``Loss.through_reduction``).
+The checks of the arguments, and the reduction, live in ``scratchnet._loss``.
 """
 
 from __future__ import annotations
@@ -34,133 +39,27 @@ import numbers
 
 import numpy as np
 
-from scratchnet._checks import (
-    as_float_array,
-    as_grad_output,
-    require_binary_labels,
-    require_finite,
-    require_in_open_interval,
-    require_nonempty,
-    require_nonnegative_float,
-    require_probabilities,
-)
+from scratchnet._checks import NON_NEGATIVE, POSITIVE, Number
+from scratchnet._loss import Loss
 from scratchnet.functional import log_sigmoid, sigmoid, sigmoid_and_complement
-
-REDUCTIONS = ("mean", "sum", "none")
-_LOGITS_HINT = "; pass logits to BCEWithLogitsLoss or FocalLossWithLogits instead"
-ALPHA_MODES = ("constant", "per_class")
 
 # log(p) is floored here, as PyTorch's BCELoss does, so that p = 0 or 1 gives a finite loss.
 LOG_FLOOR = -100.0
+ALPHA_MODES = ("constant", "per_class")
 
 
-def _log_floor(dtype) -> float:
-    """-100, or log of the smallest normal number of ``dtype`` where that is higher.
+class BCELoss(Loss):
+    """Binary cross-entropy on probabilities: l = -(w y log p + (1 - y) log(1 - p)).
 
-    float32's smallest normal number is 1.2e-38 (log: -87.3); below it the gradient's 1/p
-    would overflow to inf, so the floor rises to meet it. In float64 it stays -100.
-    """
-    return max(LOG_FLOOR, float(np.log(np.finfo(dtype).tiny)))
-
-
-class _Loss:
-    """Shared machinery: validation of (input, y), reduction, and the upstream gradient."""
-
-    input_name = "p"
-
-    def __init__(self, reduction: str = "mean"):
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-        self.reduction = reduction
-        self.y = None  # cache: the labels of the last forward, shape of the input
-
-    def __call__(self, input, y):
-        return self.forward(input, y)
-
-    def _checked_pair(self, input, y) -> tuple[np.ndarray, np.ndarray]:
-        """The input as a float array and y as 0/1 of the same shape and dtype, or an error."""
-        name = self.input_name
-        input = as_float_array(input, name)
-        y = as_float_array(y, "y", dtype=input.dtype)
-        if input.shape != y.shape:
-            raise ValueError(
-                f"{name} and y must have the same shape, got {input.shape} and {y.shape}"
-            )
-        require_nonempty(input, name)
-        require_finite(input, name)
-        require_binary_labels(y, "y")
-        return input, y
-
-    def _reduce(self, l: np.ndarray):
-        if self.reduction == "mean":
-            return float(np.mean(l))
-        if self.reduction == "sum":
-            return float(np.sum(l))
-        return l
-
-    def _dL_dl(self, grad_output) -> np.ndarray:
-        """dL/dl for every element (one scalar when it is the same for all), given dL_out."""
-        if self.y is None:
-            raise ValueError(
-                f"{type(self).__name__}.backward was called before forward; call forward first"
-            )
-        dtype, shape = self.y.dtype, self.y.shape
-        if self.reduction == "none":
-            if grad_output is None:
-                return np.ones(shape, dtype=dtype)
-            return as_grad_output(grad_output, shape, dtype, "the unreduced loss")
-        if grad_output is None:
-            grad_output = 1.0
-        if isinstance(grad_output, bool) or not isinstance(grad_output, numbers.Real):
-            raise TypeError(
-                f"grad_output must be a number for reduction {self.reduction!r}, "
-                f"got {grad_output!r}"
-            )
-        if not np.isfinite(grad_output):
-            raise ValueError(f"grad_output must be finite, got {grad_output}")
-        scale = grad_output / self.y.size if self.reduction == "mean" else grad_output
-        return np.array(scale, dtype=dtype)  # the same for every element: broadcast it
-
-
-def _checked_alpha(alpha, alpha_mode: str):
-    if alpha_mode not in ALPHA_MODES:
-        raise ValueError(f"alpha_mode must be one of {ALPHA_MODES}, got {alpha_mode!r}")
-    if alpha is None:
-        return None
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a number or None, got {alpha!r}")
-    if alpha_mode == "per_class" and not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must be in [0, 1] with alpha_mode='per_class', got {alpha}")
-    if alpha_mode == "constant" and not (np.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha must be a positive number with alpha_mode='constant', got {alpha}")
-    return float(alpha)
-
-
-def _alpha_t(alpha, alpha_mode: str, y: np.ndarray) -> np.ndarray:
-    """Each example's weight: alpha; or alpha for y = 1 and 1 - alpha for y = 0; or 1."""
-    if alpha is None:
-        return np.ones_like(y)
-    if alpha_mode == "constant":
-        return np.full_like(y, alpha)
-    return np.where(y == 1, alpha, 1 - alpha).astype(y.dtype)
-
-
-def _focal_options_repr(loss) -> str:
-    return (
-        f"alpha={loss.alpha}, gamma={loss.gamma}, alpha_mode={loss.alpha_mode!r}, "
-        f"reduction={loss.reduction!r}"
-    )
-
-
-class BCELoss(_Loss):
-    """Binary cross-entropy on probabilities: l = -(y log p + (1 - y) log(1 - p)).
-
-    Shapes: p and y the same, (N,) or (N, 1); p in [0, 1], y in {0, 1}.
+    Shapes: p and y the same, (N,) or (N, 1); p in [0, 1], y in {0, 1}. A label vector
+    (N,) next to p of shape (N, 1) is read as that column. w = ``pos_weight`` (PyTorch's
+    name) multiplies the loss of every positive: w = n_negatives / n_positives weighs the
+    two classes equally in total. Not given, w = 1 and this is plain BCE.
 
     At p = 0 or p = 1 one log is -inf. As PyTorch's ``BCELoss`` documents, each log is
-    floored at -100, so l <= 100 and never inf or NaN:
+    floored at -100, so l <= 100 w and never inf or NaN:
 
-        l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100)).
+        l = -(w y max(log p, -100) + (1 - y) max(log(1 - p), -100)).
 
     (In float32 the floor is -87.3 instead, see ``_log_floor``.) The gradient is the true
     derivative of this l: where a floor is active, its term is constant and contributes 0.
@@ -169,44 +68,44 @@ class BCELoss(_Loss):
     digit when p is tiny: 1 - p would round them away.
     """
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, reduction: str = "mean", *, pos_weight: float | None = None):
         super().__init__(reduction)
+        self.pos_weight = _checked_pos_weight(pos_weight)
         # cache, each of p's shape: the last probabilities and their floored logs
         self.p = self.log_p = self.log_1_minus_p = None
 
     def forward(self, p, y):
         """p, y (same shape) -> L (float, or the array l for reduction "none")."""
-        p, y = self._checked_pair(p, y)
-        require_probabilities(p, "p", _LOGITS_HINT)
         floor = _log_floor(p.dtype)
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: it gets floored
             log_p = np.maximum(np.log(p), floor)
             log_1_minus_p = np.maximum(np.log1p(-p), floor)
         self.p, self.y, self.log_p, self.log_1_minus_p = p, y, log_p, log_1_minus_p
-        l = -(y * log_p + (1 - y) * log_1_minus_p)
-        return self._reduce(l)
+        w = _weight(self.pos_weight)
+        l = -(w * y * log_p + (1 - y) * log_1_minus_p)
+        return self.reduce(l)
 
-    def backward(self, grad_output=None) -> np.ndarray:
+    def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dp, shape and dtype of p.
 
-        Derivation, term by term of l = -(y log p + (1 - y) log(1 - p)):
-            d/dp [-y log p]               = -y / p
+        Derivation, term by term of l = -(w y log p + (1 - y) log(1 - p)):
+            d/dp [-w y log p]             = -w y / p
             d/dp [-(1 - y) log(1 - p)]    = (1 - y) / (1 - p)
         each replaced by 0 where its log is floored (the floored term is constant). Then
             dL_dp = dL_dl * dl_dp.
         """
-        dL_dl = self._dL_dl(grad_output)
-        p, y, floor = self.p, self.y, _log_floor(self.p.dtype)
-        dl_dp = _divide_where(-y, p, self.log_p > floor) + _divide_where(
+        dL_dl = self.through_reduction(dL_out)
+        p, y, floor, w = self.p, self.y, _log_floor(self.p.dtype), _weight(self.pos_weight)
+        dl_dp = _divide_where(-w * y, p, self.log_p > floor) + _divide_where(
             1 - y, 1 - p, self.log_1_minus_p > floor
         )
         return dL_dl * dl_dp
 
     def __repr__(self) -> str:
-        return f"BCELoss(reduction={self.reduction!r})"
+        return f"BCELoss({_pos_weight_repr(self)}reduction={self.reduction!r})"
 
 
-class FocalLoss(_Loss):
+class FocalLoss(Loss):
     """Focal loss on probabilities (Lin et al., 2017), by default exactly the article's.
 
         p_c = clamp(p, eps, 1 - eps)                       eps = 1e-7 by default
@@ -248,16 +147,13 @@ class FocalLoss(_Loss):
         super().__init__(reduction)
         self.alpha = _checked_alpha(alpha, alpha_mode)
         self.alpha_mode = alpha_mode
-        self.gamma = require_nonnegative_float(gamma, "gamma")
-        self.eps = require_in_open_interval(eps, "eps", 0, 0.5)
+        self.gamma = NON_NEGATIVE.check(gamma, "gamma")
+        self.eps = Number(low=0, high=0.5).check(eps, "eps")
         # cache, each of p's shape: p before the clamp, then p_t, 1 - p_t, log p_t, alpha_t
         self.p = self.p_t = self.one_minus_p_t = self.log_p_t = self.alpha_t = None
 
     def forward(self, p, y):
         """p, y (same shape) -> L (float, or the array l for reduction "none")."""
-        p, y = self._checked_pair(p, y)
-        require_probabilities(p, "p", _LOGITS_HINT)
-        self._require_clamp_fits(p.dtype)
         p_c = np.clip(p, self.eps, 1 - self.eps)
         positive = y == 1
         self.p, self.y = p, y
@@ -266,18 +162,9 @@ class FocalLoss(_Loss):
         self.log_p_t = np.where(positive, np.log(p_c), np.log1p(-p_c))
         self.alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
         l = -self.alpha_t * self.one_minus_p_t**self.gamma * self.log_p_t
-        return self._reduce(l)
+        return self.reduce(l)
 
-    def _require_clamp_fits(self, dtype) -> None:
-        """Refuse an eps so small that 1 - eps rounds to 1 in ``dtype``: log(0) would be back."""
-        one = dtype.type(1)
-        if not one - dtype.type(self.eps) < one:
-            raise ValueError(
-                f"eps={self.eps:g} is too small for {dtype} probabilities: 1 - eps rounds to 1; "
-                f"use eps >= {np.finfo(dtype).epsneg:.3g}"
-            )
-
-    def backward(self, grad_output=None) -> np.ndarray:
+    def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dp, shape and dtype of p.
 
         Derivation, by the chain rule through p_t and the clamp:
@@ -289,7 +176,7 @@ class FocalLoss(_Loss):
         1 - p_t >= eps > 0 after the clamp, so (1 - p_t)^(gamma - 1) is finite even for
         gamma < 1.
         """
-        dL_dl = self._dL_dl(grad_output)
+        dL_dl = self.through_reduction(dL_out)
         p, p_t, alpha_t, gamma = self.p, self.p_t, self.alpha_t, self.gamma
         one_minus_p_t, log_p_t = self.one_minus_p_t, self.log_p_t
         dl_dp_t = alpha_t * (
@@ -300,53 +187,66 @@ class FocalLoss(_Loss):
         dl_dp = np.where(inside_clamp, dl_dp_t * s, 0)
         return dL_dl * dl_dp
 
+    def check_input(self, p: np.ndarray) -> None:
+        """Probabilities, and an eps that does not round away: 1 - eps < 1 in p's dtype."""
+        super().check_input(p)
+        one = p.dtype.type(1)
+        if not one - p.dtype.type(self.eps) < one:
+            raise ValueError(
+                f"eps={self.eps:g} is too small for {p.dtype} probabilities: 1 - eps rounds "
+                f"to 1; use eps >= {np.finfo(p.dtype).epsneg:.3g}"
+            )
+
     def __repr__(self) -> str:
         return f"FocalLoss({_focal_options_repr(self)}, eps={self.eps})"
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on logits x, with p = sigma(x):
 
-        l = -(y log sigma(x) + (1 - y) log sigma(-x)) = -log_sigmoid(s x)
+        l = -(w y log sigma(x) + (1 - y) log sigma(-x)) = -w_t log_sigmoid(z)
 
-    (the second form because 1 - sigma(x) = sigma(-x), and s x = x for y = 1, -x for
-    y = 0). ``log_sigmoid`` is finite for every finite x, so no floor is needed.
-    Shapes: x and y the same, (N,) or (N, 1).
+    with w_t = w for positives and 1 for negatives (the second form because
+    1 - sigma(x) = sigma(-x), and z = s x is x for y = 1, -x for y = 0). w is
+    ``pos_weight``, as in ``BCELoss``. ``log_sigmoid`` is finite for every finite x, so no
+    floor is needed. Shapes: x and y the same, (N,) or (N, 1).
     """
 
     input_name = "logits"
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, reduction: str = "mean", *, pos_weight: float | None = None):
         super().__init__(reduction)
-        self.z = None  # cache: z = s x, shape of x
+        self.pos_weight = _checked_pos_weight(pos_weight)
+        self.z = self.w_t = None  # cache, each of x's shape: z = s x and w_t
 
     def forward(self, logits, y):
         """x = logits, y (same shape) -> L (float, or the array l for reduction "none")."""
-        x, y = self._checked_pair(logits, y)
-        self.y, self.z = y, (2 * y - 1) * x
-        return self._reduce(-log_sigmoid(self.z))
+        w_t = 1 + (_weight(self.pos_weight) - 1) * y  # w where y = 1, 1 where y = 0
+        self.y, self.z, self.w_t = y, (2 * y - 1) * logits, w_t
+        return self.reduce(-w_t * log_sigmoid(self.z))
 
-    def backward(self, grad_output=None) -> np.ndarray:
+    def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dx, shape and dtype of the logits.
 
-        Derivation: d/dx log sigma(x) = 1 - sigma(x) and d/dx log sigma(-x) = -sigma(x), so
-            dl_dx = -(y (1 - p) - (1 - y) p) = p - y.
-        This is why Sigmoid followed by BCE sends back (p - y) / N at the logits for the
-        mean: the 1 / (p (1 - p)) of BCE's gradient cancels the p (1 - p) of sigmoid's.
+        Derivation: d/dz log sigma(z) = 1 - sigma(z) = sigma(-z) and dz/dx = s, so
+            dl_dx = -w_t s sigma(-z),
+        which for w = 1 is p - y: -(1 - p) for y = 1 and p for y = 0. That is why Sigmoid
+        followed by BCE sends back (p - y) / N at the logits for the mean: the
+        1 / (p (1 - p)) of BCE's gradient cancels the p (1 - p) of sigmoid's.
 
-        The code computes p - y as -s sigma(-z): -(1 - p) for y = 1 and p for y = 0. It is
-        the same number without subtracting two nearly equal ones: at x = 40 and y = 1,
-        p - y rounds to 0 while -sigma(-40) = -4.2e-18 keeps every digit.
+        Computing it as -s sigma(-z) rather than p - y avoids subtracting two nearly equal
+        numbers: at x = 40 and y = 1, p - y rounds to 0 while -sigma(-40) = -4.2e-18
+        keeps every digit.
         """
-        dL_dl = self._dL_dl(grad_output)
+        dL_dl = self.through_reduction(dL_out)
         s = 2 * self.y - 1
-        return dL_dl * -s * sigmoid(-self.z)
+        return dL_dl * -self.w_t * s * sigmoid(-self.z)
 
     def __repr__(self) -> str:
-        return f"BCEWithLogitsLoss(reduction={self.reduction!r})"
+        return f"BCEWithLogitsLoss({_pos_weight_repr(self)}reduction={self.reduction!r})"
 
 
-class FocalLossWithLogits(_Loss):
+class FocalLossWithLogits(Loss):
     """Focal loss on logits x: the stable form of ``FocalLoss`` composed with ``Sigmoid``.
 
     With z = s x (so p_t = sigma(z) and 1 - p_t = sigma(-z)):
@@ -371,18 +271,17 @@ class FocalLossWithLogits(_Loss):
         super().__init__(reduction)
         self.alpha = _checked_alpha(alpha, alpha_mode)
         self.alpha_mode = alpha_mode
-        self.gamma = require_nonnegative_float(gamma, "gamma")
+        self.gamma = NON_NEGATIVE.check(gamma, "gamma")
         self.z = self.alpha_t = None  # cache, each of x's shape: z = s x and alpha_t
 
     def forward(self, logits, y):
         """x = logits, y (same shape) -> L (float, or the array l for reduction "none")."""
-        x, y = self._checked_pair(logits, y)
-        z = (2 * y - 1) * x
+        z = (2 * y - 1) * logits
         alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
         self.y, self.z, self.alpha_t = y, z, alpha_t
-        return self._reduce(-alpha_t * sigmoid(-z) ** self.gamma * log_sigmoid(z))
+        return self.reduce(-alpha_t * sigmoid(-z) ** self.gamma * log_sigmoid(z))
 
-    def backward(self, grad_output=None) -> np.ndarray:
+    def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dx, shape and dtype of the logits.
 
         Derivation: dp_t/dz = p_t (1 - p_t) and dz/dx = s. Multiplying FocalLoss's dl/dp_t
@@ -394,7 +293,7 @@ class FocalLossWithLogits(_Loss):
         which is the paper's appendix formula. No negative power is left, so it stays
         finite for gamma in (0, 1) where (1 - p_t)^(gamma - 1) alone would blow up.
         """
-        dL_dl = self._dL_dl(grad_output)
+        dL_dl = self.through_reduction(dL_out)
         z, alpha_t, gamma = self.z, self.alpha_t, self.gamma
         p_t, one_minus_p_t = sigmoid_and_complement(z)
         log_p_t = log_sigmoid(z)
@@ -406,6 +305,61 @@ class FocalLossWithLogits(_Loss):
         return f"FocalLossWithLogits({_focal_options_repr(self)})"
 
 
+# --- what the losses above share ----------------------------------------------------------
+
+
+def _log_floor(dtype) -> float:
+    """-100, or log of the smallest normal number of ``dtype`` where that is higher.
+
+    float32's smallest normal number is 1.2e-38 (log: -87.3); below it the gradient's 1/p
+    would overflow to inf, so the floor rises to meet it. In float64 it stays -100.
+    """
+    return max(LOG_FLOOR, float(np.log(np.finfo(dtype).tiny)))
+
+
+def _weight(pos_weight: float | None) -> float:
+    """w: the weight of a positive example, 1 when no pos_weight is given."""
+    return 1.0 if pos_weight is None else pos_weight
+
+
+def _alpha_t(alpha, alpha_mode: str, y: np.ndarray) -> np.ndarray:
+    """Each example's weight: alpha; or alpha for y = 1 and 1 - alpha for y = 0; or 1."""
+    if alpha is None:
+        return np.ones_like(y)
+    if alpha_mode == "constant":
+        return np.full_like(y, alpha)
+    return np.where(y == 1, alpha, 1 - alpha).astype(y.dtype)
+
+
 def _divide_where(numerator: np.ndarray, denominator: np.ndarray, where: np.ndarray) -> np.ndarray:
     """numerator / denominator where ``where`` holds, 0 elsewhere (and no division there)."""
     return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=where)
+
+
+def _checked_pos_weight(pos_weight) -> float | None:
+    return None if pos_weight is None else POSITIVE.check(pos_weight, "pos_weight")
+
+
+def _checked_alpha(alpha, alpha_mode: str) -> float | None:
+    if alpha_mode not in ALPHA_MODES:
+        raise ValueError(f"alpha_mode must be one of {ALPHA_MODES}, got {alpha_mode!r}")
+    if alpha is None:
+        return None
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a number or None, got {alpha!r}")
+    if alpha_mode == "per_class" and not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must be in [0, 1] with alpha_mode='per_class', got {alpha}")
+    if alpha_mode == "constant" and not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be a positive number with alpha_mode='constant', got {alpha}")
+    return float(alpha)
+
+
+def _pos_weight_repr(loss) -> str:
+    return "" if loss.pos_weight is None else f"pos_weight={loss.pos_weight}, "
+
+
+def _focal_options_repr(loss) -> str:
+    return (
+        f"alpha={loss.alpha}, gamma={loss.gamma}, alpha_mode={loss.alpha_mode!r}, "
+        f"reduction={loss.reduction!r}"
+    )

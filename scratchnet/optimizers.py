@@ -3,10 +3,13 @@
 Conventions used throughout
 ---------------------------
 * An optimizer is built from Parameters, usually ``model.parameters()``, and keeps them
-  in that order in ``params``. Its state is plain attributes: ``step_count``, the number
-  of steps taken, and lists aligned with ``params`` (``exp_avg[i]`` belongs to
-  ``params[i]``) whose arrays have their parameter's shape and dtype. Nothing is hidden,
-  so the state can be inspected, saved and restored.
+  in that order in ``params``. Each optimizer declares its ``settings`` (name and allowed
+  range: lr, betas, ...) and its ``buffers``, lists aligned with ``params``
+  (``exp_avg[i]`` belongs to ``params[i]``) whose arrays have their parameter's shape and
+  dtype. ``Optimizer`` checks the settings, makes the buffers, and builds
+  ``state_dict``/``load_state_dict`` from the two declarations, so a new optimizer is one
+  class: its declarations, its ``step`` and its docstring. Nothing is hidden: the state
+  is plain attributes, with ``step_count``, the number of steps taken.
 * ``step()`` reads every ``param.grad`` and updates ``param.data`` **in place**, so the
   layers that own the parameters compute with the new values. Float32 parameters and
   their state stay float32.
@@ -27,19 +30,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratchnet._checks import (
-    require_decay_rate,
-    require_nonnegative_float,
-    require_positive_float,
-)
+from scratchnet._checks import DECAY_RATE, NON_NEGATIVE, POSITIVE, Pair
+from scratchnet._state import checked_array, copy_all, require_keys, require_mapping
 from scratchnet.layers import Module, Parameter
 
 
 class Optimizer:
-    """What every optimizer shares: its parameters, its step count and ``zero_grad``."""
+    """What every optimizer shares: parameters, settings, buffers, step count, saving.
 
-    def __init__(self, params):
+    A subclass declares ``settings``, {name: the check of its value}, and ``buffers``,
+    the names of its per-parameter arrays, and passes its settings to ``__init__``.
+    """
+
+    settings: dict = {}
+    buffers: tuple[str, ...] = ()
+
+    def __init__(self, params, **settings):
         self.params = _checked_params(params)
+        for name, check in self.settings.items():
+            setattr(self, name, check.check(settings[name], name))
+        for name in self.buffers:
+            setattr(self, name, [np.zeros_like(param.data) for param in self.params])
         self.step_count = 0  # steps taken so far; during a step, the t of its update rule
 
     def step(self) -> None:
@@ -51,23 +62,72 @@ class Optimizer:
             param.grad = np.zeros_like(param.data)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Step count, settings and a copy of the buffers; see ``scratchnet.serialization``."""
-        from scratchnet import serialization  # here: serialization imports this module
+        """Type, step count, settings and a copy of every buffer, by name.
 
-        return serialization.optimizer_state(self)
+        Keys: "type", "step_count", each setting ("lr", "betas", ...), and
+        "<buffer>/<i>" for the buffer of ``params[i]`` ("exp_avg/0", ...).
+        """
+        state = {"type": np.array(type(self).__name__), "step_count": np.array(self.step_count)}
+        state.update((name, np.array(getattr(self, name))) for name in self.settings)
+        state.update((key, array.copy()) for key, array in self._buffer_arrays().items())
+        return state
 
     def load_state_dict(self, state) -> None:
         """Restore a ``state_dict()``, after checking all of it, so training resumes exactly."""
-        from scratchnet import serialization
+        copies, step_count = self.checked_state(state)
+        copy_all(copies)
+        self.step_count = step_count
 
-        serialization.load_optimizer_state(self, state)
+    def checked_state(self, state) -> tuple[list, int]:
+        """(buffer, saved array) pairs and the saved step count, once everything fits.
 
-    def _checked_gradients(self) -> list[np.ndarray]:
-        """Every ``param.grad``, in order, once all are known to be usable, or an error."""
+        The state must be of this optimizer's type and settings, over parameters of the
+        same shapes. A different learning rate is refused rather than silently replaced:
+        to resume with another one, load first, then set ``optimizer.lr``.
+        """
+        kind = type(self).__name__
+        buffers = self._buffer_arrays()
+        require_mapping(state)
+        saved_kind = str(state.get("type", "an unknown optimizer"))
+        if saved_kind != kind:
+            raise ValueError(f"optimizer: the saved state is for {saved_kind}, not for {kind}")
+        require_keys(state, ["type", "step_count", *self.settings, *buffers], f"this {kind}")
+        for setting in self.settings:
+            saved, current = np.asarray(state[setting]), np.asarray(getattr(self, setting))
+            if saved.shape != current.shape or not np.array_equal(saved, current):
+                raise ValueError(
+                    f"optimizer {setting}: the state was saved with {saved.tolist()}, this "
+                    f"optimizer has {current.tolist()}; build it with the saved settings (to "
+                    f"change {setting}, set it after loading)"
+                )
+        step_count = np.asarray(state["step_count"])
+        if step_count.shape != () or step_count.dtype.kind not in "iu" or step_count < 0:
+            raise ValueError(
+                f"optimizer step_count must be a non-negative integer, got {step_count}"
+            )
+        copies = [
+            (array, checked_array(state[key], array, f"optimizer {key}"))
+            for key, array in buffers.items()
+        ]
+        return copies, int(step_count)
+
+    def _buffer_arrays(self) -> dict[str, np.ndarray]:
+        return {
+            f"{buffer}/{index}": array
+            for buffer in self.buffers
+            for index, array in enumerate(getattr(self, buffer))
+        }
+
+    def checked_gradients(self) -> list[np.ndarray]:
+        """Every ``param.grad``, in order, once all are known to be usable, or an error.
+
+        A gradient of another shape could broadcast silently; a NaN or infinity means
+        training has diverged (see the module docstring). Nothing has changed yet when
+        either is refused.
+        """
         gradients = []
         for index, param in enumerate(self.params):
             grad = np.asarray(param.grad)
-            # Checked because a gradient of another shape could broadcast silently.
             if grad.shape != param.data.shape:
                 raise ValueError(
                     f"params[{index}].grad must have its parameter's shape "
@@ -114,56 +174,52 @@ class Adam(Optimizer):
     lists of arrays aligned with ``params``, zeros before the first step.
     """
 
+    settings = {
+        "lr": POSITIVE,
+        "betas": Pair(DECAY_RATE, ("beta1", "beta2")),
+        "eps": POSITIVE,
+        "weight_decay": NON_NEGATIVE,
+    }
+    buffers = ("exp_avg", "exp_avg_sq")
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params)
-        self.lr = require_positive_float(lr, "lr")
-        self.betas = _checked_betas(betas)
-        self.eps = require_positive_float(eps, "eps")
-        self.weight_decay = require_nonnegative_float(weight_decay, "weight_decay")
-        self.exp_avg = [np.zeros_like(param.data) for param in self.params]
-        self.exp_avg_sq = [np.zeros_like(param.data) for param in self.params]
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
     def step(self) -> None:
         """Update every ``param.data`` in place by the rule in the class docstring."""
-        with np.errstate(over="ignore"):  # an overflow of g^2 is refused below, in words
-            moments = [
-                self._next_moments(index, grad)
-                for index, grad in enumerate(self._checked_gradients())
-            ]
+        gradients = self.checked_gradients()
         self.step_count += 1
         t = self.step_count
         beta1, beta2 = self.betas
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
-        for param, m, v, (next_m, next_v) in zip(
-            self.params, self.exp_avg, self.exp_avg_sq, moments
-        ):
+        for param, grad, m, v in zip(self.params, gradients, self.exp_avg, self.exp_avg_sq):
+            g = grad + self.weight_decay * param.data if self.weight_decay != 0 else grad
             # Assigning into m[...] and v[...] updates the arrays held in the state lists,
             # and keeps their dtype even if the gradient came in another one.
-            m[...] = next_m
-            v[...] = next_v
-            m_hat = m / bias_correction1
-            v_hat = v / bias_correction2
+            m[...] = beta1 * m + (1 - beta1) * g
+            v[...] = beta2 * v + (1 - beta2) * g**2
+            m_hat = m / (1 - beta1**t)
+            v_hat = v / (1 - beta2**t)
             param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
-    def _next_moments(self, index: int, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """m and v after this step, for params[index]; checked before any state changes.
+    def checked_gradients(self) -> list[np.ndarray]:
+        """As ``Optimizer.checked_gradients``, and refuse a g^2 that overflows.
 
         A finite gradient can still overflow g^2 (above 1.8e19 in float32): v would then
-        be inf for good and freeze that entry without a word, so it is refused here.
+        be inf for good and freeze that entry without a word.
         """
-        param = self.params[index]
-        beta1, beta2 = self.betas
-        g = grad + self.weight_decay * param.data if self.weight_decay != 0 else grad
-        next_v = beta2 * self.exp_avg_sq[index] + (1 - beta2) * g**2
-        next_v = next_v.astype(param.data.dtype, copy=False)  # in float32, g**2 may be float64
-        if not np.isfinite(next_v).all():
-            raise FloatingPointError(
-                f"the squared gradient of params[{index}] (shape {param.data.shape}) overflows "
-                f"{param.data.dtype}, so training has diverged; no parameter was updated"
-            )
-        next_m = beta1 * self.exp_avg[index] + (1 - beta1) * g
-        return next_m, next_v
+        gradients = super().checked_gradients()
+        beta2 = self.betas[1]
+        for index, (param, grad, v) in enumerate(zip(self.params, gradients, self.exp_avg_sq)):
+            g = grad + self.weight_decay * param.data if self.weight_decay != 0 else grad
+            with np.errstate(over="ignore"):  # the overflow is what is looked for, and refused
+                next_v = (beta2 * v + (1 - beta2) * g**2).astype(v.dtype, copy=False)
+            if not np.isfinite(next_v).all():
+                raise FloatingPointError(
+                    f"the squared gradient of params[{index}] (shape {param.data.shape}) "
+                    f"overflows {param.data.dtype}, so training has diverged; no parameter "
+                    "was updated"
+                )
+        return gradients
 
     def __repr__(self) -> str:
         return (
@@ -193,15 +249,15 @@ class SGD(Optimizer):
     ``params``, zeros before the first step.
     """
 
+    settings = {"lr": POSITIVE, "momentum": DECAY_RATE}
+    buffers = ("momentum_buffer",)
+
     def __init__(self, params, lr, momentum=0.0):
-        super().__init__(params)
-        self.lr = require_positive_float(lr, "lr")
-        self.momentum = require_decay_rate(momentum, "momentum")
-        self.momentum_buffer = [np.zeros_like(param.data) for param in self.params]
+        super().__init__(params, lr=lr, momentum=momentum)
 
     def step(self) -> None:
         """Update every ``param.data`` in place by the rule in the class docstring."""
-        gradients = self._checked_gradients()
+        gradients = self.checked_gradients()
         self.step_count += 1
         for param, grad, b in zip(self.params, gradients, self.momentum_buffer):
             b[...] = self.momentum * b + grad  # into the stored array, in its dtype
@@ -214,6 +270,8 @@ class SGD(Optimizer):
 def _checked_params(params) -> list[Parameter]:
     """``params`` as a list of distinct Parameters holding floating-point arrays, or an error."""
     try:
+        if isinstance(params, Module):  # iterable, but over its modules
+            raise TypeError
         params = list(params)
     except TypeError:
         raise TypeError(
@@ -242,15 +300,6 @@ def _checked_params(params) -> list[Parameter]:
                 f"params[{index}] are one object, which would be updated twice per step"
             )
     return params
-
-
-def _checked_betas(betas) -> tuple[float, float]:
-    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__"):
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    if len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {len(betas)} values")
-    beta1, beta2 = betas
-    return require_decay_rate(beta1, "betas[0]"), require_decay_rate(beta2, "betas[1]")
 
 
 def require_optimizer_of(optimizer, model: Module) -> None:

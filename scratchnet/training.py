@@ -4,17 +4,51 @@ from __future__ import annotations
 
 import math
 import numbers
+import time
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
 
 from scratchnet._blas import one_blas_thread
-from scratchnet._checks import as_generator, as_samples, require_positive_int
+from scratchnet._checks import (
+    POSITIVE_INT,
+    as_generator,
+    as_labels,
+    as_samples,
+    require_binary_labels,
+)
+from scratchnet._loss import Loss
 from scratchnet.layers import Module
 from scratchnet.optimizers import require_optimizer_of
 
 
-def train(model, loss_fn, optimizer, X, y, *, epochs, batch_size=None, rng=None) -> list[float]:
+class History(list):
+    """The training loss of each epoch, as a list, and ``validation``: the validation
+    loss after each epoch when a validation set was given (else an empty list)."""
+
+    def __init__(self):
+        super().__init__()
+        self.validation: list[float] = []
+
+
+class CollapseWarning(RuntimeWarning):
+    """Training ran to the end, but the loss stopped moving: see ``has_collapsed``."""
+
+
+def train(
+    model,
+    loss_fn,
+    optimizer,
+    X,
+    y,
+    *,
+    epochs,
+    batch_size=None,
+    rng=None,
+    validation=None,
+    verbose=False,
+) -> History:
     """Train ``model`` in place for ``epochs`` passes over (X, y); return each epoch's loss.
 
     Every step is the article's loop:
@@ -25,6 +59,9 @@ def train(model, loss_fn, optimizer, X, y, *, epochs, batch_size=None, rng=None)
         model.backward(loss_fn.backward())    fills every param.grad
         optimizer.step()                      updates every param.data in place
 
+    The arguments are checked once, here; each step then runs the unchecked math of the
+    model and of the loss (``forward_unchecked``, see ``scratchnet.layers``).
+
     Arguments
     ---------
     model: a ``Module``; it is modified in place.
@@ -32,10 +69,18 @@ def train(model, loss_fn, optimizer, X, y, *, epochs, batch_size=None, rng=None)
         ``backward()``, returning dL/dp of p's shape (e.g. ``BCELoss()``).
     optimizer: a scratchnet optimizer whose parameters all belong to ``model``. Leaving
         some of the model's parameters out of it freezes them.
-    X: (N, features). y: N rows, in the shape ``loss_fn`` expects next to p, e.g. (N, 1).
+    X: (N, features). y: 0/1 labels, (N, 1) or (N,) (a pandas Series is fine), read as
+        the column (N, 1) that the network's one output is compared with.
     epochs: a positive int. batch_size: a positive int, or None for full batch.
     rng: a ``numpy.random.Generator`` or int seed to shuffle mini-batches; required when
         ``batch_size`` is given, so that every run can be repeated; unused otherwise.
+        An int seed starts a new generator at every call: calling ``train(epochs=1,
+        rng=0)`` in a loop shuffles every epoch the same way. For a loop, make one
+        generator, ``rng = np.random.default_rng(0)``, and pass it to every call.
+    validation: an optional pair (X_val, y_val). Its loss, through ``loss_fn``, is
+        recorded after each epoch's steps in ``history.validation``.
+    verbose: True prints a line per epoch (epoch, loss, validation loss, seconds taken);
+        an int k prints every k-th epoch and the last.
 
     Batches and the history returned (a list of ``epochs`` floats)
     ---------------------------------------------------------------
@@ -53,39 +98,35 @@ def train(model, loss_fn, optimizer, X, y, *, epochs, batch_size=None, rng=None)
     for matrices this small (``scratchnet._blas`` says why and what that means).
 
     Divergence: a loss that is NaN or infinite raises ``FloatingPointError`` ("loss became
-    nan at epoch 7", epochs counted from 1, with the batch for mini-batches) before its
-    backward pass, so the parameters are left as they were when they produced it. It is
-    not a ``ValueError`` because no argument was wrong: the numbers went bad during
-    training (often a learning rate too large).
+    nan at epoch 7", epochs counted from 1, with the batch for mini-batches, and the
+    module whose output overflowed) before its backward pass, so the parameters are left
+    as they were when they produced it. It is not a ``ValueError`` because no argument
+    was wrong: the numbers went bad during training (often a learning rate too large).
+    A run whose loss stopped moving (``has_collapsed``) ends with a ``CollapseWarning``.
     """
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be a scratchnet Module, got a {type(model).__name__}")
-    if isinstance(loss_fn, type):
-        raise TypeError(
-            f"loss_fn must be a loss object, got the class {loss_fn.__name__}; "
-            f"create one: {loss_fn.__name__}()"
-        )
-    has_forward = callable(getattr(loss_fn, "forward", None))
-    if not (has_forward and callable(getattr(loss_fn, "backward", None))):
-        raise TypeError(
-            "loss_fn must have forward(p, y) and backward() methods, such as sn.BCELoss(); "
-            f"got a {type(loss_fn).__name__}"
-        )
+    _require_model_and_loss(model, loss_fn)
     require_optimizer_of(optimizer, model)
-    X, y = _checked_samples(X, y)
-    epochs = require_positive_int(epochs, "epochs")
+    X, y = _checked_data(model, loss_fn, X, y, "X", "y")
+    if validation is not None:
+        validation = _checked_validation(model, loss_fn, validation)
+    epochs = POSITIVE_INT.check(epochs, "epochs")
     if batch_size is not None:
-        batch_size = require_positive_int(batch_size, "batch_size")
+        batch_size = POSITIVE_INT.check(batch_size, "batch_size")
         if rng is None:
             raise ValueError(
                 "rng is required when batch_size is given: pass a numpy.random.Generator "
                 "or an integer seed, so that the shuffling of the batches can be repeated"
             )
         rng = as_generator(rng)
+    every = _checked_verbose(verbose)
 
-    history = []
-    with one_blas_thread():  # small matrices: threads cost more than they save (see _blas)
+    history = History()
+    # One BLAS thread: small matrices, where threads cost more than they save (see _blas).
+    # NumPy's overflow warnings are silenced: a loss or gradient gone NaN or infinite is
+    # refused below, in words that say where.
+    with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
             if batch_size is None:
                 epoch_loss = _training_step(model, loss_fn, optimizer, X, y, f"epoch {epoch}")
             else:
@@ -93,7 +134,34 @@ def train(model, loss_fn, optimizer, X, y, *, epochs, batch_size=None, rng=None)
                     model, loss_fn, optimizer, X, y, batch_size, rng, epoch
                 )
             history.append(epoch_loss)
+            if validation is not None:
+                history.validation.append(_loss_of(model, loss_fn, *validation))
+            if every and (epoch % every == 0 or epoch == epochs):
+                print(_progress_line(history, epoch, epochs, time.perf_counter() - start))
+    if has_collapsed(history):
+        warnings.warn(
+            f"training has collapsed: the loss stayed at {history[-1]:.6g} over the last "
+            "epochs, so nothing is learning any more (every output is likely saturated at "
+            "0 or 1); a smaller learning rate may help",
+            CollapseWarning,
+            stacklevel=2,
+        )
     return history
+
+
+def has_collapsed(history, window: int = 5) -> bool:
+    """True when the loss stopped moving: the last ``window`` epochs' losses are all equal
+    to the one before them, to 1e-9 relative.
+
+    That is what a learning rate far too large leaves behind: every output saturated at 0
+    or 1, each log at its floor or each example past the focal loss's clamp, where the
+    gradient is exactly 0, so nothing learns any more and the loss stays flat. A run that
+    is merely slow still moves by more than that.
+    """
+    if len(history) <= window:
+        return False
+    recent = np.asarray(history[-window - 1 :], dtype=np.float64)
+    return bool(np.all(np.abs(recent - recent[0]) <= 1e-9 * np.abs(recent[0])))
 
 
 def _mini_batch_epoch(model, loss_fn, optimizer, X, y, batch_size, rng, epoch) -> float:
@@ -111,9 +179,23 @@ def _mini_batch_epoch(model, loss_fn, optimizer, X, y, batch_size, rng, epoch) -
 
 def _training_step(model, loss_fn, optimizer, X_batch, y_batch, where: str) -> float:
     """forward, loss, backward, step on one batch; returns the loss before the step."""
+    loss = _loss_of(model, loss_fn, X_batch, y_batch)
+    if not math.isfinite(loss):
+        raise FloatingPointError(
+            f"loss became {loss} at {where}{_overflow_in(model, X_batch)}; the parameters "
+            "were left as they were before this step (a smaller learning rate may help)"
+        )
+    optimizer.zero_grad()
     with _located(where):
-        p = model.forward(X_batch)
-    loss = loss_fn.forward(p, y_batch)
+        model.backward_unchecked(_loss_backward(loss_fn)())
+        optimizer.step()
+    return loss
+
+
+def _loss_of(model, loss_fn, X, y) -> float:
+    """The loss of the model on (X, y), as one Python float; keeps the forward caches."""
+    p = model.forward_unchecked(X)
+    loss = _loss_forward(loss_fn)(p, y)
     if isinstance(loss, bool) or not isinstance(loss, numbers.Real):
         found = (
             f"an array of shape {loss.shape}"
@@ -124,19 +206,23 @@ def _training_step(model, loss_fn, optimizer, X_batch, y_batch, where: str) -> f
             "loss_fn.forward must return one number, the mean loss of the batch "
             f"(reduction 'mean'), got {found}"
         )
-    if not np.isfinite(loss):
-        raise FloatingPointError(
-            f"loss became {loss} at {where}; the parameters were left as they were "
-            "before this step (a smaller learning rate may help)"
-        )
-    optimizer.zero_grad()
-    with _located(where):
-        dL_dp = loss_fn.backward()
-        if not np.isfinite(dL_dp).all():
-            raise FloatingPointError("the loss's gradient dL/dp contains NaN or infinity")
-        model.backward(dL_dp)
-        optimizer.step()
     return float(loss)
+
+
+def _loss_forward(loss_fn):
+    """scratchnet's losses have their math unchecked; a loss of your own is called as is."""
+    return getattr(loss_fn, "forward_unchecked", loss_fn.forward)
+
+
+def _loss_backward(loss_fn):
+    return getattr(loss_fn, "backward_unchecked", loss_fn.backward)
+
+
+def _overflow_in(model, X) -> str:
+    """Where the network overflowed, as ": the output of module 2 contains NaN or ...", or ""."""
+    if np.isfinite(model.forward_unchecked(X)).all():
+        return ""
+    return f": {model.where_not_finite(X)} contains NaN or infinity"
 
 
 @contextmanager
@@ -148,25 +234,55 @@ def _located(where: str):
         raise FloatingPointError(f"at {where}: {error}") from error
 
 
-def _checked_samples(X, y) -> tuple[np.ndarray, np.ndarray]:
-    """X as a finite float array (N, features) and y as an array of N rows, or an error."""
-    X = as_samples(X, "X")
-    y = np.asarray(y)
-    if y.ndim == 0 or len(y) != len(X):
-        raise ValueError(f"y must have one row per row of X, {len(X)}, got shape {y.shape}")
+def _progress_line(history: History, epoch: int, epochs: int, seconds: float) -> str:
+    validation = f", validation loss {history.validation[-1]:.6f}" if history.validation else ""
+    return f"epoch {epoch}/{epochs}: loss {history[-1]:.6f}{validation} ({seconds:.3f} s)"
+
+
+def _require_model_and_loss(model, loss_fn) -> None:
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be a scratchnet Module, got a {type(model).__name__}")
+    if isinstance(loss_fn, type):
+        raise TypeError(
+            f"loss_fn must be a loss object, got the class {loss_fn.__name__}; "
+            f"create one: {loss_fn.__name__}()"
+        )
+    has_forward = callable(getattr(loss_fn, "forward", None))
+    if not (has_forward and callable(getattr(loss_fn, "backward", None))):
+        raise TypeError(
+            "loss_fn must have forward(p, y) and backward() methods, such as sn.BCELoss(); "
+            f"got a {type(loss_fn).__name__}"
+        )
+
+
+def _checked_data(model, loss_fn, X, y, X_name, y_name) -> tuple[np.ndarray, np.ndarray]:
+    """X as the model's input, (N, in_features), and y as targets (N, 1), or an error.
+
+    scratchnet's losses need 0/1 labels; a loss of your own may take other targets.
+    """
+    first = model.input_module
+    X = as_samples(X, X_name, dtype=first.dtype)
+    if first.in_features is not None and X.shape[1] != first.in_features:
+        raise ValueError(
+            f"{X_name} must have {first.in_features} features (columns) for this "
+            f"{type(first).__name__} layer, got shape {X.shape}"
+        )
+    y = as_labels(y, len(X), X.dtype, y_name)
+    if isinstance(loss_fn, Loss):
+        require_binary_labels(y, y_name)
     return X, y
 
 
-def has_collapsed(history, window: int = 5) -> bool:
-    """True when the loss stopped moving: the last ``window`` epochs' losses are all equal
-    to the one before them, to 1e-9 relative.
+def _checked_validation(model, loss_fn, validation) -> tuple[np.ndarray, np.ndarray]:
+    if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+        raise TypeError(
+            f"validation must be a pair (X_val, y_val), got a {type(validation).__name__}"
+        )
+    return _checked_data(model, loss_fn, *validation, "validation X", "validation y")
 
-    That is what a learning rate far too large leaves behind: every output saturated at 0
-    or 1, each log at its floor or each example past the focal loss's clamp, where the
-    gradient is exactly 0, so nothing learns any more and the loss stays flat. A run that
-    is merely slow still moves by more than that.
-    """
-    if len(history) <= window:
-        return False
-    recent = np.asarray(history[-window - 1 :], dtype=np.float64)
-    return bool(np.all(np.abs(recent - recent[0]) <= 1e-9 * np.abs(recent[0])))
+
+def _checked_verbose(verbose) -> int:
+    """How often to print: 0 for never, 1 for every epoch, k for every k-th."""
+    if verbose is True or verbose is False:
+        return int(verbose)
+    return POSITIVE_INT.check(verbose, "verbose")

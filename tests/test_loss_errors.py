@@ -19,7 +19,7 @@ Y = np.array([[0.0], [1.0]])
         (P, np.array([[np.nan], [1.0]]), ValueError, "y must be finite"),
         (np.array([[np.nan], [0.5]]), Y, ValueError, "must be finite"),
         (np.array([[np.inf], [0.5]]), Y, ValueError, "must be finite"),
-        (P, Y.ravel(), ValueError, r"and y must have the same shape, got \(2, 1\) and \(2,\)"),
+        (P, np.ones(3), ValueError, r"and y must have the same shape, got \(2, 1\) and \(3,\)"),
         (np.zeros((0, 1)), np.zeros((0, 1)), ValueError, "must not be empty"),
         (np.array([["a"], ["b"]]), Y, TypeError, "must be an array of real numbers"),
         (P, "labels", TypeError, "y must be an array of numbers"),

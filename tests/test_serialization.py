@@ -144,9 +144,18 @@ def test_a_pickled_payload_is_refused_and_never_run(tmp_path):
     with open(tmp_path / "evil.npz", "wb") as file:
         np.savez(file, format=np.array("scratchnet-state-1"), **{"model/0.weight": payload})
     model = sn.Sequential(sn.Linear(1, 1, rng=0))
-    with pytest.raises(ValueError, match=r"evil.npz is not a scratchnet save file.*allow_pickle"):
+    with pytest.raises(ValueError, match=r"evil.npz is not a scratchnet save file") as raised:
         sn.load(tmp_path / "evil.npz", model)
     assert not marker.exists()
+    assert "allow_pickle" not in str(raised.value)  # never advise unpickling a stranger's file
+
+
+def test_a_text_file_is_refused_in_scratchnets_words_without_numpys_pickle_hint(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("0.1, 0.2, 0.3\n")
+    with pytest.raises(ValueError, match="notes.txt is not a scratchnet save file") as raised:
+        sn.load(notes, sn.Sequential(sn.Linear(1, 1, rng=0)))
+    assert "pickle" not in str(raised.value)
 
 
 def test_loading_into_an_optimizer_of_another_model_is_refused(tmp_path):

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from scratchnet._checks import (
+    NON_NEGATIVE_INT,
+    Number,
     as_generator,
     require_float_dtype,
-    require_in_open_interval,
-    require_seed,
 )
 from scratchnet.article.data import ArticleData
 from scratchnet.article.evaluation import BinaryReport, evaluate
@@ -76,7 +76,7 @@ def train_article_model(
     loss paper's initialisation of the output layer: see ``set_prior_bias``.
     """
     dtype = require_float_dtype(dtype)
-    model = article_network(require_seed(seed), dtype)
+    model = article_network(NON_NEGATIVE_INT.check(seed, "seed"), dtype)
     if positive_prior is not None:
         set_prior_bias(model, positive_prior)
     optimizer = Adam(model.parameters(), lr=lr)
@@ -111,7 +111,7 @@ def set_prior_bias(model: Sequential, positive_prior: float) -> None:
     rest of the logit is near 0, instead of p near 0.5 for every input: the rare class
     starts rare, and the first steps are not spent pushing thousands of negatives down.
     """
-    positive_prior = require_in_open_interval(positive_prior, "positive_prior", 0, 1)
+    positive_prior = Number(low=0, high=1).check(positive_prior, "positive_prior")
     last_linear = [module for module in model.modules if isinstance(module, Linear)][-1]
     bias = last_linear.bias.data
     bias[...] = -np.log((1 - positive_prior) / positive_prior)

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet._checks import require_positive_int, require_seed
+from scratchnet._checks import NON_NEGATIVE_INT, POSITIVE_INT
 from scratchnet.article.data import ArticleData, load_article_data
 from scratchnet.article.evaluation import BinaryReport
 from scratchnet.article.experiment import ALPHA, EPOCHS, GAMMA, train_article_model
@@ -68,7 +68,7 @@ class Setup:
     def __post_init__(self):
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
-        require_positive_int(self.epochs, "epochs")
+        POSITIVE_INT.check(self.epochs, "epochs")
         self.make_loss()  # FocalLoss checks alpha, alpha_mode and gamma, naming each
 
     @property
@@ -184,7 +184,7 @@ def run_study(
     runs on one BLAS thread, so two processes on two cores do not fight over them.)
     """
     setups, seeds = _checked_setups(setups), _checked_seeds(seeds)
-    jobs = available_cpus() if jobs is None else require_positive_int(jobs, "jobs")
+    jobs = available_cpus() if jobs is None else POSITIVE_INT.check(jobs, "jobs")
     tasks = [(setup, seed) for seed in seeds for setup in setups]
     report = on_progress or (lambda done, total: None)
     results = {}
@@ -493,7 +493,7 @@ def _checked_setups(setups) -> list[Setup]:
 
 
 def _checked_seeds(seeds) -> list[int]:
-    seeds = [require_seed(seed, "each of seeds") for seed in seeds]
+    seeds = [NON_NEGATIVE_INT.check(seed, "each of seeds") for seed in seeds]
     if len(set(seeds)) != len(seeds):
         raise ValueError("seeds must not repeat: each one is one initialisation")
     return seeds
