@@ -216,7 +216,63 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
     return np.random.default_rng(NON_NEGATIVE_INT.check(rng, f"{name} as a seed"))
 
 
+def checked_params(params, kind: type) -> list:
+    """``params`` as a list of distinct ``kind`` (Parameters) holding float arrays, or an error."""
+    try:
+        if hasattr(params, "named_parameters"):  # a model: iterable, but over its modules
+            raise TypeError
+        params = list(params)
+    except TypeError:
+        raise TypeError(
+            "params must be an iterable of Parameters, such as model.parameters(), "
+            f"got a {type(params).__name__}"
+        ) from None
+    if not params:
+        raise ValueError("params must not be empty: the optimizer would have nothing to update")
+    first_index = {}
+    for index, param in enumerate(params):
+        if not isinstance(param, kind):
+            raise TypeError(
+                f"params must contain only Parameters, but params[{index}] is a "
+                f"{type(param).__name__}"
+            )
+        data = param.data
+        if not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
+            found = f"dtype {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+            raise TypeError(
+                f"params[{index}].data must be a floating-point NumPy array, got {found}"
+            )
+        earlier = first_index.setdefault(id(param), index)
+        if earlier != index:
+            raise ValueError(
+                f"params must not contain the same Parameter twice: params[{earlier}] and "
+                f"params[{index}] are one object, which would be updated twice per step"
+            )
+    return params
+
+
 # --- layers: Module.__init_subclass__ wraps each forward and backward in these ----------
+
+
+def require_modules(modules, kind: type) -> None:
+    """Refuse no modules, a non-module (a class, say), and one module in two places."""
+    if not modules:
+        raise ValueError("Sequential needs at least one module")
+    for index, module in enumerate(modules):
+        if not isinstance(module, kind):
+            found = (
+                f"the class {module.__name__}; create one: {module.__name__}()"
+                if isinstance(module, type)
+                else f"a {type(module).__name__}"
+            )
+            raise TypeError(
+                f"Sequential's modules must be scratchnet modules; module {index} is {found}"
+            )
+        if any(module is earlier for earlier in modules[:index]):
+            raise ValueError(
+                f"module {index} ({module!r}) already appears earlier in this Sequential; "
+                "each place needs its own module, because each caches its own forward pass"
+            )
 
 
 def checked_forward(forward):
@@ -237,7 +293,7 @@ def checked_forward(forward):
             y = forward(self, x)
         self._output_spec = (y.shape, y.dtype)
         if not np.isfinite(y).all():
-            raise _overflow(self.where_not_finite(x))
+            raise _overflow(where_not_finite(self, x))
         return y
 
     return checked_forward
@@ -260,10 +316,30 @@ def checked_backward(backward):
         with _overflow_caught_below():
             dL_dx = backward(self, dL_dy)
         if not np.isfinite(dL_dx).all():
-            raise _overflow(self.where_not_finite(None, dL_dy))
+            raise _overflow(where_not_finite(self, None, dL_dy))
         return dL_dx
 
     return checked_backward
+
+
+def where_not_finite(module, x, dL_dy=None) -> str:
+    """Which output first went NaN or infinite ("the output of module 2", "module 1's
+    dL/dx"), found by running a model's modules again one at a time; called only after
+    one did. Without ``dL_dy`` it looks forward from ``x``, with it backward."""
+    modules = getattr(module, "modules", None)
+    if modules is None:  # a single layer
+        name = type(module).__name__
+        return f"the output of {name}" if dL_dy is None else f"{name}'s dL/dx"
+    if dL_dy is None:
+        for index, each in enumerate(modules):
+            x = each.forward_unchecked(x)
+            if not np.isfinite(x).all():
+                return f"the output of module {index}"
+    for index in range(len(modules) - 1, -1, -1):
+        dL_dy = modules[index].backward_unchecked(dL_dy)
+        if not np.isfinite(dL_dy).all():
+            return f"module {index}'s dL/dx"
+    return "an output"  # not reached: the caller saw a NaN or infinity
 
 
 def _overflow_caught_below():

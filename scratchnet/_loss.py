@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from scratchnet._checks import (
+    POSITIVE,
     as_float_array,
     as_grad_output,
     require_binary_labels,
@@ -23,6 +24,7 @@ from scratchnet._checks import (
 )
 
 REDUCTIONS = ("mean", "sum", "none")
+ALPHA_MODES = ("constant", "per_class")
 _LOGITS_HINT = "; pass logits to BCEWithLogitsLoss or FocalLossWithLogits instead"
 
 
@@ -76,6 +78,24 @@ class Loss:
         """Refuse an input this loss cannot take: probabilities outside [0, 1]."""
         if self.input_name == "p":
             require_probabilities(input, "p", _LOGITS_HINT)
+
+
+def checked_pos_weight(pos_weight) -> float | None:
+    return None if pos_weight is None else POSITIVE.check(pos_weight, "pos_weight")
+
+
+def checked_alpha(alpha, alpha_mode: str) -> float | None:
+    if alpha_mode not in ALPHA_MODES:
+        raise ValueError(f"alpha_mode must be one of {ALPHA_MODES}, got {alpha_mode!r}")
+    if alpha is None:
+        return None
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a number or None, got {alpha!r}")
+    if alpha_mode == "per_class" and not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must be in [0, 1] with alpha_mode='per_class', got {alpha}")
+    if alpha_mode == "constant" and not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be a positive number with alpha_mode='constant', got {alpha}")
+    return float(alpha)
 
 
 def _checked_forward(forward):

@@ -1,4 +1,4 @@
-"""Checking a saved state against the arrays it will replace, shared by models and optimizers.
+"""Building and checking saved states, for models and optimizers alike.
 
 Loading is all or nothing: every saved array is checked against its target (its name,
 shape and dtype, and that it is finite) before anything is written, so that a mistake
@@ -20,6 +20,60 @@ def checked_copies(state, targets: dict[str, np.ndarray], what: str) -> list[tup
     """
     require_keys(state, targets, what)
     return [(target, checked_array(state[key], target, key)) for key, target in targets.items()]
+
+
+def optimizer_state(optimizer) -> dict[str, np.ndarray]:
+    """An optimizer's type, step count, declared settings and a copy of its buffers.
+
+    Keys: "type", "step_count", each setting ("lr", "betas", ...), and "<buffer>/<i>"
+    for the buffer of ``params[i]`` ("exp_avg/0", ...).
+    """
+    state = {
+        "type": np.array(type(optimizer).__name__),
+        "step_count": np.array(optimizer.step_count),
+    }
+    state.update((name, np.array(getattr(optimizer, name))) for name in optimizer.settings)
+    state.update((key, array.copy()) for key, array in _buffers(optimizer).items())
+    return state
+
+
+def checked_optimizer_state(optimizer, state) -> tuple[list, int]:
+    """(buffer, saved array) pairs and the saved step count, once everything fits.
+
+    The state must be of this optimizer's type and settings, over parameters of the
+    same shapes. A different learning rate is refused rather than silently replaced:
+    to resume with another one, load first, then set ``optimizer.lr``.
+    """
+    kind, buffers = type(optimizer).__name__, _buffers(optimizer)
+    require_mapping(state)
+    saved_kind = str(state.get("type", "an unknown optimizer"))
+    if saved_kind != kind:
+        raise ValueError(f"optimizer: the saved state is for {saved_kind}, not for {kind}")
+    require_keys(state, ["type", "step_count", *optimizer.settings, *buffers], f"this {kind}")
+    for setting in optimizer.settings:
+        saved, current = np.asarray(state[setting]), np.asarray(getattr(optimizer, setting))
+        if saved.shape != current.shape or not np.array_equal(saved, current):
+            raise ValueError(
+                f"optimizer {setting}: the state was saved with {saved.tolist()}, this "
+                f"optimizer has {current.tolist()}; build it with the saved settings (to "
+                f"change {setting}, set it after loading)"
+            )
+    step_count = np.asarray(state["step_count"])
+    if step_count.shape != () or step_count.dtype.kind not in "iu" or step_count < 0:
+        raise ValueError(f"optimizer step_count must be a non-negative integer, got {step_count}")
+    copies = [
+        (array, checked_array(state[key], array, f"optimizer {key}"))
+        for key, array in buffers.items()
+    ]
+    return copies, int(step_count)
+
+
+def _buffers(optimizer) -> dict[str, np.ndarray]:
+    return {
+        f"{buffer}/{index}": array
+        for buffer in optimizer.buffers
+        for index, array in enumerate(getattr(optimizer, buffer))
+    }
 
 
 def checked_array(saved, target: np.ndarray, name: str) -> np.ndarray:

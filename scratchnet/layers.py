@@ -44,6 +44,7 @@ from scratchnet._checks import (
     checked_backward,
     checked_forward,
     require_float_dtype,
+    require_modules,
 )
 from scratchnet._state import checked_copies, copy_all
 from scratchnet.functional import sigmoid_and_complement
@@ -121,14 +122,6 @@ class Module:
         """(parameter array, saved array) pairs, once every name, shape and dtype fits."""
         targets = {name: param.data for name, param in self.named_parameters()}
         return checked_copies(state, targets, "the model's parameters")
-
-    def where_not_finite(self, x, dL_dy=None) -> str:
-        """Which output first went NaN or infinite: "the output of Linear", or its dL/dx.
-
-        Called only after it did, to say where; a ``Sequential`` names the module.
-        """
-        name = type(self).__name__
-        return f"the output of {name}" if dL_dy is None else f"{name}'s dL/dx"
 
 
 class Linear(Module):
@@ -250,7 +243,7 @@ class Sequential(Module):
     """
 
     def __init__(self, *modules: Module):
-        _require_modules(modules)
+        require_modules(modules, Module)
         self.modules = list(modules)
 
     def forward(self, x) -> np.ndarray:
@@ -275,20 +268,6 @@ class Sequential(Module):
             for index, module in enumerate(self.modules)
             for name, param in module.named_parameters()
         ]
-
-    def where_not_finite(self, x, dL_dy=None) -> str:
-        """Run the modules again, one at a time, to name the first that went non-finite."""
-        if dL_dy is None:
-            for index, module in enumerate(self.modules):
-                x = module.forward_unchecked(x)
-                if not np.isfinite(x).all():
-                    return f"the output of module {index}"
-        else:
-            for index in range(len(self.modules) - 1, -1, -1):
-                dL_dy = self.modules[index].backward_unchecked(dL_dy)
-                if not np.isfinite(dL_dy).all():
-                    return f"module {index}'s dL/dx"
-        return "an output"  # not reached: the caller saw a NaN or infinity
 
     def summary(self) -> str:
         """One line per module: its output width and parameter count; then the total.
@@ -319,24 +298,3 @@ class Sequential(Module):
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({index}): {module!r}" for index, module in enumerate(self.modules))
         return f"Sequential({inner}\n)"
-
-
-def _require_modules(modules) -> None:
-    """Refuse no modules, a non-module (a class, say), and one module in two places."""
-    if not modules:
-        raise ValueError("Sequential needs at least one module")
-    for index, module in enumerate(modules):
-        if not isinstance(module, Module):
-            found = (
-                f"the class {module.__name__}; create one: {module.__name__}()"
-                if isinstance(module, type)
-                else f"a {type(module).__name__}"
-            )
-            raise TypeError(
-                f"Sequential's modules must be scratchnet modules; module {index} is {found}"
-            )
-        if any(module is earlier for earlier in modules[:index]):
-            raise ValueError(
-                f"module {index} ({module!r}) already appears earlier in this Sequential; "
-                "each place needs its own module, because each caches its own forward pass"
-            )

@@ -35,17 +35,14 @@ The checks of the arguments, and the reduction, live in ``scratchnet._loss``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from scratchnet._checks import NON_NEGATIVE, POSITIVE, Number
-from scratchnet._loss import Loss
+from scratchnet._checks import NON_NEGATIVE, Number
+from scratchnet._loss import Loss, checked_alpha, checked_pos_weight
 from scratchnet.functional import log_sigmoid, sigmoid, sigmoid_and_complement
 
 # log(p) is floored here, as PyTorch's BCELoss does, so that p = 0 or 1 gives a finite loss.
 LOG_FLOOR = -100.0
-ALPHA_MODES = ("constant", "per_class")
 
 
 class BCELoss(Loss):
@@ -70,7 +67,7 @@ class BCELoss(Loss):
 
     def __init__(self, reduction: str = "mean", *, pos_weight: float | None = None):
         super().__init__(reduction)
-        self.pos_weight = _checked_pos_weight(pos_weight)
+        self.pos_weight = checked_pos_weight(pos_weight)
         # cache, each of p's shape: the last probabilities and their floored logs
         self.p = self.log_p = self.log_1_minus_p = None
 
@@ -145,7 +142,7 @@ class FocalLoss(Loss):
         eps: float = 1e-7,
     ):
         super().__init__(reduction)
-        self.alpha = _checked_alpha(alpha, alpha_mode)
+        self.alpha = checked_alpha(alpha, alpha_mode)
         self.alpha_mode = alpha_mode
         self.gamma = NON_NEGATIVE.check(gamma, "gamma")
         self.eps = Number(low=0, high=0.5).check(eps, "eps")
@@ -216,7 +213,7 @@ class BCEWithLogitsLoss(Loss):
 
     def __init__(self, reduction: str = "mean", *, pos_weight: float | None = None):
         super().__init__(reduction)
-        self.pos_weight = _checked_pos_weight(pos_weight)
+        self.pos_weight = checked_pos_weight(pos_weight)
         self.z = self.w_t = None  # cache, each of x's shape: z = s x and w_t
 
     def forward(self, logits, y):
@@ -269,7 +266,7 @@ class FocalLossWithLogits(Loss):
         alpha_mode: str = "constant",
     ):
         super().__init__(reduction)
-        self.alpha = _checked_alpha(alpha, alpha_mode)
+        self.alpha = checked_alpha(alpha, alpha_mode)
         self.alpha_mode = alpha_mode
         self.gamma = NON_NEGATIVE.check(gamma, "gamma")
         self.z = self.alpha_t = None  # cache, each of x's shape: z = s x and alpha_t
@@ -334,24 +331,6 @@ def _alpha_t(alpha, alpha_mode: str, y: np.ndarray) -> np.ndarray:
 def _divide_where(numerator: np.ndarray, denominator: np.ndarray, where: np.ndarray) -> np.ndarray:
     """numerator / denominator where ``where`` holds, 0 elsewhere (and no division there)."""
     return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=where)
-
-
-def _checked_pos_weight(pos_weight) -> float | None:
-    return None if pos_weight is None else POSITIVE.check(pos_weight, "pos_weight")
-
-
-def _checked_alpha(alpha, alpha_mode: str) -> float | None:
-    if alpha_mode not in ALPHA_MODES:
-        raise ValueError(f"alpha_mode must be one of {ALPHA_MODES}, got {alpha_mode!r}")
-    if alpha is None:
-        return None
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a number or None, got {alpha!r}")
-    if alpha_mode == "per_class" and not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must be in [0, 1] with alpha_mode='per_class', got {alpha}")
-    if alpha_mode == "constant" and not (np.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha must be a positive number with alpha_mode='constant', got {alpha}")
-    return float(alpha)
 
 
 def _pos_weight_repr(loss) -> str:

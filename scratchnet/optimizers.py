@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratchnet._checks import DECAY_RATE, NON_NEGATIVE, POSITIVE, Pair
-from scratchnet._state import checked_array, copy_all, require_keys, require_mapping
+from scratchnet._checks import DECAY_RATE, NON_NEGATIVE, POSITIVE, Pair, checked_params
+from scratchnet._state import checked_optimizer_state, copy_all, optimizer_state
 from scratchnet.layers import Module, Parameter
 
 
@@ -46,7 +46,7 @@ class Optimizer:
     buffers: tuple[str, ...] = ()
 
     def __init__(self, params, **settings):
-        self.params = _checked_params(params)
+        self.params = checked_params(params, Parameter)
         for name, check in self.settings.items():
             setattr(self, name, check.check(settings[name], name))
         for name in self.buffers:
@@ -62,15 +62,8 @@ class Optimizer:
             param.grad = np.zeros_like(param.data)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Type, step count, settings and a copy of every buffer, by name.
-
-        Keys: "type", "step_count", each setting ("lr", "betas", ...), and
-        "<buffer>/<i>" for the buffer of ``params[i]`` ("exp_avg/0", ...).
-        """
-        state = {"type": np.array(type(self).__name__), "step_count": np.array(self.step_count)}
-        state.update((name, np.array(getattr(self, name))) for name in self.settings)
-        state.update((key, array.copy()) for key, array in self._buffer_arrays().items())
-        return state
+        """Type, step count, settings and a copy of every buffer, by name (see _state)."""
+        return optimizer_state(self)
 
     def load_state_dict(self, state) -> None:
         """Restore a ``state_dict()``, after checking all of it, so training resumes exactly."""
@@ -79,44 +72,8 @@ class Optimizer:
         self.step_count = step_count
 
     def checked_state(self, state) -> tuple[list, int]:
-        """(buffer, saved array) pairs and the saved step count, once everything fits.
-
-        The state must be of this optimizer's type and settings, over parameters of the
-        same shapes. A different learning rate is refused rather than silently replaced:
-        to resume with another one, load first, then set ``optimizer.lr``.
-        """
-        kind = type(self).__name__
-        buffers = self._buffer_arrays()
-        require_mapping(state)
-        saved_kind = str(state.get("type", "an unknown optimizer"))
-        if saved_kind != kind:
-            raise ValueError(f"optimizer: the saved state is for {saved_kind}, not for {kind}")
-        require_keys(state, ["type", "step_count", *self.settings, *buffers], f"this {kind}")
-        for setting in self.settings:
-            saved, current = np.asarray(state[setting]), np.asarray(getattr(self, setting))
-            if saved.shape != current.shape or not np.array_equal(saved, current):
-                raise ValueError(
-                    f"optimizer {setting}: the state was saved with {saved.tolist()}, this "
-                    f"optimizer has {current.tolist()}; build it with the saved settings (to "
-                    f"change {setting}, set it after loading)"
-                )
-        step_count = np.asarray(state["step_count"])
-        if step_count.shape != () or step_count.dtype.kind not in "iu" or step_count < 0:
-            raise ValueError(
-                f"optimizer step_count must be a non-negative integer, got {step_count}"
-            )
-        copies = [
-            (array, checked_array(state[key], array, f"optimizer {key}"))
-            for key, array in buffers.items()
-        ]
-        return copies, int(step_count)
-
-    def _buffer_arrays(self) -> dict[str, np.ndarray]:
-        return {
-            f"{buffer}/{index}": array
-            for buffer in self.buffers
-            for index, array in enumerate(getattr(self, buffer))
-        }
+        """(buffer, saved array) pairs and the saved step count, once everything fits."""
+        return checked_optimizer_state(self, state)
 
     def checked_gradients(self) -> list[np.ndarray]:
         """Every ``param.grad``, in order, once all are known to be usable, or an error.
@@ -265,41 +222,6 @@ class SGD(Optimizer):
 
     def __repr__(self) -> str:
         return f"SGD({len(self.params)} parameters, lr={self.lr}, momentum={self.momentum})"
-
-
-def _checked_params(params) -> list[Parameter]:
-    """``params`` as a list of distinct Parameters holding floating-point arrays, or an error."""
-    try:
-        if isinstance(params, Module):  # iterable, but over its modules
-            raise TypeError
-        params = list(params)
-    except TypeError:
-        raise TypeError(
-            "params must be an iterable of Parameters, such as model.parameters(), "
-            f"got a {type(params).__name__}"
-        ) from None
-    if not params:
-        raise ValueError("params must not be empty: the optimizer would have nothing to update")
-    first_index = {}
-    for index, param in enumerate(params):
-        if not isinstance(param, Parameter):
-            raise TypeError(
-                f"params must contain only Parameters, but params[{index}] is a "
-                f"{type(param).__name__}"
-            )
-        data = param.data
-        if not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
-            found = f"dtype {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
-            raise TypeError(
-                f"params[{index}].data must be a floating-point NumPy array, got {found}"
-            )
-        earlier = first_index.setdefault(id(param), index)
-        if earlier != index:
-            raise ValueError(
-                f"params must not contain the same Parameter twice: params[{earlier}] and "
-                f"params[{index}] are one object, which would be updated twice per step"
-            )
-    return params
 
 
 def require_optimizer_of(optimizer, model: Module) -> None:

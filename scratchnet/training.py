@@ -17,6 +17,7 @@ from scratchnet._checks import (
     as_labels,
     as_samples,
     require_binary_labels,
+    where_not_finite,
 )
 from scratchnet._loss import Loss
 from scratchnet.layers import Module
@@ -222,7 +223,7 @@ def _overflow_in(model, X) -> str:
     """Where the network overflowed, as ": the output of module 2 contains NaN or ...", or ""."""
     if np.isfinite(model.forward_unchecked(X)).all():
         return ""
-    return f": {model.where_not_finite(X)} contains NaN or infinity"
+    return f": {where_not_finite(model, X)} contains NaN or infinity"
 
 
 @contextmanager
