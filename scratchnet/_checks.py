@@ -251,6 +251,44 @@ def checked_params(params, kind: type) -> list:
     return params
 
 
+def checked_gradients(params) -> list[np.ndarray]:
+    """Every ``param.grad``, in order, once all are known to be usable, or an error.
+
+    A gradient of another shape could broadcast silently; a NaN or infinity means
+    training has diverged. Nothing has changed yet when either is refused.
+    """
+    gradients = []
+    for index, param in enumerate(params):
+        grad = np.asarray(param.grad)
+        if grad.shape != param.data.shape:
+            raise ValueError(
+                f"params[{index}].grad must have its parameter's shape "
+                f"{param.data.shape}, got {grad.shape}"
+            )
+        if not np.isfinite(grad).all():
+            raise FloatingPointError(
+                f"the gradient of params[{index}] (shape {param.data.shape}) contains "
+                "NaN or infinity, so training has diverged; no parameter was updated"
+            )
+        gradients.append(grad)
+    return gradients
+
+
+def require_second_moments_fit(adam, gradients) -> None:
+    """Refuse a step whose v = beta2 v + (1 - beta2) g^2 would overflow (see ``Adam``)."""
+    beta2 = adam.betas[1]
+    for index, (param, grad, v) in enumerate(zip(adam.params, gradients, adam.exp_avg_sq)):
+        g = grad + adam.weight_decay * param.data if adam.weight_decay != 0 else grad
+        with np.errstate(over="ignore"):  # the overflow is what is looked for, and refused
+            next_v = (beta2 * v + (1 - beta2) * g**2).astype(v.dtype, copy=False)
+        if not np.isfinite(next_v).all():
+            raise FloatingPointError(
+                f"the squared gradient of params[{index}] (shape {param.data.shape}) "
+                f"overflows {param.data.dtype}, so training has diverged; no parameter "
+                "was updated"
+            )
+
+
 # --- layers: Module.__init_subclass__ wraps each forward and backward in these ----------
 
 

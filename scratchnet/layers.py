@@ -10,28 +10,20 @@ Conventions used throughout
 * ``backward(dL_dy)`` receives the gradient of a scalar loss L with respect to this
   layer's last output, and returns dL/d(input). It never modifies ``dL_dy``.
 * **Parameter gradients are overwritten, never accumulated.** ``backward`` stores in
-  ``param.grad`` the gradient of the loss for the batch of the last ``forward``, replacing
-  whatever was there. Calling ``backward`` twice after one ``forward`` therefore gives the
-  same gradients twice, and no reset is needed between training steps. (PyTorch
-  accumulates instead, which is why its loops call ``zero_grad()``; scratchnet's
-  optimizers keep ``zero_grad()`` so the same loop reads the same in both.) A parameter
-  must belong to one layer only: a shared one would keep only the last gradient written.
+  ``param.grad`` the gradient for the batch of the last ``forward``, replacing what was
+  there, so no reset is needed between steps. (PyTorch accumulates instead, hence its
+  ``zero_grad()``.) A parameter must belong to one layer only: a shared one would keep
+  only the last gradient written.
 
 Checks: once, where the data comes in
 -------------------------------------
-Each layer's ``forward`` and ``backward`` below are the math alone. What a user hands
-them is checked in one place, ``Module``: for every class that defines ``forward`` or
-``backward``, ``Module.__init_subclass__`` wraps it in a check that refuses bad input
-with a sentence (an array of strings, NaN, the wrong number of features, a gradient of
-the wrong shape, backward before forward) and keeps the unwrapped math as
-``forward_unchecked`` and ``backward_unchecked``. Inside a ``Sequential`` the array each
-module receives was made by the module before it, so ``Sequential`` calls the unwrapped
-math and the checks run once per call of the whole model; ``train`` does the same. A
-layer you write yourself (see docs/tour.md) gets the same checks for free.
-
-An output that comes out NaN or infinite from finite input means the numbers overflowed
-(weights grown huge, a learning rate far too large): not a wrong argument but a
-``FloatingPointError``, which names the module where it happened.
+``forward`` and ``backward`` below are the math alone. ``Module.__init_subclass__`` wraps
+each class's own pair in the checks of ``scratchnet._checks``: bad input is refused with
+a sentence, and an output that overflowed to NaN or infinity is a ``FloatingPointError``
+naming the module. The math stays callable as ``forward_unchecked`` and
+``backward_unchecked``: ``Sequential`` and ``train`` use it on arrays the network made
+itself, so the checks run once per call of the whole model. A layer you write yourself
+gets the same checks for free.
 """
 
 from __future__ import annotations

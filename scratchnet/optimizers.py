@@ -1,36 +1,32 @@
 """Optimizers: Adam and SGD, each implementing the update rule PyTorch documents for it.
 
-Conventions used throughout
----------------------------
-* An optimizer is built from Parameters, usually ``model.parameters()``, and keeps them
-  in that order in ``params``. Each optimizer declares its ``settings`` (name and allowed
-  range: lr, betas, ...) and its ``buffers``, lists aligned with ``params``
-  (``exp_avg[i]`` belongs to ``params[i]``) whose arrays have their parameter's shape and
-  dtype. ``Optimizer`` checks the settings, makes the buffers, and builds
-  ``state_dict``/``load_state_dict`` from the two declarations, so a new optimizer is one
-  class: its declarations, its ``step`` and its docstring. Nothing is hidden: the state
-  is plain attributes, with ``step_count``, the number of steps taken.
-* ``step()`` reads every ``param.grad`` and updates ``param.data`` **in place**, so the
-  layers that own the parameters compute with the new values. Float32 parameters and
-  their state stay float32.
-* ``step()`` refuses a gradient that contains NaN or infinity with a
-  ``FloatingPointError``, before changing anything: no parameter moves, no state changes
-  and the step is not counted. A non-finite gradient means training has diverged (a
-  learning rate too large, a loss evaluated at log 0), and continuing would hide it: a
-  single NaN in Adam's ``exp_avg_sq`` stays there for good and turns every later update
-  of that parameter into NaN. ``FloatingPointError`` rather than ``ValueError`` marks
-  this as numbers gone bad during training, not a wrong argument.
-* ``zero_grad()`` sets every gradient to zero. scratchnet's ``backward`` overwrites
-  gradients instead of adding to them (see ``scratchnet.layers``), so this is never
-  needed for correctness; it is kept so that a training loop reads line for line like
-  PyTorch's, where gradients accumulate until reset.
+* An optimizer keeps its Parameters, usually ``model.parameters()``, in ``params``. It
+  declares its ``settings`` (lr, betas, ...: name and allowed range) and its ``buffers``,
+  lists aligned with ``params`` (``exp_avg[i]`` belongs to ``params[i]``). ``Optimizer``
+  checks the one, makes the other, and saves and restores both: a new optimizer is one
+  class with its declarations and its ``step``.
+* ``step()`` updates every ``param.data`` **in place** from ``param.grad``, so the layers
+  that own the parameters compute with the new values. Float32 stays float32.
+* ``step()`` refuses a gradient holding NaN or infinity with a ``FloatingPointError``
+  before changing anything: training has diverged, and one NaN in Adam's ``exp_avg_sq``
+  would poison every later update of that entry.
+* ``zero_grad()`` is never needed for correctness (``backward`` overwrites gradients, see
+  ``scratchnet.layers``); it is kept so a training loop reads line for line like PyTorch's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from scratchnet._checks import DECAY_RATE, NON_NEGATIVE, POSITIVE, Pair, checked_params
+from scratchnet._checks import (
+    DECAY_RATE,
+    NON_NEGATIVE,
+    POSITIVE,
+    Pair,
+    checked_gradients,
+    checked_params,
+    require_second_moments_fit,
+)
 from scratchnet._state import checked_optimizer_state, copy_all, optimizer_state
 from scratchnet.layers import Module, Parameter
 
@@ -76,27 +72,8 @@ class Optimizer:
         return checked_optimizer_state(self, state)
 
     def checked_gradients(self) -> list[np.ndarray]:
-        """Every ``param.grad``, in order, once all are known to be usable, or an error.
-
-        A gradient of another shape could broadcast silently; a NaN or infinity means
-        training has diverged (see the module docstring). Nothing has changed yet when
-        either is refused.
-        """
-        gradients = []
-        for index, param in enumerate(self.params):
-            grad = np.asarray(param.grad)
-            if grad.shape != param.data.shape:
-                raise ValueError(
-                    f"params[{index}].grad must have its parameter's shape "
-                    f"{param.data.shape}, got {grad.shape}"
-                )
-            if not np.isfinite(grad).all():
-                raise FloatingPointError(
-                    f"the gradient of params[{index}] (shape {param.data.shape}) contains "
-                    "NaN or infinity, so training has diverged; no parameter was updated"
-                )
-            gradients.append(grad)
-        return gradients
+        """Every ``param.grad``, once all have their parameter's shape and are finite."""
+        return checked_gradients(self.params)
 
 
 class Adam(Optimizer):
@@ -159,23 +136,10 @@ class Adam(Optimizer):
             param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def checked_gradients(self) -> list[np.ndarray]:
-        """As ``Optimizer.checked_gradients``, and refuse a g^2 that overflows.
-
-        A finite gradient can still overflow g^2 (above 1.8e19 in float32): v would then
-        be inf for good and freeze that entry without a word.
-        """
+        """As ``Optimizer.checked_gradients``, and refuse a g^2 that overflows, which would
+        leave v at inf for good (above 1.8e19 in float32) and freeze that entry."""
         gradients = super().checked_gradients()
-        beta2 = self.betas[1]
-        for index, (param, grad, v) in enumerate(zip(self.params, gradients, self.exp_avg_sq)):
-            g = grad + self.weight_decay * param.data if self.weight_decay != 0 else grad
-            with np.errstate(over="ignore"):  # the overflow is what is looked for, and refused
-                next_v = (beta2 * v + (1 - beta2) * g**2).astype(v.dtype, copy=False)
-            if not np.isfinite(next_v).all():
-                raise FloatingPointError(
-                    f"the squared gradient of params[{index}] (shape {param.data.shape}) "
-                    f"overflows {param.data.dtype}, so training has diverged; no parameter "
-                    "was updated"
-                )
+        require_second_moments_fit(self, gradients)
         return gradients
 
     def __repr__(self) -> str:
