@@ -292,3 +292,71 @@ def test_focal_keeps_the_digits_of_an_easy_negative(dtype, p, rtol):
     # dl/dp = -dl/dp_t = -alpha [gamma p log(1 - p) - p^2 / (1 - p)]
     expected = -0.25 * (2 * p64 * math.log1p(-p64) - p64**2 / (1 - p64))
     np.testing.assert_allclose(focal.backward(), [expected], rtol=rtol)
+
+
+# --- pos_weight: PyTorch's weight of the positive class, l = -(w y log p + (1 - y) log(1 - p))
+
+
+@pytest.mark.parametrize("pos_weight", [0.5, 8.3, 69.0])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_weighted_bce_gradients_match_finite_differences(reduction, pos_weight):
+    rng = np.random.default_rng(11)
+    p, x, y = (
+        probabilities_away_from_the_clamp(rng, (16, 1)),
+        logits(rng, (16, 1)),
+        labels(rng, (16, 1)),
+    )
+    for loss_fn, inputs in [
+        (sn.BCELoss(reduction, pos_weight=pos_weight), p),
+        (sn.BCEWithLogitsLoss(reduction, pos_weight=pos_weight), x),
+    ]:
+        assert_backward_matches_finite_differences(loss_fn, inputs, y, rng)
+
+
+@pytest.mark.parametrize("make", [sn.BCELoss, sn.BCEWithLogitsLoss])
+def test_pos_weight_of_one_is_the_unweighted_loss_bit_for_bit(make):
+    rng = np.random.default_rng(12)
+    inputs = probabilities_away_from_the_clamp(rng, (32, 1))
+    y = labels(rng, (32, 1))
+    plain, weighted = make("none"), make("none", pos_weight=1.0)
+    np.testing.assert_array_equal(plain(inputs, y), weighted(inputs, y))
+    np.testing.assert_array_equal(plain.backward(), weighted.backward())
+
+
+@pytest.mark.parametrize("make", [sn.BCELoss, sn.BCEWithLogitsLoss])
+def test_pos_weight_multiplies_the_loss_and_gradient_of_positives_only(make):
+    rng = np.random.default_rng(13)
+    inputs = probabilities_away_from_the_clamp(rng, (32, 1))
+    y = labels(rng, (32, 1))
+    plain, weighted = make("none"), make("none", pos_weight=69.0)
+    w_t = np.where(y == 1, 69.0, 1.0)
+    np.testing.assert_allclose(weighted(inputs, y), w_t * plain(inputs, y), rtol=1e-15)
+    np.testing.assert_allclose(weighted.backward(), w_t * plain.backward(), rtol=1e-15)
+
+
+def test_weighted_bce_from_logits_equals_weighted_bce_of_the_sigmoid():
+    rng = np.random.default_rng(14)
+    x, y = logits(rng, (32, 1)), labels(rng, (32, 1))
+    p = 1 / (1 + np.exp(-x))
+    from_logits = sn.BCEWithLogitsLoss("none", pos_weight=8.3)(x, y)
+    np.testing.assert_allclose(from_logits, sn.BCELoss("none", pos_weight=8.3)(p, y), rtol=1e-12)
+
+
+def test_weighted_bce_from_logits_is_finite_and_keeps_its_digits_far_out():
+    x = np.array([[-1e4], [1e4], [40.0], [-40.0]])
+    y = np.array([[1.0], [0.0], [1.0], [0.0]])
+    loss_fn = sn.BCEWithLogitsLoss("none", pos_weight=69.0)
+    l = loss_fn(x, y)
+    np.testing.assert_allclose(l.ravel()[:2], [69.0 * 1e4, 1e4], rtol=1e-15)
+    # l = w log(1 + e^-40) ~= w e^-40 for the confident positive: every digit kept
+    np.testing.assert_allclose(l.ravel()[2:], [69.0 * math.exp(-40), math.exp(-40)], rtol=1e-15)
+    dl_dx = loss_fn.backward()
+    np.testing.assert_allclose(dl_dx.ravel(), [-69.0, 1.0, -69.0 * math.exp(-40), math.exp(-40)])
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, np.nan, np.inf])
+def test_pos_weight_must_be_positive_and_finite(bad):
+    with pytest.raises(ValueError, match="pos_weight must be a positive finite number"):
+        sn.BCELoss(pos_weight=bad)
+    with pytest.raises(TypeError, match="pos_weight must be a positive number, got '2'"):
+        sn.BCEWithLogitsLoss(pos_weight="2")
