@@ -8,12 +8,16 @@ The article's experiment (its data, metrics, study and figures) lives beside the
 in ``scratchnet.article``, which the lesson never imports.
 """
 
-from scratchnet import gradcheck
+import importlib
+from importlib.metadata import version
+
 from scratchnet.layers import Linear, Module, Parameter, ReLU, Sequential, Sigmoid
 from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 from scratchnet.optimizers import SGD, Adam
 from scratchnet.serialization import load, save
 from scratchnet.training import train
+
+__version__ = version("scratchnet")
 
 __all__ = [
     "Adam",
@@ -36,11 +40,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    # sn.load_article_data, kept for the scripts and notebooks that use it, is loaded on
-    # first use: `import scratchnet` alone loads the lesson and not scikit-learn.
-    if name == "load_article_data":
-        from scratchnet.article.data import load_article_data
+_LOADED_ON_FIRST_USE = {
+    # sn.gradcheck, so that `python -m scratchnet.gradcheck` runs it as a fresh module;
+    # sn.load_article_data, so that `import scratchnet` alone does not load scikit-learn.
+    "gradcheck": ("scratchnet.gradcheck", None),
+    "load_article_data": ("scratchnet.article.data", "load_article_data"),
+}
 
-        return load_article_data
-    raise AttributeError(f"module 'scratchnet' has no attribute {name!r}")
+
+def __getattr__(name):
+    if name not in _LOADED_ON_FIRST_USE:
+        raise AttributeError(f"module 'scratchnet' has no attribute {name!r}")
+    module_name, attribute = _LOADED_ON_FIRST_USE[name]
+    module = importlib.import_module(module_name)
+    return module if attribute is None else getattr(module, attribute)

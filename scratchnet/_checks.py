@@ -151,12 +151,10 @@ def as_labels(y, rows: int, dtype, name: str = "y") -> np.ndarray:
     becomes the column (N, 1) that a network's single output is compared with.
     """
     y = as_float_array(y, name, dtype=dtype)
-    if y.ndim == 1:
-        y = y.reshape(-1, 1)
-    if y.ndim != 2 or len(y) != rows:
+    if y.ndim not in (1, 2) or len(y) != rows:
         raise ValueError(f"{name} must have one row per row of X, {rows}, got shape {y.shape}")
     require_finite(y, name)
-    return y
+    return y.reshape(-1, 1) if y.ndim == 1 else y
 
 
 def require_binary_labels(y: np.ndarray, name: str = "y") -> None:

@@ -1,0 +1,310 @@
+"""What a learner meets on their own data: 1-D labels, progress, validation, collapse, a
+model they can index and summarise, a gradient-check command, and the package's front door."""
+
+import re
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import scratchnet as sn
+from scratchnet.gradcheck import check_gradients, check_module, main, relative_error
+from scratchnet.training import CollapseWarning, History
+
+X = np.random.default_rng(0).standard_normal((40, 2))
+LABELS = (X[:, 0] + X[:, 1] > 0).astype(float)  # shape (40,), as scikit-learn returns
+
+
+def small_model(seed=0, sigmoid=True):
+    rng = np.random.default_rng(seed)
+    modules = [sn.Linear(2, 4, rng=rng), sn.ReLU(), sn.Linear(4, 1, rng=rng)]
+    return sn.Sequential(*modules, sn.Sigmoid()) if sigmoid else sn.Sequential(*modules)
+
+
+def fit(y, **kwargs):
+    model = small_model()
+    history = sn.train(model, sn.BCELoss(), sn.Adam(model.parameters()), X, y, epochs=3, **kwargs)
+    return model, history
+
+
+class SeriesLike:
+    """What pandas hands NumPy: an object with __array__ and no shape of its own."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.values, dtype=dtype)
+
+
+# --- labels as scikit-learn and pandas give them ------------------------------------------
+
+
+def test_train_reads_a_label_vector_as_the_column_it_belongs_to():
+    model_1d, history_1d = fit(LABELS)
+    model_2d, history_2d = fit(LABELS.reshape(-1, 1))
+    assert list(history_1d) == list(history_2d)
+    np.testing.assert_array_equal(model_1d[0].weight.data, model_2d[0].weight.data)
+
+
+def test_train_accepts_array_likes_such_as_a_pandas_series():
+    _, history = fit(SeriesLike(LABELS))
+    assert list(history) == list(fit(LABELS)[1])
+    pandas = pytest.importorskip("pandas")
+    assert list(fit(pandas.Series(LABELS))[1]) == list(history)
+
+
+@pytest.mark.parametrize("make", [sn.BCELoss, sn.FocalLoss])
+def test_losses_read_a_label_vector_next_to_a_column_of_p(make):
+    p = np.linspace(0.1, 0.9, 40).reshape(-1, 1)
+    column, vector = make(), make()
+    assert column(p, LABELS.reshape(-1, 1)) == vector(p, LABELS)
+    np.testing.assert_array_equal(column.backward(), vector.backward())
+
+
+def test_real_mismatches_are_still_refused_with_a_sentence():
+    with pytest.raises(
+        ValueError, match=r"y must have one row per row of X, 40, got shape \(39,\)"
+    ):
+        fit(LABELS[:39])
+    with pytest.raises(ValueError, match=r"p and y must have the same shape, got \(40, 1\)"):
+        sn.BCELoss()(np.full((40, 1), 0.5), np.ones((40, 2)))
+
+
+# --- progress, validation, collapse -------------------------------------------------------
+
+
+def test_train_returns_a_list_of_losses_with_validation_losses_beside_it():
+    model = small_model()
+    history = sn.train(
+        model, sn.BCELoss(), sn.Adam(model.parameters()), X[:30], LABELS[:30], epochs=4,
+        validation=(X[30:], LABELS[30:]),
+    )  # fmt: skip
+    assert isinstance(history, list) and isinstance(history, History) and len(history) == 4
+    assert len(history.validation) == 4
+    # the last validation loss is the trained model's loss on the validation rows
+    assert history.validation[-1] == sn.BCELoss()(model(X[30:]), LABELS[30:])
+    assert fit(LABELS)[1].validation == []
+
+
+def test_verbose_prints_the_epoch_the_loss_the_validation_loss_and_the_seconds(capsys):
+    model = small_model()
+    sn.train(
+        model, sn.BCELoss(), sn.Adam(model.parameters()), X, LABELS, epochs=5,
+        validation=(X, LABELS), verbose=2,
+    )  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 2/5", "epoch 4/5", "epoch 5/5"]
+    pattern = r"epoch \d/5: loss \d\.\d{6}, validation loss \d\.\d{6} \(\d+\.\d{3} s\)"
+    assert all(re.fullmatch(pattern, line) for line in lines), lines
+
+
+def test_train_is_silent_unless_asked(capsys):
+    fit(LABELS)
+    assert capsys.readouterr().out == ""
+
+
+def test_a_collapsed_run_ends_with_a_warning_that_says_so():
+    model = small_model()
+    with pytest.warns(CollapseWarning, match="training has collapsed.*smaller learning rate"):
+        history = sn.train(
+            model, sn.BCELoss(), sn.Adam(model.parameters(), lr=100), X, LABELS, epochs=12
+        )
+    assert sn.training.has_collapsed(history)
+
+
+def test_a_run_that_still_learns_is_not_called_collapsed():
+    assert not sn.training.has_collapsed([0.7, 0.6, 0.5, 0.45, 0.44, 0.43, 0.42])
+    assert not sn.training.has_collapsed([1.0] * 5)  # too short to tell
+    assert sn.training.has_collapsed([0.9] + [1.4285714] * 6)
+
+
+def test_an_overflow_before_a_logit_loss_is_a_floating_point_error_naming_the_epoch():
+    model = small_model(sigmoid=False)
+    with pytest.raises(FloatingPointError, match=r"loss became (nan|inf) at epoch \d+: the output"):
+        sn.train(
+            model, sn.BCEWithLogitsLoss(), sn.SGD(model.parameters(), lr=1e30), X, LABELS,
+            epochs=20,
+        )  # fmt: skip
+
+
+def test_an_int_seed_repeats_its_shuffle_at_every_call_and_a_generator_does_not():
+    def first_batch_probabilities(rng):
+        loss_fn = RecordingBCE()
+        model = small_model()
+        optimizer = sn.SGD(model.parameters(), lr=1e-9)
+        for _ in range(2):
+            sn.train(model, loss_fn, optimizer, X, np.arange(40) % 2, epochs=1, batch_size=8,
+                     rng=rng)  # fmt: skip
+        return loss_fn.seen
+
+    # lr 1e-9 barely moves the weights: the same rows give the same p to ~1e-8
+    repeated = first_batch_probabilities(0)
+    np.testing.assert_allclose(repeated[0], repeated[5], atol=1e-6)  # the documented trap
+    fresh = first_batch_probabilities(np.random.default_rng(0))
+    assert not np.allclose(fresh[0], fresh[5], atol=1e-6)
+
+
+class RecordingBCE(sn.BCELoss):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, p, y):
+        self.seen.append(p.copy())
+        return super().forward_unchecked(p, y)
+
+
+# --- Sequential as a container ------------------------------------------------------------
+
+
+def test_sequential_has_a_length_indexing_and_iteration():
+    model = small_model()
+    assert len(model) == 4
+    assert model[0] is model.modules[0] and model[-1] is model.modules[-1]
+    assert list(model) == model.modules
+
+
+def test_sequential_summary_lists_widths_and_parameter_counts():
+    rng = np.random.default_rng(0)
+    model = sn.Sequential(
+        sn.Linear(2, 16, rng=rng), sn.ReLU(), sn.Linear(16, 8, rng=rng), sn.ReLU(),
+        sn.Linear(8, 1, rng=rng), sn.Sigmoid(),
+    )  # fmt: skip
+    rows = [line.split() for line in model.summary().splitlines()[1:]]
+    widths_and_counts = [(row[-2], row[-1]) for row in rows[:-1]]
+    assert widths_and_counts == [
+        ("16", "48"), ("16", "0"), ("8", "136"), ("8", "0"), ("1", "9"), ("1", "0"),
+    ]  # fmt: skip
+    assert rows[-1] == ["total", "193"]
+
+
+# --- the gradient checker as a learner uses it --------------------------------------------
+
+TANH = """
+import numpy as np
+import scratchnet as sn
+
+
+class Tanh(sn.Module):
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, dL_dy):
+        return dL_dy * (1 - self.y**2)
+
+
+class BrokenTanh(Tanh):
+    def backward(self, dL_dy):
+        return dL_dy * (1 - self.y)  # forgot the square
+
+
+def tanh_net():
+    return sn.Sequential(sn.Linear(3, 4, rng=0), Tanh(), sn.Linear(4, 1, rng=1))
+"""
+
+
+@pytest.fixture
+def learner_module(tmp_path, monkeypatch):
+    (tmp_path / "mylayers.py").write_text(textwrap.dedent(TANH))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def run_gradcheck(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "scratchnet.gradcheck", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=120,
+    )  # fmt: skip
+
+
+def test_the_gradcheck_command_checks_every_layer_loss_and_the_network(tmp_path):
+    result = run_gradcheck(cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == [
+        "checked",
+        "tensor",
+        "worst",
+        "rel.",
+        "error",
+        "tolerance",
+        "result",
+    ]
+    for checked in ["Linear(3, 4)", "ReLU()", "Sigmoid()", "BCELoss()", "FocalLossWithLogits()",
+                    "the article's network, 2-16-8-1"]:  # fmt: skip
+        assert any(line.startswith(checked) for line in lines), checked
+    assert sum(line.startswith("the article's network") for line in lines) == 7  # input + 6
+    assert lines[-1] == f"{len(lines) - 2} passed, 0 failed"
+
+
+def test_the_gradcheck_command_checks_a_learners_own_module(learner_module):
+    passed = run_gradcheck("mylayers:Tanh", "mylayers:tanh_net", cwd=learner_module)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "mylayers:tanh_net" in passed.stdout and "2.bias" in passed.stdout
+    failed = run_gradcheck("mylayers:BrokenTanh", cwd=learner_module)
+    assert failed.returncode == 1
+    assert re.search(r"mylayers:BrokenTanh\s+input\s+\S+\s+1e-07\s+FAIL", failed.stdout)
+    assert failed.stdout.splitlines()[-1] == "0 passed, 1 failed"
+
+
+def test_main_is_the_same_check_through_a_function(learner_module, capsys):
+    assert main(["mylayers:Tanh"]) == 0
+    assert "mylayers:Tanh" in capsys.readouterr().out
+
+
+def test_an_input_on_relus_kink_is_reported_as_near_a_kink_not_as_a_failure():
+    x = np.array([[1e-4, 1.0, -1.0]])  # 1e-4 is within a step h = 1e-3 of the kink
+    (row,) = check_gradients(sn.ReLU(), x, rng=0)
+    assert row.status == "near a kink" and row.error > 1e-2
+    (row,) = check_gradients(sn.ReLU(), np.array([[0.5, 1.0, -1.0]]), rng=0)
+    assert row.status == "pass"
+
+
+def test_a_wrong_backward_away_from_kinks_is_a_failure_not_a_kink():
+    class Doubled(sn.ReLU):
+        def backward(self, dL_dy):
+            return 2 * super().backward(dL_dy)
+
+    (row,) = check_gradients(Doubled(), np.array([[0.5, 1.0, -1.0]]), rng=0)
+    assert row.status == "FAIL"
+
+
+def test_check_module_refuses_what_is_not_a_module_with_a_sentence():
+    with pytest.raises(TypeError, match="module must be a scratchnet Module.*got a BCELoss"):
+        check_module(sn.BCELoss(), np.full((2, 1), 0.5))
+
+
+def test_relative_error_is_the_difference_over_the_sum_of_sizes():
+    assert relative_error(3.0, 1.0) == 0.5
+    assert relative_error(1.0, 0.0) == 1.0
+
+
+def test_check_module_leaves_the_caches_and_gradients_of_a_fresh_pass():
+    rng = np.random.default_rng(4)
+    layer, twin = sn.Linear(3, 2, rng=1), sn.Linear(3, 2, rng=1)
+    x = rng.standard_normal((4, 3))
+    check_module(layer, x, rng=np.random.default_rng(5))
+    dL_dy = np.random.default_rng(5).standard_normal((4, 2))  # what check_module drew
+    twin.forward(x)
+    twin.backward(dL_dy)
+    np.testing.assert_array_equal(layer.x, twin.x)
+    np.testing.assert_array_equal(layer.weight.grad, twin.weight.grad)
+    np.testing.assert_array_equal(layer.bias.grad, twin.bias.grad)
+
+
+# --- the front door ------------------------------------------------------------------------
+
+
+def test_the_package_has_a_version_and_says_where_to_start():
+    assert re.fullmatch(r"\d+\.\d+\.\d+", sn.__version__)
+    result = subprocess.run(
+        [sys.executable, "-m", "scratchnet"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith(f"scratchnet {sn.__version__}: ")
+    assert "scratchnet/layers.py" in result.stdout and "python demo.py" in result.stdout
