@@ -47,3 +47,15 @@ def test_bad_input():
         evaluate([0.6, 1], [0.2, 0.4])
     with pytest.raises(ValueError, match="y_true must be finite"):
         evaluate([np.nan, 1], [0.2, 0.4])
+
+
+def test_labels_with_no_positive_score_zero_recall_and_f1_silently():
+    report = evaluate(np.zeros(4), np.array([0.1, 0.2, 0.7, 0.3]))  # warnings are errors here
+    assert (report.recall, report.f1, report.precision) == (0.0, 0.0, 0.0)
+    assert report.average_precision == 0.0 and report.positives == 0
+
+
+def test_a_report_is_frozen():
+    report = evaluate(np.array([0, 1]), np.array([0.2, 0.9]))
+    with pytest.raises(AttributeError):
+        report.recall = 1.0

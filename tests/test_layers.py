@@ -186,3 +186,12 @@ def test_sigmoid_gradient_keeps_its_digits_where_p_rounds_to_one():
     sigmoid.forward(np.array([[40.0, -40.0, 20.0]]))
     exact = [float(Decimal(v).exp() / (1 + Decimal(v).exp()) ** 2) for v in (40, -40, 20)]
     np.testing.assert_allclose(sigmoid.backward(np.ones((1, 3))), [exact], rtol=1e-15)
+
+
+def test_layers_cache_their_inputs_and_outputs_themselves_not_copies():
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    linear, relu, sigmoid = sn.Linear(3, 2, rng=0), sn.ReLU(), sn.Sigmoid()
+    linear.forward(x)
+    assert linear.x is x  # the documented cache: the array itself
+    assert relu.forward(x) is relu.y
+    assert sigmoid.forward(x) is sigmoid.p

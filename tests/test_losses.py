@@ -360,3 +360,13 @@ def test_pos_weight_must_be_positive_and_finite(bad):
         sn.BCELoss(pos_weight=bad)
     with pytest.raises(TypeError, match="pos_weight must be a positive number, got '2'"):
         sn.BCEWithLogitsLoss(pos_weight="2")
+
+
+def test_focal_loss_with_logits_defaults_are_the_articles_alpha_and_gamma():
+    loss_fn = sn.FocalLossWithLogits()
+    assert (loss_fn.alpha, loss_fn.gamma, loss_fn.alpha_mode, loss_fn.reduction) == (
+        0.25, 2.0, "constant", "mean",
+    )  # fmt: skip
+    x, y = np.array([[0.3], [-1.2]]), np.array([[1.0], [0.0]])
+    explicit = sn.FocalLossWithLogits(0.25, 2.0, "mean", alpha_mode="constant")
+    assert loss_fn(x, y) == explicit(x, y)

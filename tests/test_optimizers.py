@@ -300,3 +300,27 @@ def test_adam_refuses_a_squared_gradient_that_overflows_and_changes_nothing():
     assert adam.step_count == 0
     np.testing.assert_array_equal(theta.data, [0.0, 0.0])
     np.testing.assert_array_equal(adam.exp_avg_sq[0], [0.0, 0.0])
+
+
+def test_adams_default_learning_rate_is_pytorchs_1e_3():
+    theta = sn.Parameter(np.array([1.0, -1.0]))
+    theta.grad = np.array([0.5, -2.0])
+    sn.Adam([theta]).step()  # the first step moves every entry by lr against its gradient
+    np.testing.assert_allclose(theta.data, [1.0 - 1e-3, -1.0 + 1e-3], rtol=1e-7)
+
+
+def test_a_weight_decay_of_exactly_one_is_applied_not_ignored():
+    decayed, plain = sn.Parameter(np.array([2.0])), sn.Parameter(np.array([2.0]))
+    decayed.grad = np.array([0.0])
+    plain.grad = np.array([0.0 + 1.0 * 2.0])  # g = grad + 1 * theta, by hand
+    sn.Adam([decayed], lr=0.1, weight_decay=1.0).step()
+    sn.Adam([plain], lr=0.1).step()
+    np.testing.assert_array_equal(decayed.data, plain.data)
+    assert decayed.data[0] < 2.0
+
+
+def test_zero_grad_replaces_a_gradient_of_another_dtype_with_the_parameters_own():
+    theta = sn.Parameter(np.ones(3, dtype=np.float32))
+    theta.grad = np.ones(3, dtype=np.float64)
+    sn.SGD([theta], lr=0.1).zero_grad()
+    assert theta.grad.dtype == np.float32 and not theta.grad.any()

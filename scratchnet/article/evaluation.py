@@ -9,6 +9,7 @@ average precision, which ranks by probability and needs no threshold at all.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +64,9 @@ def evaluate(y_true, p, threshold: float = THRESHOLD) -> BinaryReport:
     """Metrics of probabilities ``p`` against 0/1 labels ``y_true`` (each (N,) or (N, 1)).
 
     Precision is reported as 0 when the model predicts no positive at all (scikit-learn's
-    ``zero_division=0``): no alarm raised, none right.
+    ``zero_division=0``): no alarm raised, none right. Labels with no positive at all (a
+    small slice of rare data) give recall, F1 and average precision 0: none found, as
+    scikit-learn reports them, without its warnings that the positive class is missing.
     """
     p = as_float_array(p, "p").ravel()
     y_true = as_float_array(y_true, "y_true").ravel()
@@ -75,6 +78,13 @@ def evaluate(y_true, p, threshold: float = THRESHOLD) -> BinaryReport:
     require_binary_labels(y_true, "y_true")
     y_true = y_true.astype(int)
     y_pred = predict_labels(p, threshold)
+    with warnings.catch_warnings():
+        if not y_true.any() or y_true.all():  # one class only: said in the docstring
+            warnings.simplefilter("ignore", UserWarning)
+        return _report(y_true, y_pred, p)
+
+
+def _report(y_true: np.ndarray, y_pred: np.ndarray, p: np.ndarray) -> BinaryReport:
     return BinaryReport(
         accuracy=float(metrics.accuracy_score(y_true, y_pred)),
         balanced_accuracy=float(metrics.balanced_accuracy_score(y_true, y_pred)),
