@@ -1,0 +1,92 @@
+"""The package's shape: the lesson apart from the article's experiment, and no import cycle."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "scratchnet"
+LESSON = sorted(path for path in PACKAGE.glob("*.py"))
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def scratchnet_imports(path: Path) -> list[tuple[str, bool]]:
+    """(imported scratchnet module, whether the import sits inside a function) pairs."""
+    tree = ast.parse(path.read_text())
+    inside_functions = {
+        id(node)
+        for function in ast.walk(tree)
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for node in ast.walk(function)
+    }
+    found = []
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        for name in names:
+            if (
+                name.startswith("scratchnet")
+                and (ROOT / Path(*name.split("."))).with_suffix(".py").exists()
+            ):
+                found.append((name, id(node) in inside_functions))
+    return found
+
+
+@pytest.mark.parametrize("path", LESSON, ids=lambda path: path.name)
+def test_the_lesson_never_imports_the_article_nor_imports_inside_a_function(path):
+    for name, inside_function in scratchnet_imports(path):
+        assert not name.startswith("scratchnet.article"), f"{path.name} imports {name}"
+        assert not inside_function, f"{path.name} imports {name} inside a function"
+
+
+def test_the_package_has_no_import_cycle():
+    graph = {
+        module_name(path): {name for name, _ in scratchnet_imports(path)} - {module_name(path)}
+        for path in PACKAGE.rglob("*.py")
+    }
+    visiting, done = [], set()
+
+    def visit(module):
+        if module in done:
+            return
+        assert module not in visiting, "import cycle: " + " -> ".join([*visiting, module])
+        visiting.append(module)
+        for imported in graph.get(module, ()):
+            visit(imported)
+        visiting.pop()
+        done.add(module)
+
+    for module in graph:
+        visit(module)
+
+
+def test_importing_the_lesson_loads_neither_the_article_nor_scikit_learn():
+    code = (
+        "import sys, scratchnet, scratchnet.layers, scratchnet.losses, scratchnet.optimizers, "
+        "scratchnet.gradcheck, scratchnet.training, scratchnet.serialization\n"
+        "loaded = [m for m in sys.modules if m.startswith(('scratchnet.article', 'sklearn'))]\n"
+        "print(loaded)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_no_two_modules_share_a_name():
+    modules = [
+        path
+        for path in [*ROOT.glob("*.py"), *PACKAGE.rglob("*.py"), *ROOT.glob("benchmarks/*.py")]
+        if path.name != "__init__.py"
+    ]
+    names = [path.stem for path in modules]
+    assert len(names) == len(set(names)), sorted(name for name in names if names.count(name) > 1)
