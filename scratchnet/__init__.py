@@ -26,6 +26,7 @@ __all__ = [
     "FocalLoss",
     "FocalLossWithLogits",
     "Linear",
+    "MLPClassifier",
     "Module",
     "Parameter",
     "ReLU",
@@ -42,9 +43,11 @@ __all__ = [
 
 _LOADED_ON_FIRST_USE = {
     # sn.gradcheck, so that `python -m scratchnet.gradcheck` runs it as a fresh module;
-    # sn.load_article_data, so that `import scratchnet` alone does not load scikit-learn.
+    # sn.load_article_data and sn.MLPClassifier, so that `import scratchnet` alone does
+    # not load scikit-learn.
     "gradcheck": ("scratchnet.gradcheck", None),
     "load_article_data": ("scratchnet.article.data", "load_article_data"),
+    "MLPClassifier": ("scratchnet.estimator", "MLPClassifier"),
 }
 
 
