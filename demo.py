@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -26,14 +27,23 @@ from scratchnet.article.cli import (
 )
 from scratchnet.article.data import load_article_data
 from scratchnet.article.evaluation import predict_labels
-from scratchnet.article.experiment import ALPHA, EPOCHS, GAMMA, LEARNING_RATE, compare_losses
+from scratchnet.article.experiment import (
+    ALPHA,
+    EPOCHS,
+    GAMMA,
+    LEARNING_RATE,
+    article_losses,
+    compare_losses,
+)
 from scratchnet.article.plots import (
     FIGURE_DPI,
     plot_confusion_matrices,
     plot_decision_boundaries,
     plot_loss_curves,
 )
+from scratchnet.training import CollapseWarning, has_collapsed
 
+TRAINED_LOSS = "training loss, trained model"  # a row of its own: not in the BinaryReport
 ROWS = [  # (label, how to read it off a BinaryReport)
     ("accuracy", lambda r: f"{r.accuracy:.4f}"),
     ("balanced accuracy", lambda r: f"{r.balanced_accuracy:.4f}"),
@@ -91,12 +101,37 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def trained_losses(runs, data, args) -> dict[str, float]:
+    """Each trained model's loss over the whole training set, through the loss it trained with.
+
+    Not ``loss_history[-1]``: that is the loss before the last step (with --epochs 1, the
+    untrained network's).
+    """
+    losses = article_losses(args.alpha, args.gamma)
+    return {
+        name: float(losses[name](run.model.forward(data.X_train), data.y_train))
+        for name, run in runs.items()
+    }
+
+
+def figure_names(args) -> dict[str, str]:
+    """Each loss as the figures name it, with its alpha and gamma."""
+    return {
+        "BCE": "BCE",
+        "focal": f"focal, alpha {args.alpha:g} on every term, gamma {args.gamma:g}",
+    }
+
+
 def format_report(runs, data, args) -> str:
-    """The comparison as plain text: settings, the baseline, then one column per loss."""
+    """The comparison as plain text: settings, the baseline, then one column per loss.
+
+    A run that has collapsed (``has_collapsed``) gets one line saying so after the table.
+    """
     positives = int(data.y_test.sum())
     baseline = next(iter(runs.values())).report.always_negative_accuracy
     names = {"BCE": "BCE", "focal": f"focal (a={args.alpha:g}, g={args.gamma:g})"}
-    width = max(len(label) for label, _ in ROWS) + 2
+    final_losses = trained_losses(runs, data, args)
+    width = max(len(label) for label, _ in ROWS + [(TRAINED_LOSS, None)]) + 2
     lines = [
         f"scratchnet: BCE vs focal loss, seed {args.seed}, {args.epochs} full-batch epochs "
         f"of Adam (lr {args.lr:g})",
@@ -110,29 +145,54 @@ def format_report(runs, data, args) -> str:
             f"{label:<{width}}" + "".join(f"{read(run.report):>24}" for run in runs.values())
         )
     lines.append(
-        f"{'final training loss':<{width}}"
-        + "".join(f"{run.loss_history[-1]:>24.6f}" for run in runs.values())
+        f"{TRAINED_LOSS:<{width}}" + "".join(f"{final_losses[name]:>24.6f}" for name in runs)
     )
     lines += ["", "confusion matrices, rows = true class 0/1, columns = predicted 0/1:"]
     for name, run in runs.items():
         (tn, fp), (fn, tp) = run.report.confusion
         lines.append(f"  {names[name]:<24} [[{tn:5d} {fp:5d}]  [{fn:5d} {tp:5d}]]")
+    collapsed = [name for name, run in runs.items() if has_collapsed(run.loss_history)]
+    if collapsed:
+        lines.append("")
+    for name in collapsed:
+        lines.append(
+            f"{names[name]}: training collapsed: its loss stopped moving, so the network "
+            f"stopped learning (its outputs saturated, its gradient 0); try a smaller --lr "
+            f"than {args.lr:g}."
+        )
     return "\n".join(lines)
 
 
-def save_figures(runs, data, out: Path) -> dict[str, Path]:
-    """Draw the three comparison figures and save them as PNG files in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    figures = {
+def make_figures(runs, data, args) -> dict:
+    """The three comparison figures, each titled with what was run."""
+    names = figure_names(args)
+    settings = f"seed {args.seed}, {args.epochs} full-batch epochs of Adam (lr {args.lr:g})"
+    test_set = f"test set ({len(data.y_test):,} points, {int(data.y_test.sum())} positive)"
+    return {
         "decision_boundaries": plot_decision_boundaries(
-            {name: run.model for name, run in runs.items()}, data.X, data.y
+            {names[name]: run.model for name, run in runs.items()},
+            data.X_test,
+            data.y_test,
+            points="test set",
+            title=f"Each network's p(class 1) over the plane, and the {test_set}\n{settings}",
         ),
         "confusion_matrices": plot_confusion_matrices(
             data.y_test,
-            {name: predict_labels(run.test_probabilities) for name, run in runs.items()},
+            {names[name]: predict_labels(run.test_probabilities) for name, run in runs.items()},
+            title=f"Confusion matrices on the {test_set}\n{settings}",
         ),
-        "loss_curves": plot_loss_curves({name: run.loss_history for name, run in runs.items()}),
+        "loss_curves": plot_loss_curves(
+            {names[name]: run.loss_history for name, run in runs.items()},
+            title=f"Training loss of each epoch, measured before its step\n{settings}",
+        ),
     }
+
+
+def save_figures(runs, data, args) -> dict[str, Path]:
+    """Draw the three comparison figures and save them as PNG files in ``args.out``."""
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    figures = make_figures(runs, data, args)
     paths = {}
     for name, figure in figures.items():
         paths[name] = out / f"{name}.png"
@@ -145,11 +205,14 @@ def main(argv=None) -> int:
     if not usable_output_folder(args.out, "demo.py"):
         return 2  # as the parser exits for a bad flag
     data = load_article_data()
-    runs = compare_losses(
-        data, seed=args.seed, epochs=args.epochs, lr=args.lr, alpha=args.alpha, gamma=args.gamma
-    )
+    with warnings.catch_warnings():
+        # The report names a collapsed run itself, in one line with what to try.
+        warnings.simplefilter("ignore", CollapseWarning)
+        runs = compare_losses(
+            data, seed=args.seed, epochs=args.epochs, lr=args.lr, alpha=args.alpha, gamma=args.gamma
+        )
     print(format_report(runs, data, args))
-    paths = save_figures(runs, data, args.out)
+    paths = save_figures(runs, data, args)
     print(f"\nfigures: {', '.join(str(path) for path in paths.values())}")
     if args.show:
         plt.show()

@@ -27,7 +27,7 @@ from scratchnet.article.cli import (
     usable_output_folder,
 )
 from scratchnet.article.data import load_article_data
-from scratchnet.article.experiment import train_article_model
+from scratchnet.article.experiment import LEARNING_RATE, train_article_model
 from scratchnet.article.plots import (
     FIGURE_DPI,
     plot_focal_loss_curves,
@@ -83,7 +83,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--jobs",
         type=positive_int,
         default=cpus,
-        help=f"worker processes (default: the CPUs this process may use, {cpus} here)",
+        help=f"worker processes, at most the CPUs this process may use ({cpus} here): a "
+        f"larger value is lowered to that, since more processes than CPUs only wait "
+        f"(default {cpus})",
     )
     parser.add_argument(
         "--out",
@@ -91,7 +93,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=Path("study-output"),
         help="folder for runs.csv, summary.md and the figures (default ./study-output)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.jobs > cpus:
+        print(
+            f"study.py: --jobs {args.jobs} lowered to {cpus}, the CPUs it may use", file=sys.stderr
+        )
+        args.jobs = cpus
+    return args
 
 
 def _at_least_five(text: str) -> int:
@@ -103,20 +111,23 @@ def _at_least_five(text: str) -> int:
     return value
 
 
-def print_progress(started: float):
-    """An ``on_progress`` callback: one line on stderr per 5% of the runs done."""
-    next_share = PROGRESS_STEP
+class Progress:
+    """An ``on_progress`` callback: one line on stderr per 5% of the runs done.
 
-    def report(done: int, total: int) -> None:
-        nonlocal next_share
-        if done / total >= next_share or done == total:
-            elapsed = time.perf_counter() - started
+    It keeps the count of runs done, for the line an interrupt prints.
+    """
+
+    def __init__(self, started: float):
+        self.done, self.started, self.next_share = 0, started, PROGRESS_STEP
+
+    def __call__(self, done: int, total: int) -> None:
+        self.done = done
+        if done / total >= self.next_share or done == total:
+            elapsed = time.perf_counter() - self.started
             share = f"{done / total:.0%}"
             print(f"  {done} of {total} runs ({share}), {elapsed:.0f} s", file=sys.stderr)
-            while next_share <= done / total:
-                next_share += PROGRESS_STEP
-
-    return report
+            while self.next_share <= done / total:
+                self.next_share += PROGRESS_STEP
 
 
 def summary_document(args, setups, results) -> str:
@@ -152,20 +163,27 @@ def representative_seed(results) -> int:
     return seeds[int(np.argmin(distance))]
 
 
-def save_figures(setups, results, out: Path) -> list[Path]:
-    """The teaching figures, the distributions across seeds, and one run's PR curves."""
+def make_figures(setups, results) -> dict:
+    """The teaching figures, the distributions across seeds, and one run's PR curves.
+
+    The precision-recall figure needs BCE and the article's focal loss among ``setups``.
+    """
+    seeds = [run.seed for run in runs_of(results, setups[0])]
+    seed_range = f"{len(seeds)} seeds ({seeds[0]} to {seeds[-1]})"
     figures = {
         "focal_loss_curves": plot_focal_loss_curves(),
         "gradient_per_example": plot_gradient_per_example(),
         "distributions": plot_metric_distributions(
             {
                 metric.replace("_", " "): {
-                    setup.name: [getattr(run.report, metric) for run in runs_of(results, setup)]
+                    setup.label: [getattr(run.report, metric) for run in runs_of(results, setup)]
                     for setup in setups
                 }
                 for metric in ("recall", "average_precision")
             },
             rng=np.random.default_rng(JITTER_SEED),
+            title=f"Test-set recall and average precision: each setup trained from "
+            f"{seed_range}, {len(results):,} runs in all",
         ),
     }
     if BCE in setups and ARTICLE_FOCAL in setups:
@@ -175,14 +193,21 @@ def save_figures(setups, results, out: Path) -> list[Path]:
             data.y_test,
             {
                 name: train_article_model(setup.make_loss(), data, seed=seed).test_probabilities
-                for name, setup in (("BCE", BCE), ("article's focal", ARTICLE_FOCAL))
+                for name, setup in (("BCE", BCE), ("the article's focal", ARTICLE_FOCAL))
             },
+            title=f"Seed {seed}: of the {seed_range}, the one whose BCE and focal average "
+            f"precisions are together nearest their medians\n{ARTICLE_FOCAL.epochs} epochs of "
+            f"Adam (lr {LEARNING_RATE:g}); focal loss with alpha {ARTICLE_FOCAL.alpha:g} on every "
+            f"term, gamma {ARTICLE_FOCAL.gamma:g}; test set, {len(data.y_test):,} points, "
+            f"{int(data.y_test.sum())} positive",
         )
-        figures["precision_recall"].suptitle(
-            f"Seed {seed}, the run nearest the median average precision of both losses"
-        )
+    return figures
+
+
+def save_figures(setups, results, out: Path) -> list[Path]:
+    """Draw ``make_figures``'s figures and save each as a PNG file in ``out``."""
     paths = []
-    for name, figure in figures.items():
+    for name, figure in make_figures(setups, results).items():
         paths.append(out / f"{name}.png")
         figure.savefig(paths[-1], dpi=FIGURE_DPI)
     plt.close("all")
@@ -195,17 +220,24 @@ def main(argv=None) -> int:
         return 2  # as the parser exits for a bad flag
     setups = expand_groups(args.groups)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
+    total = len(setups) * args.seeds
     print(
-        f"study: {len(setups)} setups x {args.seeds} seeds = {len(setups) * args.seeds} runs "
+        f"study: {len(setups)} setups x {args.seeds} seeds = {total} runs "
         f"on {args.jobs} process(es)",
         file=sys.stderr,
     )
     started = time.perf_counter()
-    results = run_study(setups, seeds, jobs=args.jobs, on_progress=print_progress(started))
-    write_csv(results, args.out / "runs.csv")
-    summary = summary_document(args, setups, results)
-    (args.out / "summary.md").write_text(summary)
-    paths = save_figures(setups, results, args.out)
+    progress = Progress(started)
+    try:
+        results = run_study(setups, seeds, jobs=args.jobs, on_progress=progress)
+        write_csv(results, args.out / "runs.csv")
+        summary = summary_document(args, setups, results)
+        (args.out / "summary.md").write_text(summary)
+        paths = save_figures(setups, results, args.out)
+    except KeyboardInterrupt:
+        # One line, not a traceback: Ctrl-C is the user's choice, not a failure.
+        print(f"study.py: interrupted after {progress.done} of {total} runs", file=sys.stderr)
+        return 130  # 128 + SIGINT, what a shell reports for a program Ctrl-C stopped
     print(summary)
     print(f"wall time {time.perf_counter() - started:.0f} s")
     names = ["runs.csv", "summary.md"] + [path.name for path in paths]

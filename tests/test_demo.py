@@ -5,21 +5,31 @@ import sys
 from pathlib import Path
 
 import matplotlib.image
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.collections import PathCollection
+from PIL import Image
 
 import demo
 from scratchnet.article.data import load_article_data
-from scratchnet.article.evaluation import predict_labels
 from scratchnet.article.experiment import article_network, compare_losses
 from scratchnet.article.plots import (
+    COLLAPSE_NOTE,
     plot_confusion_matrices,
-    plot_decision_boundaries,
     plot_loss_curves,
     probability_grid,
 )
+from scratchnet.losses import BCELoss, FocalLoss
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close each test's figures: pyplot keeps every figure open until told otherwise."""
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +52,9 @@ def test_demo_runs_end_to_end_with_its_defaults(tmp_path, capsys, runs, data):
         assert image.shape[0] > 200 and image.shape[1] > 400
         assert image.std() > 0.05  # something is drawn, not a blank canvas
         assert str(tmp_path / f"{name}.png") in printed
+        # At 80 dpi the text was too small to read where the README embeds the PNGs.
+        with Image.open(tmp_path / f"{name}.png") as png:
+            assert min(png.info["dpi"]) == pytest.approx(120, abs=0.1)
 
 
 def test_report_numbers_agree_with_the_confusion_matrices(runs, data):
@@ -56,6 +69,38 @@ def test_report_numbers_agree_with_the_confusion_matrices(runs, data):
         assert f"{tp} of 28" in report_text
         assert f"[[{tn:5d} {fp:5d}]  [{fn:5d} {tp:5d}]]" in report_text
         assert f"{run.report.accuracy:.4f}" in report_text
+
+
+def test_report_gives_the_training_loss_of_the_trained_model(data):
+    # After one epoch, loss_history[-1] is the untrained network's loss: the report must
+    # give the loss of the network it trained, through the loss it trained with.
+    args = demo.parse_args(["--epochs", "1", "--alpha", "0.5", "--gamma", "1"])
+    runs = compare_losses(data, seed=0, epochs=1, alpha=0.5, gamma=1.0)
+    report_text = demo.format_report(runs, data, args)
+    row = next(line for line in report_text.splitlines() if line.startswith("training loss"))
+    assert row.split()[:4] == ["training", "loss,", "trained", "model"]
+    expected = [
+        loss_fn(runs[name].model.forward(data.X_train), data.y_train)
+        for name, loss_fn in (("BCE", BCELoss()), ("focal", FocalLoss(alpha=0.5, gamma=1.0)))
+    ]
+    assert row.split()[4:] == [f"{loss:.6f}" for loss in expected]
+    for run, loss in zip(runs.values(), expected):
+        assert f"{run.loss_history[-1]:.6f}" != f"{loss:.6f}"  # the untrained loss differs
+    assert "final training loss" not in report_text
+
+
+def test_a_collapsed_run_is_named_in_one_line_and_the_demo_still_succeeds(tmp_path, capsys):
+    # lr 100 saturates both networks at the first step: the loss is then flat.
+    assert demo.main(["--lr", "100", "--epochs", "8", "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""  # no warning from train besides the report's own line
+    printed = captured.out.splitlines()
+    collapsed = [line for line in printed if "training collapsed" in line]
+    assert [line.split(":")[0] for line in collapsed] == ["BCE", "focal (a=0.25, g=2)"]
+    assert all("try a smaller --lr than 100" in line for line in collapsed)
+    # A healthy run says nothing of the kind.
+    assert demo.main(["--epochs", "8", "--out", str(tmp_path)]) == 0
+    assert "training collapsed" not in capsys.readouterr().out
 
 
 def test_same_seed_gives_identical_report_text(data):
@@ -79,45 +124,97 @@ def test_both_networks_start_from_the_same_weights(data):
             assert np.max(np.abs(trained.data - other.data)) > 0.01
 
 
-def test_decision_boundary_figure_draws_each_models_probabilities(runs, data):
-    models = {name: run.model for name, run in runs.items()}
-    figure = plot_decision_boundaries(models, data.X, data.y)
+def test_decision_boundary_figure_draws_the_test_set_and_says_what_was_run(runs, data):
+    args = demo.parse_args(["--seed", "0"])
+    figure = demo.make_figures(runs, data, args)["decision_boundaries"]
     axes = figure.axes[:2]
+    title = figure.get_suptitle()
+    assert "seed 0" in title and "30 full-batch epochs" in title
+    assert "test set (1,800 points, 28 positive)" in title
     # Seed 0's BCE network keeps p below 0.5 over the whole grid (at most 0.43): no line.
     assert [ax.get_title() for ax in axes] == [
-        "BCE: p(class 1), never above 0.5",
-        "focal: p(class 1), line at p = 0.5",
+        "BCE\np(class 1), never above 0.5",
+        "focal, alpha 0.25 on every term, gamma 2\np(class 1), line at p = 0.5",
     ]
     colorbars = [
         ax for ax in figure.axes[2:] if ax.get_ylabel() == "predicted probability of class 1"
     ]
     assert len(colorbars) == 1  # one shared colour scale
-    xx, yy, p = probability_grid(models["focal"], data.X)
+    xx, yy, p = probability_grid(runs["focal"].model, data.X_test)
     assert p.shape == (300, 300) and 0 <= p.min() and p.max() <= 1
-    assert xx.min() == pytest.approx(data.X[:, 0].min() - 1)
-    # The scatter shows every sample: 5912 negatives and 88 positives.
-    sizes = sorted(
-        len(collection.get_offsets())
-        for collection in axes[0].collections
-        if len(collection.get_offsets())
-    )
-    assert sizes[-2:] == [88, 5912]
+    assert xx.min() == pytest.approx(data.X_test[:, 0].min() - 1)
+    for ax in axes:
+        # The points are the test set the report counts: 1,772 negatives, 28 positives.
+        negatives, positives = [c for c in ax.collections if isinstance(c, PathCollection)]
+        assert len(negatives.get_offsets()) == 1772 and len(positives.get_offsets()) == 28
+        np.testing.assert_array_equal(positives.get_offsets(), data.X_test[data.y_test[:, 0] == 1])
+        labels = [text.get_text() for text in ax.get_legend().get_texts()]
+        assert labels == ["class 0, test set (1,772)", "class 1, test set (28)"]
+        # Positives sit on top of the red region, outlined in black so they stand out.
+        filled = max(c.get_zorder() for c in ax.collections if not isinstance(c, PathCollection))
+        assert positives.get_zorder() > negatives.get_zorder() > filled
+        assert positives.get_linewidths()[0] >= 1.0
+        assert tuple(positives.get_edgecolors()[0]) == (0.0, 0.0, 0.0, 1.0)
 
 
-def test_confusion_matrix_figure_writes_the_counts(runs, data):
-    predictions = {name: predict_labels(run.test_probabilities) for name, run in runs.items()}
-    figure = plot_confusion_matrices(data.y_test, predictions)
+def test_confusion_matrix_colours_are_shares_of_each_true_class_and_cells_give_counts(runs, data):
+    args = demo.parse_args([])
+    figure = demo.make_figures(runs, data, args)["confusion_matrices"]
+    title = figure.get_suptitle()
+    assert "test set (1,800 points, 28 positive)" in title and "seed 0" in title
     for ax, run in zip(figure.axes, runs.values()):
-        written = sorted(int(text.get_text()) for text in ax.texts)
-        assert written == sorted(run.report.confusion.ravel().tolist())
+        counts = run.report.confusion
+        shares = np.asarray(ax.images[0].get_array())
+        # Each true class fills its row: 28 positives are as readable as 1,772 negatives.
+        np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+        np.testing.assert_allclose(shares, counts / counts.sum(axis=1, keepdims=True))
+        assert ax.images[0].get_clim() == (0.0, 1.0)
+        written = [text.get_text() for text in ax.texts]
+        expected = [
+            f"{counts[row, column]:,}\n{shares[row, column]:.1%} of class {row}"
+            for row in (0, 1)
+            for column in (0, 1)
+        ]
+        assert written == expected
+    # Seed 0's focal network finds 14 of 28: half of the positives' row.
+    assert "14\n50.0% of class 1" in [text.get_text() for text in figure.axes[1].texts]
 
 
-def test_loss_curve_figure_plots_each_history(runs):
-    figure = plot_loss_curves({name: run.loss_history for name, run in runs.items()})
+def test_confusion_matrix_of_a_class_missing_from_y_true_is_a_row_of_zeros():
+    figure = plot_confusion_matrices(np.zeros(4), {"all negative": np.zeros(4)})
+    np.testing.assert_array_equal(figure.axes[0].images[0].get_array(), [[1.0, 0.0], [0.0, 0.0]])
+
+
+def test_loss_curve_figure_plots_each_history_and_says_each_panel_has_its_own_scale(runs):
+    figure = plot_loss_curves({name: run.loss_history for name, run in runs.items()}, title="t")
+    assert figure.get_suptitle() == "t\neach panel has its own y scale"
     for ax, run in zip(figure.axes, runs.values()):
         epochs, losses = ax.lines[0].get_data()
         np.testing.assert_array_equal(epochs, np.arange(1, 31))
         np.testing.assert_array_equal(losses, run.loss_history)
+        assert COLLAPSE_NOTE not in [text.get_text() for text in ax.texts]
+
+
+def test_loss_curve_figure_marks_a_collapsed_run():
+    flat = [0.7, 1.43, 1.43, 1.43, 1.43, 1.43, 1.43]
+    figure = plot_loss_curves(
+        {"collapsed": flat, "learning": [0.7, 0.5, 0.4, 0.35, 0.3, 0.28, 0.27]}
+    )
+    notes = [[text.get_text() for text in ax.texts] for ax in figure.axes]
+    assert notes == [[COLLAPSE_NOTE], []]
+    assert "collapsed" in COLLAPSE_NOTE
+
+
+def test_demo_labels_the_loss_curves_with_the_run():
+    args = demo.parse_args(["--seed", "4", "--epochs", "3", "--lr", "0.05", "--gamma", "1"])
+    data = load_article_data()
+    runs = compare_losses(data, seed=4, epochs=3, lr=0.05, gamma=1.0)
+    figure = demo.make_figures(runs, data, args)["loss_curves"]
+    assert "seed 4, 3 full-batch epochs of Adam (lr 0.05)" in figure.get_suptitle()
+    assert [ax.get_title() for ax in figure.axes] == [
+        "BCE",
+        "focal, alpha 0.25 on every term, gamma 1",
+    ]
 
 
 @pytest.mark.parametrize(

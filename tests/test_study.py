@@ -4,8 +4,14 @@ import csv
 import dataclasses
 import functools
 import os
+import re
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -13,7 +19,6 @@ import scratchnet.article.seed_study
 import study
 from scratchnet.article.data import load_article_data
 from scratchnet.article.experiment import set_prior_bias, train_article_model
-from scratchnet.layers import Linear
 from scratchnet.article.seed_study import (
     ARTICLE_FOCAL,
     BCE,
@@ -35,8 +40,17 @@ from scratchnet.article.seed_study import (
     t_quantile_975,
     write_csv,
 )
+from scratchnet.layers import Linear
 
 SEEDS = range(5)  # the fewest a 95% interval is computed from
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close each test's figures: pyplot keeps every figure open until told otherwise."""
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +174,9 @@ def _note_and_wait(started, setup, seed):
 
 def test_an_interrupt_cancels_the_runs_not_yet_started(tmp_path, monkeypatch):
     started = tmp_path / "started"
-    monkeypatch.setattr(scratchnet.article.seed_study, "_run_task", functools.partial(_note_and_wait, started))
+    monkeypatch.setattr(
+        scratchnet.article.seed_study, "_run_task", functools.partial(_note_and_wait, started)
+    )
 
     def interrupt(done, total):
         raise KeyboardInterrupt  # as Ctrl-C would, while the parent waits for runs
@@ -332,3 +348,83 @@ def test_command_refuses_fewer_than_five_seeds(capsys):
     with pytest.raises(SystemExit):
         study.parse_args(["--seeds", "4"])
     assert "expected at least 5 seeds" in capsys.readouterr().err
+
+
+def test_jobs_beyond_the_cpus_are_lowered_with_one_line(capsys):
+    cpus = available_cpus()
+    assert study.parse_args(["--jobs", str(cpus + 98)]).jobs == cpus
+    assert capsys.readouterr().err == (
+        f"study.py: --jobs {cpus + 98} lowered to {cpus}, the CPUs it may use\n"
+    )
+    assert study.parse_args(["--jobs", str(cpus)]).jobs == cpus
+    assert study.parse_args(["--jobs", "1"]).jobs == 1
+    assert capsys.readouterr().err == ""
+
+
+def test_help_says_jobs_are_capped_at_the_cpus():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "study.py"), "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert "at most the CPUs this process may use" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, jobs):
+    command = [sys.executable, str(ROOT / "study.py"), "--seeds", "5", "--groups", "article"]
+    process = subprocess.Popen(
+        [*command, "--jobs", jobs, "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    progress = re.compile(r"  \d+ of 10 runs \(\d+%\), \d+ s")
+    lines = []
+    while not lines or not progress.fullmatch(lines[-1]):  # the first run is done
+        lines.append(process.stderr.readline().rstrip("\n"))
+        assert lines[-1] or process.poll() is None, lines
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    lines += err.splitlines()
+    assert process.returncode == 130
+    assert lines[0].startswith("study: 2 setups x 5 seeds = 10 runs")
+    last = [line for line in lines[1:] if not progress.fullmatch(line)]
+    assert len(last) == 1 and re.fullmatch(r"study\.py: interrupted after \d+ of 10 runs", last[0])
+    assert out == ""  # no summary: the study did not finish
+
+
+def test_figure_labels_say_what_each_setup_is_without_renaming_it():
+    labels = {setup.name: setup.label for setup in expand_groups(GROUPS)}
+    # The names stay the tables' and the CSV's keys.
+    assert ARTICLE_FOCAL.name == "focal alpha=0.25 all, gamma=2"
+    assert ARTICLE_FOCAL.label == "focal, alpha 0.25 on every term, gamma 2 (the article's)"
+    assert labels["focal alpha_t=0.75/0.25, gamma=2"] == (
+        "focal, paper's alpha_t: 0.75 for positives, 0.25 for negatives, gamma 2"
+    )
+    assert labels["focal no alpha, gamma=2"] == "focal, no alpha, gamma 2"
+    assert labels["BCE, 100 epochs"] == "BCE, 100 epochs"
+    assert labels["BCE, prior 0.01"] == "BCE, output bias set so that p starts at 0.01"
+    assert len(set(labels.values())) == len(labels)
+    assert not any("=" in label for label in labels.values())
+
+
+def test_study_figures_carry_the_run_count_and_the_seed_their_caption_names(results):
+    figures = study.make_figures([BCE, ARTICLE_FOCAL], results)
+    distributions = figures["distributions"]
+    assert "5 seeds (0 to 4), 10 runs in all" in distributions.get_suptitle()
+    ticks = [label.get_text() for label in distributions.axes[0].get_yticklabels()]
+    assert ticks == [BCE.label, ARTICLE_FOCAL.label]
+    seed = study.representative_seed(results)
+    caption = figures["precision_recall"].get_suptitle()
+    assert caption.startswith(f"Seed {seed}: of the 5 seeds (0 to 4), the one whose BCE and")
+    assert "alpha 0.25 on every term, gamma 2" in caption and "test set" in caption
+    # The curves drawn are that seed's runs: their APs are the study's for that seed.
+    legend = figures["precision_recall"].axes[0].get_legend().get_texts()
+    curves = [text.get_text() for text in legend if ", AP " in text.get_text()]
+    expected = [
+        f"{name}, AP {run.report.average_precision:.3f}"
+        for name, setup in (("BCE", BCE), ("the article's focal", ARTICLE_FOCAL))
+        for run in results
+        if run.setup == setup and run.seed == seed
+    ]
+    assert curves == expected

@@ -1,5 +1,6 @@
 """The teaching figures: their curves are the math they claim, and they draw those curves."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -17,6 +18,13 @@ from scratchnet.article.plots import (
 )
 
 GAMMAS = (0.0, 0.5, 1.0, 2.0, 5.0)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close each test's figures: pyplot keeps every figure open until told otherwise."""
+    yield
+    plt.close("all")
 
 
 def test_gamma_zero_curve_is_cross_entropy_and_each_curve_is_ce_times_the_modulator():
@@ -50,6 +58,7 @@ def test_focal_gradient_is_below_bces_wherever_the_example_is_already_right():
 
 def test_loss_figure_draws_one_curve_per_gamma():
     figure = plot_focal_loss_curves(GAMMAS)
+    assert "without alpha" in figure.axes[0].get_title()
     lines = figure.axes[0].lines
     curves = focal_loss_curves(GAMMAS)
     assert len(lines) == len(GAMMAS)
@@ -60,6 +69,7 @@ def test_loss_figure_draws_one_curve_per_gamma():
 
 def test_gradient_figure_draws_the_magnitudes_for_each_label():
     figure = plot_gradient_per_example(gamma=2.0)
+    assert figure.get_suptitle().endswith("focal loss with gamma 2 and no alpha")
     for ax, label in zip(figure.axes, (0, 1)):
         gradients = per_example_gradients(LOGIT_GRID, label, gamma=2.0)
         drawn = [line.get_ydata() for line in ax.lines]
@@ -76,13 +86,42 @@ def test_distribution_figure_puts_every_run_at_its_value_and_jitters_reproducibl
     first = plot_metric_distributions(values, rng=np.random.default_rng(3))
     second = plot_metric_distributions(values, rng=np.random.default_rng(3))
     for ax, (metric, by_setup) in zip(first.axes, values.items()):
-        dots = [collection.get_offsets() for collection in ax.collections]
+        dots = [collection.get_offsets() for collection in ax.collections[:-1]]
         assert [list(dot[:, 0]) for dot in dots] == list(by_setup.values())
         assert ax.get_xlabel() == metric
     assert [label.get_text() for label in first.axes[0].get_yticklabels()] == ["BCE", "focal"]
     for ax_first, ax_second in zip(first.axes, second.axes):
         for a, b in zip(ax_first.collections, ax_second.collections):
             np.testing.assert_array_equal(a.get_offsets(), b.get_offsets())
+
+
+def test_distribution_figure_shows_each_median_on_top_even_on_a_box_edge():
+    # BCE's median recall is 0, its first quartile too: the median line hides in the edge.
+    values = {
+        "recall": {"BCE": [0.0, 0.0, 0.0, 1 / 28, 0.25], "focal": [0.5, 0.25, 0.0, 0.5, 0.5]},
+    }
+    figure = plot_metric_distributions(values, rng=np.random.default_rng(0), title="Five runs")
+    assert figure.get_suptitle().startswith("Five runs\n")
+    ax = figure.axes[0]
+    medians = ax.collections[-1]
+    assert medians.get_paths()[0] != ax.collections[0].get_paths()[0]  # a marker of its own
+    np.testing.assert_array_equal(medians.get_offsets(), [[0.0, 1.0], [0.5, 0.0]])
+    assert medians.get_zorder() > max(line.get_zorder() for line in ax.lines)
+
+
+def test_precision_recall_figure_draws_the_first_curve_dashed_over_the_others():
+    # Identical scores: the two curves coincide everywhere, as BCE's and focal's often do.
+    y = np.array([1, 0, 1, 0, 0, 0])
+    p = np.array([0.9, 0.8, 0.3, 0.2, 0.1, 0.05])
+    figure = plot_precision_recall(y, {"BCE": p, "focal": p}, title="Seed 3")
+    assert figure.get_suptitle() == "Seed 3"
+    curves = figure.axes[0]
+    assert curves.get_title().endswith("(BCE dashed, drawn over focal)")
+    bce, focal = [line for line in curves.lines if line.get_label().endswith("AP 0.833")]
+    assert bce.get_label().startswith("BCE") and focal.get_label().startswith("focal")
+    assert bce.get_zorder() > focal.get_zorder()
+    assert bce.get_linestyle() == "--" and focal.get_linestyle() == "-"
+    assert bce.get_linewidth() < focal.get_linewidth()  # the wider one shows on both sides
 
 
 def test_precision_recall_figure_marks_the_threshold_point_and_the_chance_level():
@@ -112,6 +151,6 @@ def test_decision_boundary_titles_say_which_side_of_0_5_a_model_without_a_line_s
         models[name].modules[0].weight.data[...] = 0.0  # p = sigmoid(bias) everywhere
         models[name].modules[0].bias.data[...] = bias
     X = np.array([[0.0, 0.0], [1.0, 1.0]])
-    figure = plot_decision_boundaries(models, X, np.array([0, 1]))
+    figure = plot_decision_boundaries(models, X, np.array([0, 1]), points="test set")
     titles = [ax.get_title() for ax in figure.axes[:2]]
-    assert titles == ["low: p(class 1), never above 0.5", "high: p(class 1), never below 0.5"]
+    assert titles == ["low\np(class 1), never above 0.5", "high\np(class 1), never below 0.5"]

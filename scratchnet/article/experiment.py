@@ -96,11 +96,15 @@ def compare_losses(
     dtype=np.float64,
 ) -> dict[str, TrainedModel]:
     """The article's comparison: the same network trained with BCE and with its focal loss."""
-    losses = {"BCE": BCELoss(), "focal": FocalLoss(alpha=alpha, gamma=gamma)}
     return {
         name: train_article_model(loss_fn, data, seed=seed, epochs=epochs, lr=lr, dtype=dtype)
-        for name, loss_fn in losses.items()
+        for name, loss_fn in article_losses(alpha, gamma).items()
     }
+
+
+def article_losses(alpha: float = ALPHA, gamma: float = GAMMA) -> dict:
+    """The two losses ``compare_losses`` trains with: {"BCE": BCELoss, "focal": FocalLoss}."""
+    return {"BCE": BCELoss(), "focal": FocalLoss(alpha=alpha, gamma=gamma)}
 
 
 def set_prior_bias(model: Sequential, positive_prior: float) -> None:

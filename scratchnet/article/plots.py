@@ -12,13 +12,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from sklearn.metrics import ConfusionMatrixDisplay, precision_recall_curve
+from sklearn.metrics import precision_recall_curve
 
 from scratchnet.article.evaluation import THRESHOLD, evaluate
 from scratchnet.layers import Module
 from scratchnet.losses import BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
+from scratchnet.training import has_collapsed
 
-FIGURE_DPI = 80  # small PNG files: the README embeds them
+FIGURE_DPI = 120  # text a reader can read in the README, where the PNGs are embedded
 GRID_POINTS = 300  # per axis, as in the article
 MARGIN = 1.0  # how far the grid reaches beyond the data, as in the article
 CLASS_COLOURS = ("tab:blue", "tab:red")
@@ -36,18 +37,21 @@ def probability_grid(model: Module, X: np.ndarray, points: int = GRID_POINTS):
     return xx, yy, model.forward(grid).reshape(xx.shape)
 
 
-def plot_decision_boundaries(models: dict[str, Module], X: np.ndarray, y: np.ndarray) -> Figure:
+def plot_decision_boundaries(
+    models: dict[str, Module], X: np.ndarray, y: np.ndarray, *, points: str, title: str = ""
+) -> Figure:
     """Each model's p over the plane on one shared colour scale, the 0.5 line, and the data.
 
-    X (N, 2); y (N,) or (N, 1) of 0/1 labels. Positives are drawn last and larger, so
-    that the 1% minority is not buried under the majority. A model whose p stays on one
-    side of 0.5 over the whole grid has no line, and its title says which side.
+    X (N, 2); y (N,) or (N, 1) of 0/1 labels; points names them in the legend, e.g.
+    "test set". Positives are drawn last, larger and outlined in black, so that the 1%
+    minority stays visible over the red region where p is high. A model whose p stays
+    on one side of 0.5 over the whole grid has no line, and its title says which side.
     """
     y = np.asarray(y).ravel()
     fig, axes = plt.subplots(
         1,
         len(models),
-        figsize=(5.2 * len(models), 4.6),
+        figsize=(5.2 * len(models), 4.9),
         squeeze=False,
         sharex=True,
         sharey=True,
@@ -64,7 +68,7 @@ def plot_decision_boundaries(models: dict[str, Module], X: np.ndarray, y: np.nda
             boundary = f"line at p = {THRESHOLD}"
         else:  # no line to draw: say so, rather than promise one
             boundary = f"never {'above' if p.max() <= THRESHOLD else 'below'} {THRESHOLD}"
-        for label, size in ((0, 4), (1, 14)):
+        for label, size, edge_width in ((0, 6, 0.3), (1, 36, 1.2)):
             chosen = y == label
             ax.scatter(
                 X[chosen, 0],
@@ -72,52 +76,107 @@ def plot_decision_boundaries(models: dict[str, Module], X: np.ndarray, y: np.nda
                 s=size,
                 c=CLASS_COLOURS[label],
                 edgecolors="black",
-                linewidths=0.3,
-                label=f"class {label} ({chosen.sum()})",
+                linewidths=edge_width,
+                zorder=3 + label,  # over the contours and the 0.5 line, positives on top
+                label=f"class {label}, {points} ({chosen.sum():,})",
             )
-        ax.set_title(f"{name}: p(class 1), {boundary}")
+        ax.set_title(f"{name}\np(class 1), {boundary}")
         ax.set_xlabel("feature 1")
         ax.legend(loc="lower right", fontsize="small")
     axes[0, 0].set_ylabel("feature 2")
     fig.colorbar(filled, ax=axes[0].tolist(), label="predicted probability of class 1")
+    if title:
+        fig.suptitle(title)
     return fig
 
 
-def plot_confusion_matrices(y_true, predictions: dict[str, np.ndarray]) -> Figure:
-    """One confusion matrix per model from 0/1 predicted labels, with counts written in."""
+def confusion_shares(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    """The 2 x 2 confusion matrix of 0/1 labels, as counts and as shares of each true class.
+
+    Rows are the true class, columns the predicted one. Each row of shares sums to 1
+    (a class absent from y_true has a row of 0s): the 28 positives fill their row as
+    fully as the 1,772 negatives fill theirs, so both rows can be read on one scale.
+    """
     y_true = np.asarray(y_true).ravel().astype(int)
+    y_pred = np.asarray(y_pred).ravel().astype(int)
+    counts = np.array([[np.sum((y_true == t) & (y_pred == p)) for p in (0, 1)] for t in (0, 1)])
+    totals = counts.sum(axis=1, keepdims=True)
+    return counts, counts / np.maximum(totals, 1)
+
+
+def plot_confusion_matrices(
+    y_true, predictions: dict[str, np.ndarray], *, title: str = ""
+) -> Figure:
+    """One confusion matrix per model from 0/1 predicted labels.
+
+    Colour is the share of the true class (each row sums to 100%), so that the scale is
+    not spent on the majority's count; each cell writes its count and that share.
+    """
     fig, axes = plt.subplots(
         1,
         len(predictions),
-        figsize=(4.4 * len(predictions), 3.8),
+        figsize=(4.4 * len(predictions) + 1.0, 4.0),
         squeeze=False,
         layout="constrained",
     )
     for ax, (name, y_pred) in zip(axes[0], predictions.items()):
-        ConfusionMatrixDisplay.from_predictions(
-            y_true,
-            np.asarray(y_pred).ravel(),
-            labels=[0, 1],
-            ax=ax,
-            cmap="Blues",
-            values_format="d",
-            colorbar=False,
-        )
+        counts, shares = confusion_shares(y_true, y_pred)
+        image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
+        for (row, column), count in np.ndenumerate(counts):
+            share = shares[row, column]
+            ax.text(
+                column,
+                row,
+                f"{count:,}\n{share:.1%} of class {row}",
+                ha="center",
+                va="center",
+                color="white" if share > 0.5 else "black",
+            )
+        ax.set_xticks([0, 1], ["0", "1"])
+        ax.set_yticks([0, 1], ["0", "1"])
+        ax.set_xlabel("predicted class")
+        ax.set_ylabel("true class")
         ax.set_title(name)
+    fig.colorbar(image, ax=axes[0].tolist(), label="share of the true class (row sums to 1)")
+    if title:
+        fig.suptitle(title)
     return fig
 
 
-def plot_loss_curves(histories: dict[str, list[float]]) -> Figure:
-    """Each model's training loss per epoch, each on its own scale (the losses differ in size)."""
+COLLAPSE_NOTE = "collapsed: the loss stopped moving,\nthe gradient is 0 and nothing learns"
+
+
+def plot_loss_curves(histories: dict[str, list[float]], *, title: str = "") -> Figure:
+    """Each model's training loss per epoch, each panel on its own y scale.
+
+    The losses differ in size (focal's terms are BCE's times alpha_t (1 - p_t)^gamma), so
+    each panel scales to its own curve, and the figure says so. A run that has collapsed
+    (``has_collapsed``: the loss flat over its last epochs) is drawn in red with a note.
+    """
     fig, axes = plt.subplots(
-        1, len(histories), figsize=(4.4 * len(histories), 3.4), squeeze=False, layout="constrained"
+        1, len(histories), figsize=(4.4 * len(histories), 3.7), squeeze=False, layout="constrained"
     )
     for ax, (name, history) in zip(axes[0], histories.items()):
-        ax.plot(np.arange(1, len(history) + 1), history, marker="o", markersize=3)
+        collapsed = has_collapsed(history)
+        colour = "tab:red" if collapsed else "tab:blue"
+        ax.plot(np.arange(1, len(history) + 1), history, marker="o", markersize=3, color=colour)
+        if collapsed:
+            ax.text(
+                0.5,
+                0.5,
+                COLLAPSE_NOTE,
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="tab:red",
+                bbox={"facecolor": "white", "edgecolor": "tab:red"},
+            )
         ax.set_title(name)
         ax.set_xlabel("epoch")
-        ax.set_ylabel("training loss")
+        ax.set_ylabel("training loss (own scale)")
         ax.grid(alpha=0.3)
+    scale_note = "each panel has its own y scale"
+    fig.suptitle(f"{title}\n{scale_note}" if title else scale_note)
     return fig
 
 
@@ -152,7 +211,10 @@ def plot_focal_loss_curves(gammas=(0.0, 0.5, 1.0, 2.0, 5.0)) -> Figure:
     ax.set_xlim(0, 1)
     ax.set_xlabel("p_t, the probability given to the true class")
     ax.set_ylabel("loss of one example")
-    ax.set_title("Focal loss: gamma shrinks the loss of examples already right")
+    ax.set_title(
+        "Focal loss without alpha, l = -(1 - p_t)^gamma log p_t:\n"
+        "gamma shrinks the loss of examples already right"
+    )
     ax.legend()
     ax.grid(alpha=0.3)
     return fig
@@ -195,19 +257,23 @@ def plot_gradient_per_example(gamma: float = 2.0, logits: np.ndarray = LOGIT_GRI
         ax.grid(alpha=0.3, which="both")
     axes[0].set_ylabel("|dl/dx|, the gradient the example sends back")
     axes[0].legend(loc="lower right")
-    fig.suptitle("What one example pushes back into the network")
+    fig.suptitle(
+        f"What one example pushes back into the network: BCE, and focal loss with "
+        f"gamma {gamma:g} and no alpha"
+    )
     return fig
 
 
 def plot_metric_distributions(
-    values: dict[str, dict[str, np.ndarray]], *, rng: np.random.Generator
+    values: dict[str, dict[str, np.ndarray]], *, rng: np.random.Generator, title: str = ""
 ) -> Figure:
     """Each setup's values of each metric across seeds: a box plot with every run as a dot.
 
-    values: {metric name: {setup name: (n,) values, one per seed}}; every metric lists
+    values: {metric name: {setup label: (n,) values, one per seed}}; every metric lists
     the same setups, drawn top to bottom in order. rng: jitters the dots vertically so
     that equal values (recall comes in steps of 1/28) stay visible; it moves nothing
-    along the metric's axis.
+    along the metric's axis. Each median is also a diamond on top, since a median that
+    equals a quartile (recall's pile-up at 0) would otherwise hide in the box's edge.
     """
     setup_names = list(next(iter(values.values())))
     fig, axes = plt.subplots(
@@ -225,13 +291,27 @@ def plot_metric_distributions(
         for row, sample in zip(rows, samples):
             jitter = rng.uniform(-0.22, 0.22, size=sample.size)
             ax.scatter(sample, row + jitter, s=8, alpha=0.4, color="tab:blue", linewidths=0)
+        ax.scatter(
+            [np.median(sample) for sample in samples],
+            rows,
+            marker="D",
+            s=40,
+            color="tab:orange",
+            edgecolors="black",
+            linewidths=0.8,
+            zorder=4,  # over the box's edges and the dots
+        )
         ax.set_xlabel(metric)
         ax.grid(alpha=0.3, axis="x")
     axes[0, 0].set_yticks(rows, setup_names)
+    key = "boxes: quartiles and whiskers; diamonds: medians; dots: runs"
+    fig.suptitle(f"{title}\n{key}" if title else key)
     return fig
 
 
-def plot_precision_recall(y_true, probabilities: dict[str, np.ndarray]) -> Figure:
+def plot_precision_recall(
+    y_true, probabilities: dict[str, np.ndarray], *, title: str = ""
+) -> Figure:
     """Precision-recall curves of a few models on one test set, and what p > 0.5 picks.
 
     y_true (N,) or (N, 1) of 0/1; probabilities {name: p (N,) or (N, 1)}. Left: each
@@ -242,6 +322,9 @@ def plot_precision_recall(y_true, probabilities: dict[str, np.ndarray]) -> Figur
     it. Right: the p each model gives every test example, positives above and
     negatives below, against the 0.5 line: the ranking can be good while the threshold
     finds nothing.
+
+    Curves of two models often coincide over long stretches, so the first model's curve
+    is dashed and drawn over the others, which are solid and wider: neither hides.
     """
     y_true = np.asarray(y_true).ravel().astype(int)
     positive = y_true == 1
@@ -250,10 +333,14 @@ def plot_precision_recall(y_true, probabilities: dict[str, np.ndarray]) -> Figur
         p = np.asarray(p, dtype=np.float64).ravel()
         precision, recall, _ = precision_recall_curve(y_true, p)
         report = evaluate(y_true, p)
+        on_top = row == 0
         (line,) = curves.plot(
             recall,
             precision,
             drawstyle="steps-post",
+            linestyle="--" if on_top else "-",
+            linewidth=1.6 if on_top else 2.8,
+            zorder=3 if on_top else 2,
             label=f"{name}, AP {report.average_precision:.3f}",
         )
         found = f"p > {THRESHOLD}: {report.true_positives} of {report.positives} found"
@@ -275,6 +362,7 @@ def plot_precision_recall(y_true, probabilities: dict[str, np.ndarray]) -> Figur
             markersize=9,
             color=line.get_color(),
             clip_on=False,
+            zorder=4,
             **style,
         )
         for offset, chosen, size in ((0.15, positive, 16), (-0.15, ~positive, 4)):
@@ -292,7 +380,9 @@ def plot_precision_recall(y_true, probabilities: dict[str, np.ndarray]) -> Figur
     curves.set_xlim(0, 1)
     curves.set_ylim(0, 1.02)
     curves.legend(fontsize="small", loc="lower left")
-    curves.set_title("Precision-recall curves")
+    first, *others = probabilities
+    on_top = f"\n({first} dashed, drawn over {', '.join(others)})" if others else ""
+    curves.set_title(f"Precision-recall curves, test set{on_top}")
     spread.axvline(THRESHOLD, color="black", linestyle="--", label=f"threshold {THRESHOLD}")
     spread.set_xscale("log")
     spread.set_yticks(
@@ -304,4 +394,6 @@ def plot_precision_recall(y_true, probabilities: dict[str, np.ndarray]) -> Figur
     spread.set_xlabel("p given to each test example (log scale)")
     spread.set_title("What the 0.5 threshold hides")
     spread.legend(loc="upper left", fontsize="small")
+    if title:
+        fig.suptitle(title)
     return fig

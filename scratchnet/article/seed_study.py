@@ -92,6 +92,29 @@ class Setup:
             name += f", prior {self.positive_prior:g}"
         return name
 
+    @property
+    def label(self) -> str:
+        """The setup in a learner's words, for figures: ``name`` stays as the tables' and
+        the CSV's key. E.g. "focal, alpha 0.25 on every term, gamma 2 (the article's)"."""
+        if self.loss == "BCE":
+            label = "BCE"
+        elif self.alpha is None:
+            label = f"focal, no alpha, gamma {self.gamma:g}"
+        elif self.alpha_mode == "constant":
+            label = f"focal, alpha {self.alpha:g} on every term, gamma {self.gamma:g}"
+        else:
+            label = (
+                f"focal, paper's alpha_t: {self.alpha:g} for positives, "
+                f"{1 - self.alpha:g} for negatives, gamma {self.gamma:g}"
+            )
+        if self == ARTICLE_FOCAL:
+            label += " (the article's)"
+        if self.epochs != EPOCHS:
+            label += f", {self.epochs} epochs"
+        if self.positive_prior is not None:
+            label += f", output bias set so that p starts at {self.positive_prior:g}"
+        return label
+
     def make_loss(self):
         if self.loss == "BCE":
             return BCELoss()
