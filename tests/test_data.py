@@ -63,8 +63,3 @@ def test_every_call_returns_identical_data_in_new_arrays(data):
 def test_the_data_set_is_frozen(data):
     with pytest.raises(dataclasses.FrozenInstanceError):
         data.X_train = data.X_test
-
-
-def test_a_dtype_that_is_not_float32_or_float64_is_refused():
-    with pytest.raises(TypeError, match="dtype must be float32 or float64, got int64"):
-        sn.load_article_data(dtype=np.int64)

@@ -20,11 +20,6 @@ def test_relative_error_never_divides_by_zero():
     assert max_relative_error(np.zeros(0), np.zeros(0)) == 0.0
 
 
-def test_max_relative_error_refuses_different_shapes():
-    with pytest.raises(ValueError, match="same shape"):
-        max_relative_error(np.zeros(3), np.zeros((3, 1)))
-
-
 def test_numerical_gradient_of_a_known_function():
     x = np.array([[0.3, -1.2], [2.0, 0.7]])
     gradient = numerical_gradient(lambda v: np.sum(np.sin(v) * v**2), x)
@@ -44,11 +39,6 @@ def test_numerical_vjp_of_a_known_function():
     upstream = rng.standard_normal(5)
     vjp = numerical_vjp(np.tanh, x, upstream)
     assert max_relative_error(vjp, upstream * (1 - np.tanh(x) ** 2)) < 1e-10
-
-
-def test_gradient_checks_refuse_float32():
-    with pytest.raises(TypeError, match="float64"):
-        check_module(sn.Linear(2, 2, rng=0, dtype=np.float32), np.ones((1, 2)))
 
 
 class SignFlippedInput(sn.Linear):

@@ -370,3 +370,11 @@ def test_focal_loss_with_logits_defaults_are_the_articles_alpha_and_gamma():
     x, y = np.array([[0.3], [-1.2]]), np.array([[1.0], [0.0]])
     explicit = sn.FocalLossWithLogits(0.25, 2.0, "mean", alpha_mode="constant")
     assert loss_fn(x, y) == explicit(x, y)
+
+
+def test_a_clamp_too_fine_for_float32_is_fine_in_float64():
+    # 1 - 1e-8 < 1 in float64, so p = 1 is clamped below 1 and log(1 - p) stays finite.
+    # (In float32 it rounds to 1 and is refused: see the battery of error messages.)
+    focal = sn.FocalLoss(eps=1e-8)
+    assert np.isfinite(focal(np.array([0.5, 1.0]), np.array([1.0, 0.0])))
+    assert np.isfinite(focal.backward()).all()

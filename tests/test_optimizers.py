@@ -176,6 +176,7 @@ def test_zero_grad_sets_every_gradient_to_zeros_of_its_parameters_shape_and_dtyp
         assert not np.any(param.grad)
 
 
+# What these errors say is asserted in test_bad_input_battery.py, with every other message.
 @pytest.mark.parametrize("bad_value", [np.nan, np.inf, -np.inf])
 def test_a_non_finite_gradient_raises_and_changes_nothing(bad_value):
     first, second = parameter([1.0, 2.0]), parameter([3.0])
@@ -185,22 +186,12 @@ def test_a_non_finite_gradient_raises_and_changes_nothing(bad_value):
     saved = [first.data.copy(), second.data.copy(), *map(np.copy, adam.exp_avg + adam.exp_avg_sq)]
 
     second.grad = np.array([bad_value])
-    with pytest.raises(FloatingPointError, match=r"gradient of params\[1\].*NaN or infinity"):
+    with pytest.raises(FloatingPointError):
         adam.step()
     after = [first.data, second.data, *adam.exp_avg, *adam.exp_avg_sq]
     for before_array, after_array in zip(saved, after):
         np.testing.assert_array_equal(before_array, after_array)
     assert adam.step_count == 1
-
-
-def test_a_gradient_of_the_wrong_shape_is_refused_rather_than_broadcast():
-    theta = parameter([1.0, 2.0, 3.0])
-    sgd = sn.SGD([theta], lr=0.1)
-    theta.grad = np.array([1.0])
-    with pytest.raises(
-        ValueError, match=r"params\[0\].grad must have its parameter's shape \(3,\)"
-    ):
-        sgd.step()
 
 
 def adam(**overrides):
@@ -209,74 +200,6 @@ def adam(**overrides):
 
 def sgd(**overrides):
     return sn.SGD(**{"params": [parameter([1.0])], "lr": 0.1, **overrides})
-
-
-SHARED = parameter([1.0])
-
-
-@pytest.mark.parametrize(
-    ("make", "error", "message"),
-    [
-        (lambda: adam(params=[]), ValueError, "params must not be empty"),
-        (
-            lambda: adam(params=sn.Linear(2, 1, rng=0)),
-            TypeError,
-            r"params must be an iterable of Parameters, such as model.parameters\(\), got a Linear",
-        ),
-        (lambda: adam(params=SHARED), TypeError, "params must be an iterable of Parameters"),
-        (
-            lambda: adam(params=[SHARED, np.ones(2)]),
-            TypeError,
-            r"params must contain only Parameters, but params\[1\] is a ndarray",
-        ),
-        (
-            lambda: adam(params=[SHARED, parameter([2.0]), SHARED]),
-            ValueError,
-            r"must not contain the same Parameter twice: params\[0\] and params\[2\]",
-        ),
-        (
-            lambda: adam(params=[Parameter(np.array([1, 2]))]),
-            TypeError,
-            r"params\[0\].data must be a floating-point NumPy array, got dtype int64",
-        ),
-        (lambda: adam(lr=0), ValueError, "lr must be a positive finite number, got 0"),
-        (lambda: adam(lr=-1e-3), ValueError, "lr must be a positive finite number"),
-        (lambda: adam(lr=np.nan), ValueError, "lr must be a positive finite number, got nan"),
-        (lambda: adam(lr=np.inf), ValueError, "lr must be a positive finite number, got inf"),
-        (lambda: adam(lr="0.1"), TypeError, "lr must be a positive number"),
-        (
-            lambda: adam(betas=(1.0, 0.999)),
-            ValueError,
-            r"betas\[0\] must be a number in \[0, 1\), got 1.0",
-        ),
-        (lambda: adam(betas=(0.9, -0.1)), ValueError, r"betas\[1\] must be a number in \[0, 1\)"),
-        (lambda: adam(betas=(0.9, np.nan)), ValueError, r"betas\[1\] must be a number in \[0, 1\)"),
-        (
-            lambda: adam(betas=(0.9,)),
-            ValueError,
-            r"betas must be a pair \(beta1, beta2\), got 1 values",
-        ),
-        (lambda: adam(betas=0.9), TypeError, r"betas must be a pair \(beta1, beta2\), got 0.9"),
-        (lambda: adam(betas=(0.9, "0.999")), TypeError, r"betas\[1\] must be a number in \[0, 1\)"),
-        (lambda: adam(eps=-1e-8), ValueError, "eps must be a positive finite number"),
-        (lambda: adam(eps=0.0), ValueError, "eps must be a positive finite number, got 0.0"),
-        (lambda: adam(eps=None), TypeError, "eps must be a positive number, got None"),
-        (lambda: adam(weight_decay=-0.1), ValueError, "weight_decay must be a non-negative finite"),
-        (
-            lambda: adam(weight_decay=np.inf),
-            ValueError,
-            "weight_decay must be a non-negative finite",
-        ),
-        (lambda: sgd(lr=0.0), ValueError, "lr must be a positive finite number"),
-        (lambda: sgd(momentum=1.0), ValueError, r"momentum must be a number in \[0, 1\), got 1.0"),
-        (lambda: sgd(momentum=-0.5), ValueError, r"momentum must be a number in \[0, 1\)"),
-        (lambda: sgd(momentum=True), TypeError, r"momentum must be a number in \[0, 1\), got True"),
-        (lambda: sgd(params=[]), ValueError, "params must not be empty"),
-    ],
-)
-def test_bad_arguments_are_refused_with_a_message_naming_the_argument(make, error, message):
-    with pytest.raises(error, match=message):
-        make()
 
 
 def test_the_boundary_values_that_are_allowed_are_accepted():
@@ -295,7 +218,7 @@ def test_adam_refuses_a_squared_gradient_that_overflows_and_changes_nothing():
     theta = sn.Parameter(np.zeros(2, dtype=np.float32))
     theta.grad = np.array([2e19, 1.0], dtype=np.float32)
     adam = sn.Adam([theta], lr=0.1)
-    with pytest.raises(FloatingPointError, match=r"squared gradient of params\[0\].*float32"):
+    with pytest.raises(FloatingPointError):
         adam.step()
     assert adam.step_count == 0
     np.testing.assert_array_equal(theta.data, [0.0, 0.0])

@@ -128,23 +128,24 @@ def test_mini_batch_training_is_reproducible_with_the_same_seed_only(article_dat
     assert history[-1] < history[0]
 
 
+# What these errors say (the epoch, the batch) is asserted in test_bad_input_battery.py.
 @pytest.mark.parametrize("bad_value", [np.nan, np.inf])
-def test_a_non_finite_loss_stops_full_batch_training_naming_the_epoch(bad_value):
+def test_a_non_finite_loss_stops_full_batch_training_before_its_step(bad_value):
     X, y = small_problem()
     model = sn.Linear(1, 1, rng=0)
     optimizer = sn.SGD(model.parameters(), lr=0.01)
-    with pytest.raises(FloatingPointError, match=f"loss became {bad_value} at epoch 3;"):
+    with pytest.raises(FloatingPointError):
         sn.train(model, LossThatBecomes(bad_value, call=3), optimizer, X, y, epochs=10)
     # The step of epoch 3 was not taken: the parameters are those that gave the bad loss.
     assert optimizer.step_count == 2
 
 
-def test_a_nan_loss_in_a_mini_batch_names_the_epoch_and_the_batch():
+def test_a_nan_loss_in_a_mini_batch_stops_training_before_its_step():
     X, y = small_problem(10)
     model = sn.Linear(1, 1, rng=0)
     optimizer = sn.SGD(model.parameters(), lr=0.01)
-    # 3 batches per epoch, so the 5th forward is epoch 2, batch 2.
-    with pytest.raises(FloatingPointError, match="loss became nan at epoch 2, batch 2 of 3;"):
+    # 3 batches per epoch, so the 5th forward is epoch 2, batch 2: 4 steps were taken.
+    with pytest.raises(FloatingPointError):
         sn.train(
             model, LossThatBecomes(np.nan, call=5), optimizer, X, y, epochs=4, batch_size=4, rng=0
         )
@@ -156,17 +157,6 @@ def test_rng_is_not_needed_for_full_batch_training():
     model = sn.Linear(1, 1, rng=0)
     history = sn.train(model, MeanSquaredError(), sn.Adam(model.parameters()), X, y, epochs=1)
     assert len(history) == 1
-
-
-class NotALoss:
-    def forward(self, p, y):
-        return 0.0
-
-
-class LossWithoutReduction(MeanSquaredError):
-    def forward(self, p, y):
-        super().forward(p, y)
-        return self.difference**2
 
 
 def train_small(**overrides):
@@ -184,47 +174,6 @@ def train_small(**overrides):
     return sn.train(**{**arguments, **overrides})
 
 
-@pytest.mark.parametrize(
-    ("overrides", "error", "message"),
-    [
-        ({"epochs": 0}, ValueError, "epochs must be a positive integer, got 0"),
-        ({"epochs": -3}, ValueError, "epochs must be a positive integer, got -3"),
-        ({"epochs": 2.5}, TypeError, "epochs must be a positive integer, got 2.5"),
-        ({"epochs": True}, TypeError, "epochs must be a positive integer, got True"),
-        ({"batch_size": 0, "rng": 0}, ValueError, "batch_size must be a positive integer, got 0"),
-        ({"batch_size": 4.0, "rng": 0}, TypeError, "batch_size must be a positive integer"),
-        ({"batch_size": 4}, ValueError, "rng is required when batch_size is given"),
-        ({"batch_size": 4, "rng": "seed"}, TypeError, "rng must be a numpy.random.Generator"),
-        ({"X": np.ones(10)}, ValueError, r"X must be a 2-D array of shape \(N, features\)"),
-        ({"X": np.ones((0, 1)), "y": np.ones((0, 1))}, ValueError, "X must not be empty"),
-        ({"X": np.full((10, 1), np.nan)}, ValueError, "X must be finite"),
-        ({"X": [["a"]] * 10}, TypeError, "X must be an array of real numbers"),
-        (
-            {"y": np.ones((9, 1))},
-            ValueError,
-            r"y must have one row per row of X, 10, got shape \(9, 1\)",
-        ),
-        ({"y": 1.0}, ValueError, r"y must have one row per row of X, 10, got shape \(\)"),
-        ({"model": lambda x: x}, TypeError, "model must be a scratchnet Module, got a function"),
-        ({"loss_fn": NotALoss()}, TypeError, r"loss_fn must have forward\(p, y\) and backward\(\)"),
-        (
-            {"loss_fn": LossWithoutReduction()},
-            TypeError,
-            r"loss_fn.forward must return one number.*got an array of shape \(10, 1\)",
-        ),
-        ({"optimizer": "adam"}, TypeError, "optimizer must be a scratchnet optimizer"),
-        (
-            {"optimizer": sn.Adam(sn.Linear(1, 1, rng=0).parameters())},
-            ValueError,
-            r"optimizer.params\[0\] is not a parameter of model",
-        ),
-    ],
-)
-def test_bad_arguments_are_refused_with_a_message_naming_the_argument(overrides, error, message):
-    with pytest.raises(error, match=message):
-        train_small(**overrides)
-
-
 def test_parameters_left_out_of_the_optimizer_stay_frozen():
     model = sn.Sequential(sn.Linear(1, 3, rng=0), sn.ReLU(), sn.Linear(3, 1, rng=1))
     first, second = model.modules[0], model.modules[2]
@@ -234,18 +183,3 @@ def test_parameters_left_out_of_the_optimizer_stay_frozen():
     np.testing.assert_array_equal(first.weight.data, frozen[0])
     np.testing.assert_array_equal(first.bias.data, frozen[1])
     assert not np.array_equal(second.weight.data, before)
-
-
-def test_an_overflow_during_training_names_the_epoch(article_data):
-    model = article_network(np.random.default_rng(0))
-    optimizer = sn.Adam(model.parameters(), lr=0.01)
-    model.modules[2].weight.data[...] = 1e308  # the hidden layer's outputs will overflow
-    with (
-        np.errstate(over="ignore"),
-        pytest.raises(
-            FloatingPointError, match="at epoch 1: the output of module 2 contains NaN or infinity"
-        ),
-    ):
-        sn.train(
-            model, sn.BCELoss(), optimizer, article_data.X_train, article_data.y_train, epochs=3
-        )
