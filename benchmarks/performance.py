@@ -15,7 +15,7 @@ What is timed, all in this one process except the two scripts:
   checks, which computes scratchnet's numbers bit for bit: the practical floor of NumPy;
 * focal loss forward + backward on 1,000,000 elements;
 * one epoch on one BLAS thread and on one per CPU, for the article's network and wider
-  ones, on a quiet machine and with another process keeping a core busy;
+  ones, on the machine as found and with another process keeping a core busy;
 * ``python demo.py`` end to end with its peak resident memory, and the default study.
 
 Contenders are timed in interleaved repetitions (A B C, A B C, ...) so that a slow spell
@@ -384,9 +384,10 @@ def epoch_contenders(X, y):
     for dtype in (np.float32, np.float64):
         bits = np.dtype(dtype).itemsize * 8
         contenders[f"floor (matmuls) f{bits}"] = with_blas_threads(1, matmul_floor(X, dtype))
+        # Each fused epoch runs right before scratchnet's, the pair its target compares.
         contenders[f"fused NumPy BCE f{bits}"] = fused_numpy(X, y, dtype, focal=False)
-        contenders[f"fused NumPy focal f{bits}"] = fused_numpy(X, y, dtype, focal=True)
         contenders[f"scratchnet BCE f{bits}"] = scratchnet_trainer(X, y, dtype, sn.BCELoss())
+        contenders[f"fused NumPy focal f{bits}"] = fused_numpy(X, y, dtype, focal=True)
         contenders[f"scratchnet focal f{bits}"] = scratchnet_trainer(X, y, dtype, sn.FocalLoss())
         contenders[f"MLPClassifier f{bits}"] = with_blas_threads(
             1, mlp_classifier_trainer(X, y, dtype)
@@ -629,15 +630,15 @@ def report_epochs(X, y, repeats, epochs):
 
 
 def report_threads(X, y, *, repeats, epochs, widths):
-    """One epoch by BLAS threads, quiet and with one core kept busy: the numbers that
-    decide where ``sn.train``'s one-thread limit belongs."""
+    """One epoch by BLAS threads, on the machine as found and with one core kept busy:
+    the numbers that decide where ``sn.train``'s one-thread limit belongs."""
     networks = {"2-16-8-1": (None, epochs, repeats)}
     for width in widths:  # an epoch of these takes long enough to time one at a time
         networks[f"2-{width}-{width}-1"] = (width, 1, min(repeats, 7))
-    conditions = {"quiet": nullcontext, "one core busy": one_core_busy}
+    # "as found": with whatever else the machine runs. Other people's jobs count, so the
+    # load average from before this section is printed with the table.
+    conditions = {"as found": nullcontext, "one core busy": one_core_busy}
     load = os.getloadavg()[0]
-    print("\none float64 BCE epoch by BLAS threads, x one thread in the same condition")
-    print(f"(median and quartiles of the paired ratios; load average {load:.2f} before):")
     runs = {}
     for condition, setting in conditions.items():
         with setting():
@@ -648,6 +649,8 @@ def report_threads(X, y, *, repeats, epochs, widths):
                     epochs=network_epochs,
                     pause=THREAD_PAUSE,
                 )
+    print("\none float64 BCE epoch by BLAS threads, x one thread in the same condition (median")
+    print(f"and quartiles of the paired ratios); load average {load:.2f} before:")
     print("\n".join(thread_table(runs, list(conditions), list(networks))))
 
 

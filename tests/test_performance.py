@@ -129,7 +129,7 @@ def test_fused_epoch_computes_scratchnets_numbers_bit_for_bit(
         np.testing.assert_array_equal(fused_param, param.data, err_msg=name)
 
 
-def test_threads_report_times_each_network_quiet_and_with_a_core_busy(
+def test_threads_report_times_each_network_as_found_and_with_a_core_busy(
     performance_script, monkeypatch, capsys
 ):
     monkeypatch.setattr(performance_script, "THREAD_PAUSE", 0.0)
@@ -138,7 +138,7 @@ def test_threads_report_times_each_network_quiet_and_with_a_core_busy(
     y = (np.arange(40) % 4 == 0).astype(float).reshape(-1, 1)
     performance_script.report_threads(X, y, repeats=1, epochs=1, widths=(4,))
     out = capsys.readouterr().out
-    assert "quiet" in out and "one core busy" in out
+    assert "as found" in out and "one core busy" in out
     rows = [line.split(",")[0].strip() for line in out.splitlines() if line.startswith("  2-")]
     thread_counts = len({1, performance_script.CPUS})  # sn.train adds one to the article's
     assert rows == ["2-16-8-1"] * (1 + thread_counts) + ["2-4-4-1"] * thread_counts
