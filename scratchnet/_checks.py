@@ -162,7 +162,7 @@ def require_binary_labels(y: np.ndarray, name: str = "y") -> None:
     require_finite(y, name)
     not_a_label = (y != 0) & (y != 1)
     if not_a_label.any():
-        raise ValueError(f"{name} must hold only the labels 0 and 1, found {y[not_a_label][0]}")
+        raise ValueError(f"{name} must hold only the labels 0 and 1, found {y[not_a_label][0]:g}")
 
 
 def require_probabilities(p: np.ndarray, name: str = "p", hint: str = "") -> None:
@@ -366,15 +366,16 @@ def where_not_finite(module, x, dL_dy=None) -> str:
     if modules is None:  # a single layer
         name = type(module).__name__
         return f"the output of {name}" if dL_dy is None else f"{name}'s dL/dx"
-    if dL_dy is None:
-        for index, each in enumerate(modules):
-            x = each.forward_unchecked(x)
-            if not np.isfinite(x).all():
-                return f"the output of module {index}"
-    for index in range(len(modules) - 1, -1, -1):
-        dL_dy = modules[index].backward_unchecked(dL_dy)
-        if not np.isfinite(dL_dy).all():
-            return f"module {index}'s dL/dx"
+    with _overflow_caught_below():
+        if dL_dy is None:
+            for index, each in enumerate(modules):
+                x = each.forward_unchecked(x)
+                if not np.isfinite(x).all():
+                    return f"the output of module {index}"
+        for index in range(len(modules) - 1, -1, -1):
+            dL_dy = modules[index].backward_unchecked(dL_dy)
+            if not np.isfinite(dL_dy).all():
+                return f"module {index}'s dL/dx"
     return "an output"  # not reached: the caller saw a NaN or infinity
 
 

@@ -95,8 +95,6 @@ def _central_differences(
     the step actually taken, (x + step) - (x - step) as stored in floating point, which
     removes the rounding of x + step from the estimate.
     """
-    if x.dtype != np.float64:
-        raise TypeError(f"gradient checks need a float64 array, got {x.dtype}")
     flat_x = x.reshape(-1)  # a view: writing into it perturbs x itself
     d_h, d_2h = np.zeros(x.size), np.zeros(x.size)
 
@@ -311,7 +309,7 @@ def module_checks(target: str, seed: int = 0) -> dict[str, list[TensorCheck]]:
     normal rows of its ``in_features`` columns (3 when it declares none)."""
     module_name, _, attribute = target.partition(":")
     if not attribute:
-        raise ValueError(f"expected package.module:Name, got {target!r}")
+        raise ValueError(f"target must be package.module:Name, got {target!r}")
     found = getattr(importlib.import_module(module_name), attribute)
     module = found() if callable(found) else found
     rng = np.random.default_rng(seed)

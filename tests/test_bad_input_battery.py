@@ -64,23 +64,32 @@ def loss_backward_after_forward(loss_fn, grad_output):
 def overflowing_forward():
     model = sn.Sequential(sn.Linear(2, 2, rng=0), sn.ReLU())
     model.modules[0].weight.data[...] = 1e308
-    with np.errstate(over="ignore"):  # finding the module runs it again, and NumPy warns
-        return model.forward(np.full((1, 2), 10.0))
+    return model.forward(np.full((1, 2), 10.0))  # and no NumPy warning first
 
 
 def overflowing_backward():
     model = sn.Sequential(sn.Linear(2, 2, rng=0), sn.Linear(2, 2, rng=0))
     model.modules[1].weight.data[...] = 1e308
     model.forward(np.full((1, 2), 1e-300))
-    with np.errstate(over="ignore"):
-        return model.backward(np.full((1, 2), 10.0))
+    return model.backward(np.full((1, 2), 10.0))
 
 
 def overflowing_training():
     model = network()
     model.modules[2].weight.data[...] = 1e308  # the hidden layer's outputs will overflow
-    with np.errstate(over="ignore"):
-        return sn.train(model, sn.BCELoss(), sn.Adam(model.parameters()), X, Y, epochs=3)
+    return sn.train(model, sn.BCELoss(), sn.Adam(model.parameters()), X, Y, epochs=3)
+
+
+class NaNGradientLoss(sn.BCELoss):
+    """A loss whose backward goes wrong: the optimizer must refuse the NaN it sends back."""
+
+    def backward(self, dL_out=1.0):
+        return np.full_like(self.p, np.nan)
+
+
+def training_on_a_nan_gradient():
+    model = small_model()
+    return sn.train(model, NaNGradientLoss(), sn.Adam(model.parameters()), X, Y, epochs=2)
 
 
 def focal_clamp_too_fine_for_float32():
@@ -399,7 +408,7 @@ MISTAKES = [
     ("validation data that is not a pair", lambda f: train(validation=X), TypeError,
      "validation must be a pair (X_val, y_val), got a ndarray"),
     ("validation labels outside {0, 1}", lambda f: train(validation=(X, [[0], [2]])), ValueError,
-     "validation y must hold only the labels 0 and 1, found 2.0"),
+     "validation y must hold only the labels 0 and 1, found 2"),
     ("a negative verbose", lambda f: train(verbose=-1), ValueError,
      "verbose must be a positive integer, got -1"),
     ("a loss gone NaN at epoch 3", lambda f: train(loss_fn=LossGoneNaN(3), epochs=5),
@@ -412,6 +421,9 @@ MISTAKES = [
     ("weights so large that training overflows", lambda f: overflowing_training(),
      FloatingPointError, "loss became nan at epoch 1: the output of module 2 contains NaN or "
      "infinity; the parameters were left as they were"),
+    ("a loss whose backward sends NaN", lambda f: training_on_a_nan_gradient(),
+     FloatingPointError, "at epoch 1: the gradient of params[0] (shape (2, 3)) contains NaN "
+     "or infinity, so training has diverged; no parameter was updated"),
     ("a negative seed for the article's comparison", lambda f: compare_losses(None, seed=-1),
      ValueError, "seed must be a non-negative integer, got -1"),
     ("an integer dtype for the article's data (it checks its own dtype)",
