@@ -636,11 +636,11 @@ def report_threads(X, y, *, repeats, epochs, widths):
     for width in widths:  # an epoch of these takes long enough to time one at a time
         networks[f"2-{width}-{width}-1"] = (width, 1, min(repeats, 7))
     # "as found": with whatever else the machine runs. Other people's jobs count, so the
-    # load average from before this section is printed with the table.
+    # share of the CPUs that other processes used is printed for each condition.
     conditions = {"as found": nullcontext, "one core busy": one_core_busy}
-    load = os.getloadavg()[0]
-    runs = {}
+    runs, others = {}, {}
     for condition, setting in conditions.items():
+        before = cpu_seconds()
         with setting():
             for network, (width, network_epochs, network_repeats) in networks.items():
                 runs[condition, network] = interleaved_runs(
@@ -649,8 +649,14 @@ def report_threads(X, y, *, repeats, epochs, widths):
                     epochs=network_epochs,
                     pause=THREAD_PAUSE,
                 )
+        others[condition] = others_share(before, cpu_seconds())
+    shares = ", ".join(
+        f"{condition} {share:.0%}" if share is not None else f"{condition} unknown"
+        for condition, share in others.items()
+    )
     print("\none float64 BCE epoch by BLAS threads, x one thread in the same condition (median")
-    print(f"and quartiles of the paired ratios); load average {load:.2f} before:")
+    print("and quartiles of the paired ratios); the CPUs' time taken by other processes:")
+    print(f"{shares}")
     print("\n".join(thread_table(runs, list(conditions), list(networks))))
 
 
@@ -668,6 +674,29 @@ def thread_table(runs, conditions, networks):
                 cells += f"{_duration(seconds):>10}{ratio:>7.2f} ({first:.2f}-{third:.2f})"
             lines.append(f"  {network + ', ' + name:<36}{cells}")
     return lines
+
+
+def cpu_seconds():
+    """(wall clock, CPU seconds the whole machine spent busy, CPU seconds of this process
+    and its finished children); the machine's from Linux's /proc/stat, None elsewhere."""
+    own = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    own_seconds = sum(usage.ru_utime + usage.ru_stime for usage in own)
+    try:
+        ticks = [int(field) for field in Path("/proc/stat").read_text().split()[1:9]]
+    except (OSError, ValueError):
+        return time.perf_counter(), None, own_seconds
+    user, nice, system, idle, iowait, irq, softirq, steal = ticks
+    busy = user + nice + system + irq + softirq + steal  # steal: the host ran someone else
+    return time.perf_counter(), busy / os.sysconf("SC_CLK_TCK"), own_seconds
+
+
+def others_share(before, after):
+    """The share of all CPUs' time between two cpu_seconds() that other processes used."""
+    (wall_before, busy_before, own_before), (wall_after, busy_after, own_after) = before, after
+    if busy_before is None:
+        return None
+    others = (busy_after - busy_before) - (own_after - own_before)
+    return max(others, 0.0) / ((wall_after - wall_before) * CPUS)
 
 
 def _duration(seconds):

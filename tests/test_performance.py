@@ -144,6 +144,17 @@ def test_threads_report_times_each_network_as_found_and_with_a_core_busy(
     assert rows == ["2-16-8-1"] * (1 + thread_counts) + ["2-4-4-1"] * thread_counts
 
 
+def test_others_share_is_the_busy_cpu_time_not_spent_by_this_process(performance_script):
+    # 1.5 CPU seconds busy in 1 s of wall clock, 0.5 of them this process's own: the other
+    # processes used 1 CPU second of the CPUS available in that second.
+    before, after = (10.0, 100.0, 3.0), (11.0, 101.5, 3.5)
+    share = performance_script.others_share(before, after)
+    assert share == pytest.approx(1.0 / performance_script.CPUS)
+    assert performance_script.others_share((10.0, None, 3.0), (11.0, None, 3.5)) is None
+    wall, busy, own = performance_script.cpu_seconds()
+    assert own > 0 and (busy is None or busy > 0)
+
+
 def test_one_core_busy_spins_until_the_block_ends(performance_script):
     with performance_script.one_core_busy(limit_seconds=60) as spinner:
         assert spinner.poll() is None  # still spinning
