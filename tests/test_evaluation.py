@@ -1,9 +1,9 @@
-"""The test-set metrics, checked against counts worked out by hand."""
+"""The test-set metrics and the threshold choice, checked against numbers worked out by hand."""
 
 import numpy as np
 import pytest
 
-from scratchnet.article.evaluation import evaluate, predict_labels
+from scratchnet.article.evaluation import best_f1_threshold, evaluate, predict_labels
 
 
 def test_metrics_from_a_confusion_matrix_worked_by_hand():
@@ -21,6 +21,9 @@ def test_metrics_from_a_confusion_matrix_worked_by_hand():
     assert report.always_negative_accuracy == pytest.approx(7 / 10)
     # Ranking by p: 0.9+ 0.8+ 0.7- 0.5- 0.4- 0.3+ ... AP = (1/3)(1 + 1 + 3/6) = 5/6.
     assert report.average_precision == pytest.approx(5 / 6)
+    # Brier: the mean of (p - y)^2 = (0.01 + 0.04 + 0.49 + 0.01 + 0.04 + 0.49 + 0.16 +
+    # 0.0025 + 0 + 0.25) / 10 = 1.4925 / 10.
+    assert report.brier == pytest.approx(0.14925, rel=1e-12)
     assert (report.true_positives, report.positives, report.predicted_positives) == (2, 3, 3)
 
 
@@ -59,3 +62,53 @@ def test_a_report_is_frozen():
     report = evaluate(np.array([0, 1]), np.array([0.2, 0.9]))
     with pytest.raises(AttributeError):
         report.recall = 1.0
+
+
+def test_brier_score_does_not_depend_on_the_threshold_and_rewards_honest_probabilities():
+    y, p = np.array([0, 0, 0, 1]), np.array([0.1, 0.2, 0.3, 0.6])
+    assert evaluate(y, p, 0.5).brier == evaluate(y, p, 0.05).brier
+    # Saying p = 1/4, the share of positives, for all: 3 (1/4)^2 + (3/4)^2 = 12/16, / 4.
+    assert evaluate(y, np.full(4, 0.25)).brier == pytest.approx(3 / 16, rel=1e-12)
+    # Certain and right scores 0; certain and wrong scores 1.
+    assert evaluate(y, y).brier == 0.0 and evaluate(y, 1 - y).brier == 1.0
+
+
+def test_best_f1_threshold_worked_by_hand():
+    # Flagging p >= s, from the top: s = 0.9: P 1, R 1/3, F1 1/2; 0.8: P 1, R 2/3, F1 4/5;
+    # 0.7: P 2/3, R 2/3, F1 2/3; 0.4: P 3/4, R 1, F1 6/7 (the best); 0.3: P 3/5, R 1,
+    # F1 3/4; 0.1: P 1/2, R 1, F1 2/3. The threshold lies halfway from 0.4 to 0.3.
+    y = np.array([1, 1, 0, 1, 0, 0])
+    p = np.array([0.9, 0.8, 0.7, 0.4, 0.3, 0.1])
+    threshold = best_f1_threshold(y, p)
+    assert threshold == pytest.approx(0.35, abs=1e-15)
+    assert evaluate(y, p, threshold).f1 == pytest.approx(6 / 7)
+    # (N, 1) columns, as the network gives them, read the same.
+    assert best_f1_threshold(y.reshape(-1, 1), p.reshape(-1, 1)) == threshold
+
+
+def test_best_f1_threshold_breaks_ties_towards_fewer_alarms_and_can_flag_everything():
+    # s = 0.9: P 1, R 1/2, F1 2/3; 0.6: 1/2, 1/2, 1/2; 0.5: 1/3, 1/2, 2/5; 0.2: 1/2, 1, 2/3.
+    # 0.9 and 0.2 tie at 2/3: the larger, with one alarm instead of four, wins.
+    y, p = np.array([1, 0, 0, 1]), np.array([0.9, 0.6, 0.5, 0.2])
+    assert best_f1_threshold(y, p) == pytest.approx(0.75, abs=1e-15)
+    # Flagging every point is best here (both are positive); below the lowest p is only 0.
+    assert best_f1_threshold(np.array([1, 1]), np.array([0.3, 0.6])) == pytest.approx(0.15)
+
+
+def test_best_f1_threshold_splits_the_gap_even_between_neighbouring_floats():
+    low = 0.3
+    high = np.nextafter(low, 1.0)  # no float lies between the two
+    threshold = best_f1_threshold(np.array([1, 0]), np.array([high, low]))
+    assert low <= threshold < high
+    assert evaluate(np.array([1, 0]), np.array([high, low]), threshold).f1 == 1.0
+
+
+def test_best_f1_threshold_names_bad_input():
+    with pytest.raises(ValueError, match="y_train must hold at least one positive"):
+        best_f1_threshold([0, 0, 0], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="p_train and y_train must hold as many values"):
+        best_f1_threshold([0, 1], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"p_train must hold probabilities in \[0, 1\]"):
+        best_f1_threshold([0, 1], [0.1, 1.5])
+    with pytest.raises(ValueError, match="y_train must hold only the labels 0 and 1"):
+        best_f1_threshold([0, 2], [0.1, 0.5])
