@@ -15,6 +15,8 @@ from scratchnet.article.plots import (
     plot_gradient_per_example,
     plot_metric_distributions,
     plot_precision_recall,
+    plot_reliability,
+    reliability_points,
 )
 
 GAMMAS = (0.0, 0.5, 1.0, 2.0, 5.0)
@@ -154,3 +156,40 @@ def test_decision_boundary_titles_say_which_side_of_0_5_a_model_without_a_line_s
     figure = plot_decision_boundaries(models, X, np.array([0, 1]), points="test set")
     titles = [ax.get_title() for ax in figure.axes[:2]]
     assert titles == ["low\np(class 1), never above 0.5", "high\np(class 1), never below 0.5"]
+
+
+def test_reliability_points_worked_by_hand():
+    # Bins of 0.1: [0, 0.1) holds 0.05 (a negative); [0.1, 0.2) holds 0.12 (positive) and
+    # 0.15 (negative); 0.5 sits on an edge and goes to the lower bin, [0.4, 0.5], as
+    # calibration_curve puts it; [0.9, 1] holds 0.91 (negative) and 0.95 (positive).
+    y = np.array([0, 0, 1, 1, 0, 1])
+    p = np.array([0.05, 0.15, 0.12, 0.95, 0.91, 0.5])
+    mean_p, share_positive, counts = reliability_points(y, p)
+    np.testing.assert_allclose(mean_p, [0.05, 0.135, 0.5, 0.93], rtol=1e-12)
+    np.testing.assert_array_equal(share_positive, [0.0, 0.5, 1.0, 0.5])
+    np.testing.assert_array_equal(counts, [1, 2, 1, 2])
+
+
+def test_reliability_figure_draws_each_models_points_in_one_colour_across_panels():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(size=400)
+    y = (rng.uniform(size=400) < p).astype(int)  # calibrated by construction
+    panels = {
+        "30 epochs": {"calibrated": (y, p), "too high": (y, np.sqrt(p))},
+        "100 epochs": {"calibrated": (y, p)},
+    }
+    figure = plot_reliability(panels, title="400 points")
+    assert figure.get_suptitle().startswith("400 points\nbelow the diagonal")
+    curves = [figure.axes[0], figure.axes[1]]  # the top row, one panel per entry
+    assert [ax.get_title() for ax in curves] == ["30 epochs", "100 epochs"]
+    drawn = [[line for line in ax.lines if line.get_marker() == "o"] for ax in curves]
+    mean_p, share_positive, _ = reliability_points(y, np.sqrt(p))
+    np.testing.assert_array_equal(drawn[0][1].get_xdata(), mean_p)
+    np.testing.assert_array_equal(drawn[0][1].get_ydata(), share_positive)
+    assert drawn[0][0].get_color() == drawn[1][0].get_color() != drawn[0][1].get_color()
+    # sqrt(p) > p: it says the positive class is likelier than it is, below the diagonal.
+    assert np.all(share_positive[1:] < mean_p[1:])
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert legend == ["calibrated: the share of positives equals p", "calibrated", "too high"]
+    shares = figure.axes[2]  # under the first panel: the share of points in each bin
+    assert shares.get_yscale() == "log"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from sklearn.calibration import calibration_curve
 from sklearn.metrics import precision_recall_curve
 
 from scratchnet.article.evaluation import THRESHOLD, evaluate
@@ -396,4 +397,79 @@ def plot_precision_recall(
     spread.legend(loc="upper left", fontsize="small")
     if title:
         fig.suptitle(title)
+    return fig
+
+
+RELIABILITY_BINS = 10  # p in [0, 0.1), [0.1, 0.2), ..., [0.9, 1]: bins a reader can name
+
+
+def reliability_points(y_true, p, bins: int = RELIABILITY_BINS):
+    """The points of a reliability diagram, by scikit-learn's ``calibration_curve``.
+
+    y_true, p (N,): 0/1 labels and probabilities. The range [0, 1] is cut into ``bins``
+    equal bins; for each bin that holds a point: the mean p in it, the share of
+    positives among its points, and how many points it holds. A calibrated model's
+    points lie on the diagonal: of the points given p near 0.3, about 30% are positive.
+    Returns (mean_p, share_positive, counts), each of one value per non-empty bin.
+    """
+    y_true = np.asarray(y_true).ravel()
+    p = np.asarray(p, dtype=np.float64).ravel()
+    share_positive, mean_p = calibration_curve(y_true, p, n_bins=bins, strategy="uniform")
+    # calibration_curve's own binning: edge values go to the lower bin, 1.0 to the last.
+    inner_edges = np.linspace(0.0, 1.0, bins + 1)[1:-1]
+    counts = np.bincount(np.searchsorted(inner_edges, p), minlength=bins)
+    return mean_p, share_positive, counts[counts > 0]
+
+
+def plot_reliability(panels: dict[str, dict[str, tuple]], *, title: str = "") -> Figure:
+    """Reliability diagrams: one column per panel, one curve per model, and below each
+    the share of points in each bin of p (log scale).
+
+    panels: {panel title: {model label: (y_true, p)}}, y_true and p of one shape; pass
+    the test points of many runs pooled into one pair to draw their average reliability.
+    A model keeps its colour in every panel. The lower panels show how many points each
+    bin holds: a dot drawn from a few hundred points wanders more than one drawn from a
+    hundred thousand.
+    """
+    labels = list(dict.fromkeys(label for series in panels.values() for label in series))
+    colours = dict(zip(labels, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    fig, axes = plt.subplots(
+        2,
+        len(panels),
+        figsize=(5.6 * len(panels) + 0.4, 7.4),
+        squeeze=False,
+        sharex=True,
+        height_ratios=(3, 1.2),
+        layout="constrained",
+    )
+    edges = np.linspace(0.0, 1.0, RELIABILITY_BINS + 1)
+    for column, (panel, series) in enumerate(panels.items()):
+        curves, shares = axes[0, column], axes[1, column]
+        curves.plot([0, 1], [0, 1], color="grey", linestyle="--")
+        for label, (y_true, p) in series.items():
+            mean_p, share_positive, _ = reliability_points(y_true, p)
+            colour = colours[label]
+            curves.plot(mean_p, share_positive, color=colour, marker="o", markersize=4)
+            all_counts = np.histogram(np.asarray(p).ravel(), bins=edges)[0]
+            shares.stairs(all_counts / all_counts.sum(), edges, color=colour, linewidth=1.5)
+        curves.set_xlim(0, 1)
+        curves.set_ylim(-0.02, 1.02)
+        curves.set_title(panel)
+        curves.set_ylabel("share of those points that are positive")
+        curves.grid(alpha=0.3)
+        shares.set_yscale("log")
+        shares.set_xlabel("predicted probability p (bins of 0.1)")
+        shares.set_ylabel("share of points")
+        shares.grid(alpha=0.3)
+    handles = [plt.Line2D([], [], color="grey", linestyle="--")]
+    handles += [plt.Line2D([], [], color=colours[label], marker="o") for label in labels]
+    fig.legend(
+        handles,
+        ["calibrated: the share of positives equals p", *labels],
+        loc="outside lower center",
+        ncols=2,
+        fontsize="small",
+    )
+    key = "below the diagonal, p says the rare class is likelier than it is; above, less likely"
+    fig.suptitle(f"{title}\n{key}" if title else key)
     return fig
