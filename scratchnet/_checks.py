@@ -311,6 +311,17 @@ def require_modules(modules, kind: type) -> None:
             )
 
 
+def wrap_math_in_checks(cls, checked_forward, checked_backward) -> None:
+    """Keep ``cls``'s own forward and backward as ``forward_unchecked`` and
+    ``backward_unchecked``, and put the checked versions in their place."""
+    if "forward" in vars(cls):
+        cls.forward_unchecked = cls.forward
+        cls.forward = checked_forward(cls.forward)
+    if "backward" in vars(cls):
+        cls.backward_unchecked = cls.backward
+        cls.backward = checked_backward(cls.backward)
+
+
 def checked_forward(forward):
     """A layer's ``forward(x)`` behind the checks of ``scratchnet.layers``' docstring."""
 

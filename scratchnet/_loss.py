@@ -21,6 +21,7 @@ from scratchnet._checks import (
     require_finite,
     require_nonempty,
     require_probabilities,
+    wrap_math_in_checks,
 )
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -44,12 +45,7 @@ class Loss:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "forward" in vars(cls):
-            cls.forward_unchecked = cls.forward
-            cls.forward = _checked_forward(cls.forward)
-        if "backward" in vars(cls):
-            cls.backward_unchecked = cls.backward
-            cls.backward = _checked_backward(cls.backward)
+        wrap_math_in_checks(cls, _checked_forward, _checked_backward)
 
     def __call__(self, input, y):
         return self.forward(input, y)

@@ -37,6 +37,7 @@ from scratchnet._checks import (
     checked_forward,
     require_float_dtype,
     require_modules,
+    wrap_math_in_checks,
 )
 from scratchnet._state import checked_copies, copy_all
 from scratchnet.functional import sigmoid_and_complement
@@ -71,12 +72,7 @@ class Module:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "forward" in vars(cls):
-            cls.forward_unchecked = cls.forward
-            cls.forward = checked_forward(cls.forward)
-        if "backward" in vars(cls):
-            cls.backward_unchecked = cls.backward
-            cls.backward = checked_backward(cls.backward)
+        wrap_math_in_checks(cls, checked_forward, checked_backward)
 
     def __call__(self, x) -> np.ndarray:
         return self.forward(x)
