@@ -406,8 +406,9 @@ def epoch_contenders(X, y):
 
 def scratchnet_steps(model, X, y):
     """``sn.train``'s full-batch loop for ``model``, BCE and Adam at lr 0.01, written out
-    with scratchnet's own calls: the same work, without train's one-BLAS-thread limit,
-    so that the caller chooses the threads."""
+    with the public calls: the same arithmetic without train's one-BLAS-thread limit, so
+    that the caller chooses the threads. (The public calls check their arguments, which
+    train does once, so this runs a little slower than train.)"""
     loss_fn = sn.BCELoss()
     optimizer = sn.Adam(model.parameters(), lr=LEARNING_RATE)
 
