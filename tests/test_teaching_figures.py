@@ -16,6 +16,7 @@ from scratchnet.article.plots import (
     plot_metric_distributions,
     plot_precision_recall,
     plot_reliability,
+    plot_threshold_and_brier,
     reliability_points,
 )
 
@@ -193,3 +194,24 @@ def test_reliability_figure_draws_each_models_points_in_one_colour_across_panels
     assert legend == ["calibrated: the share of positives equals p", "calibrated", "too high"]
     shares = figure.axes[2]  # under the first panel: the share of points in each bin
     assert shares.get_yscale() == "log"
+
+
+def test_threshold_figure_puts_each_mean_and_interval_where_the_numbers_say():
+    f1_at_half = {"BCE": (0.15, 0.12, 0.18), "focal": (0.33, 0.30, 0.37)}
+    f1_tuned = {"BCE": (0.50, 0.48, 0.52), "focal": (0.56, 0.55, 0.57)}
+    brier = {"BCE": (0.013, 0.012, 0.015), "focal": (0.021, 0.019, 0.023)}
+    figure = plot_threshold_and_brier(f1_at_half, f1_tuned, brier, reference_brier=0.0153)
+    f1_ax, brier_ax = figure.axes
+    assert [label.get_text() for label in f1_ax.get_yticklabels()] == ["BCE", "focal"]
+    at_half, tuned = f1_ax.containers
+    np.testing.assert_array_equal(at_half.lines[0].get_xdata(), [0.15, 0.33])
+    np.testing.assert_array_equal(tuned.lines[0].get_xdata(), [0.50, 0.56])
+    np.testing.assert_array_equal(tuned.lines[0].get_ydata(), [1, 0])  # BCE on top
+    bars = tuned.lines[2][0].get_segments()  # from low to high, one per row
+    np.testing.assert_allclose([segment[:, 0] for segment in bars], [[0.48, 0.52], [0.55, 0.57]])
+    arrows = [(text.xyann[0], text.xy[0]) for text in f1_ax.texts]
+    assert arrows == [(0.15, 0.50), (0.33, 0.56)]  # from 0.5's F1 to the tuned one
+    np.testing.assert_array_equal(brier_ax.containers[0].lines[0].get_xdata(), [0.013, 0.021])
+    reference = [line for line in brier_ax.lines if line.get_linestyle() == "--"]
+    assert reference[0].get_xdata()[0] == 0.0153
+    assert reference[0].get_label().startswith("0.0153: always saying p = the share")

@@ -459,7 +459,7 @@ def plot_reliability(panels: dict[str, dict[str, tuple]], *, title: str = "") ->
         curves.grid(alpha=0.3)
         shares.set_yscale("log")
         shares.set_xlabel("predicted probability p (bins of 0.1)")
-        shares.set_ylabel("share of points")
+        shares.set_ylabel("share of the points\nin each bin")
         shares.grid(alpha=0.3)
     handles = [plt.Line2D([], [], color="grey", linestyle="--")]
     handles += [plt.Line2D([], [], color=colours[label], marker="o") for label in labels]
@@ -473,3 +473,74 @@ def plot_reliability(panels: dict[str, dict[str, tuple]], *, title: str = "") ->
     key = "below the diagonal, p says the rare class is likelier than it is; above, less likely"
     fig.suptitle(f"{title}\n{key}" if title else key)
     return fig
+
+
+def plot_threshold_and_brier(
+    f1_at_half: dict[str, tuple],
+    f1_tuned: dict[str, tuple],
+    brier: dict[str, tuple],
+    *,
+    reference_brier: float,
+    title: str = "",
+) -> Figure:
+    """What moving the threshold does to F1, and how honest each model's p is.
+
+    Each dict maps a model's label to (mean, low, high): a mean over runs and its
+    interval; all three list the same labels, drawn top to bottom in order. Left: F1 at
+    the threshold 0.5 (hollow, orange) and at the tuned threshold (filled, blue), joined
+    by an arrow. Right: the Brier score, against ``reference_brier``, what always saying
+    the share of positives scores.
+    """
+    labels = list(f1_at_half)
+    rows = np.arange(len(labels))[::-1]  # the first label on top
+    fig, (f1_ax, brier_ax) = plt.subplots(
+        1,
+        2,
+        figsize=(14.0, 0.42 * len(labels) + 2.3),
+        sharey=True,
+        width_ratios=(3, 2),
+        layout="constrained",
+    )
+    for row, label in zip(rows, labels):
+        before, after = f1_at_half[label][0], f1_tuned[label][0]
+        f1_ax.annotate(
+            "",
+            xy=(after, row),
+            xytext=(before, row),
+            arrowprops={"arrowstyle": "->", "color": "grey", "shrinkA": 5, "shrinkB": 5},
+        )
+    at_half = {"color": "tab:orange", "markerfacecolor": "white", "label": "at the threshold 0.5"}
+    tuned = {"color": "tab:blue", "label": "at the threshold chosen on the training set"}
+    _interval_dots(f1_ax, rows, [f1_at_half[label] for label in labels], at_half)
+    _interval_dots(f1_ax, rows, [f1_tuned[label] for label in labels], tuned)
+    _interval_dots(brier_ax, rows, [brier[label] for label in labels], {"color": "tab:blue"})
+    brier_ax.axvline(
+        reference_brier,
+        color="grey",
+        linestyle="--",
+        label=f"{reference_brier:.4f}: always saying p = the share of positives",
+    )
+    f1_ax.set_yticks(rows, labels)
+    f1_ax.set_ylim(-0.6, len(labels) - 0.4)
+    f1_ax.set_xlabel("F1 on the test set (higher is better)")
+    brier_ax.set_xlabel("Brier score on the test set (lower is better)")
+    for ax in (f1_ax, brier_ax):
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize="small")
+        ax.grid(alpha=0.3, axis="x")
+    key = "dots: means over runs; bars: 95% intervals"
+    fig.suptitle(f"{title}\n{key}" if title else key)
+    return fig
+
+
+def _interval_dots(ax, rows, intervals, style: dict) -> None:
+    """One dot per row at the mean, with a bar from low to high."""
+    means, lows, highs = (np.array(values) for values in zip(*intervals))
+    ax.errorbar(
+        means,
+        rows,
+        xerr=[means - lows, highs - means],
+        fmt="o",
+        markersize=7,
+        capsize=3,
+        **style,
+    )
