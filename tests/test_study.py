@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import functools
+import inspect
 import os
 import re
 import signal
@@ -15,25 +16,39 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+import scratchnet as sn
 import scratchnet.article.seed_study
 import study
 from scratchnet.article.data import load_article_data
-from scratchnet.article.experiment import set_prior_bias, train_article_model
+from scratchnet.article.evaluation import best_f1_threshold
+from scratchnet.article.experiment import (
+    article_network,
+    set_prior_bias,
+    train_article_model,
+    train_in_stages,
+)
 from scratchnet.article.seed_study import (
     ARTICLE_FOCAL,
+    BALANCED_POS_WEIGHT,
     BCE,
     CSV_COLUMNS,
     GROUPS,
+    PAPER_FOCAL,
+    RARE_CLASS_METRICS,
+    SQRT_POS_WEIGHT,
     Comparison,
     Interval,
     PairedCount,
-    RunResult,
     Setup,
     Summary,
     available_cpus,
+    best_focal,
     compare_paired,
+    compare_with_best_focal,
     expand_groups,
     mean_interval,
+    rare_class_markdown,
+    run_one,
     run_study,
     summarise,
     summary_markdown,
@@ -71,18 +86,23 @@ def by_hand(data):
 
 
 def hand_metrics(setup, seed, data):
-    """Recall, precision and true positives of one run, counted from its labels by hand."""
+    """Recall, precision and true positives of one run, counted from its labels by hand,
+    at 0.5 and at the threshold chosen on the training set, and its Brier score."""
     trained = train_article_model(setup.make_loss(), data, seed=seed, epochs=setup.epochs)
-    predicted = trained.test_probabilities.ravel() > 0.5
-    positive = data.y_test.ravel() == 1
-    true_positives = np.sum(predicted & positive)
-    precision = true_positives / predicted.sum() if predicted.any() else 0.0
-    return {
-        "recall": true_positives / positive.sum(),
-        "precision": precision,
-        "true_positives": true_positives,
-        "predicts_none": not predicted.any(),
-    }
+    p, y = trained.test_probabilities.ravel(), data.y_test.ravel()
+    threshold = best_f1_threshold(data.y_train, trained.model.forward(data.X_train))
+    positive = y == 1
+    metrics = {"brier": np.mean((p - y) ** 2), "threshold": threshold}
+    for prefix, cut in (("", 0.5), ("tuned_", threshold)):
+        predicted = p > cut
+        true_positives = np.sum(predicted & positive)
+        metrics |= {
+            f"{prefix}recall": true_positives / positive.sum(),
+            f"{prefix}precision": true_positives / predicted.sum() if predicted.any() else 0.0,
+            f"{prefix}true_positives": true_positives,
+            f"{prefix}predicts_none": not predicted.any(),
+        }
+    return metrics
 
 
 def test_summary_matches_metrics_counted_by_hand(results, by_hand):
@@ -102,11 +122,16 @@ def test_summary_matches_metrics_counted_by_hand(results, by_hand):
         assert summary.true_positives[0] == counts[1]  # numpy puts Q1 of five at index 1
         assert summary.true_positives[2] == counts[3]  # and Q3 at index 3
         assert summary.no_positive_runs == sum(run["predicts_none"] for run in runs)
+        for metric in ("brier", "tuned_recall", "tuned_precision"):
+            by_hand_mean = np.mean([run[metric] for run in runs])
+            assert getattr(summary, metric).mean == pytest.approx(by_hand_mean, rel=1e-12)
+        assert summary.threshold[1] == np.median([run["threshold"] for run in runs])
 
 
 def made_run(template, setup, seed, **metrics):
     """A run of ``setup`` from ``seed`` with the metrics given, the others from ``template``."""
-    return RunResult(setup, seed, dataclasses.replace(template.report, **metrics), final_loss=0.0)
+    report = dataclasses.replace(template.report, **metrics)
+    return dataclasses.replace(template, setup=setup, seed=seed, report=report)
 
 
 def test_paired_comparison_counts_each_seed_once(results):
@@ -116,7 +141,7 @@ def test_paired_comparison_counts_each_seed_once(results):
     focal = {13: 0.25, 15: 0.0, 10: 0.5, 14: 0.5, 11: 0.25, 12: 0.5}
     runs = [made_run(results[0], BCE, seed, recall=recall) for seed, recall in bce.items()]
     runs += [made_run(results[0], ARTICLE_FOCAL, seed, recall=r) for seed, r in focal.items()]
-    comparison = compare_paired(runs, ARTICLE_FOCAL).recall
+    comparison = compare_paired(runs, ARTICLE_FOCAL).counts["recall"]
     assert (comparison.wins, comparison.ties, comparison.losses) == (2, 1, 3)
     # focal - BCE, seeds 10 to 15: 0.25, -0.25, 0, 0.25, -0.25, -0.25
     assert comparison.difference.mean == pytest.approx(-0.25 / 6, abs=1e-15)
@@ -131,7 +156,7 @@ def test_paired_comparison_counts_each_seed_once(results):
 def test_paired_comparison_matches_recalls_counted_by_hand(results, by_hand):
     bce = [run["recall"] for run in by_hand[BCE]]
     focal = [run["recall"] for run in by_hand[ARTICLE_FOCAL]]
-    comparison = compare_paired(results, ARTICLE_FOCAL).recall
+    comparison = compare_paired(results, ARTICLE_FOCAL).counts["recall"]
     assert comparison.wins == sum(f > b for f, b in zip(focal, bce))
     assert comparison.ties == sum(f == b for f, b in zip(focal, bce))
     assert comparison.losses == sum(f < b for f, b in zip(focal, bce))
@@ -165,11 +190,12 @@ def test_same_seeds_give_the_same_csv_whatever_the_number_of_jobs(tmp_path):
     assert (tmp_path / "other.csv").read_bytes() != one
 
 
-def _note_and_wait(started, setup, seed):
+def _note_and_wait(started, setups, seed):
     """A stand-in for a run in a worker: it notes its seed in the file ``started``."""
     with open(started, "a") as file:
         file.write(f"{seed}\n")
     time.sleep(0.1)
+    return []  # no results: the test interrupts before it needs any
 
 
 def test_an_interrupt_cancels_the_runs_not_yet_started(tmp_path, monkeypatch):
@@ -198,7 +224,12 @@ def test_csv_reads_back_every_run_exactly(results, tmp_path):
         assert float(row["average_precision"]) == run.report.average_precision
         assert float(row["recall"]) == run.report.recall
         assert int(row["true_positives"]) == run.report.true_positives
+        assert float(row["brier"]) == run.report.brier
+        assert float(row["threshold"]) == run.threshold
+        assert float(row["tuned_f1"]) == run.tuned.f1
+        assert int(row["tuned_predicted_positives"]) == run.tuned.predicted_positives
     assert rows[0]["alpha"] == "" and rows[-1]["alpha"] == "0.25"
+    assert rows[0]["pos_weight"] == rows[-1]["pos_weight"] == ""
 
 
 def test_summary_table_has_one_parseable_row_per_setup(results):
@@ -220,7 +251,8 @@ def test_summary_table_counts_the_runs_without_positives():
     summary = Summary(
         BCE, runs=200, accuracy=0.986, true_positives=(0.0, 0.0, 5.0), precision=share,
         recall=share, f1=share, balanced_accuracy=0.555, average_precision=share,
-        no_positive_runs=127,
+        no_positive_runs=127, brier=share, threshold=(0.1, 0.2, 0.3), tuned_precision=share,
+        tuned_recall=share, tuned_f1=share,
     )  # fmt: skip
     text = summary_markdown([summary], [])
     assert text.split("\n")[2].endswith("| 127 of 200 |")  # exact, where 63.5% printed 64%
@@ -228,18 +260,18 @@ def test_summary_table_counts_the_runs_without_positives():
 
 def test_summary_table_prints_a_difference_that_rounds_to_zero_without_a_sign():
     tiny = PairedCount(1, 197, 2, Interval(-0.0004, -0.0012, 0.0004))
-    text = summary_markdown([], [Comparison(ARTICLE_FOCAL, tiny, tiny)])
+    counts = {"recall": tiny, "average_precision": tiny}
+    text = summary_markdown([], [Comparison(ARTICLE_FOCAL, BCE, counts)])
     assert "-0.000" not in text
     assert text.count("| 0.000 [-0.001, 0.000] |") == 2
 
 
 def test_groups_bring_their_bce_baselines():
-    setups = expand_groups(["gamma", "epochs"])
+    setups = expand_groups(["gamma", "epochs", "weighted"])
     assert setups[0] == BCE  # the gamma sweep's baseline, added first
-    assert setups.count(BCE) == 1 and len(setups) == 1 + 5 + 4
+    assert setups.count(BCE) == 1 and len(setups) == 1 + 5 + 5 + 4
     for setup in setups:
-        if setup.loss == "focal":
-            assert setups.index(setup.baseline()) < setups.index(setup)
+        assert setups.index(setup.baseline()) <= setups.index(setup)
     assert len(expand_groups(GROUPS)) == len(set(expand_groups(GROUPS)))
     with pytest.raises(ValueError, match="group must be one of"):
         expand_groups(["alpha", "beta"])
@@ -328,7 +360,9 @@ def test_command_writes_its_files_and_prints_the_summary(tmp_path, capsys):
     assert "10 of 10 runs (100%)" in printed.err
     with (out / "runs.csv").open(newline="") as file:
         assert len(list(csv.DictReader(file))) == 10
-    for name in ("focal_loss_curves", "gradient_per_example", "distributions", "precision_recall"):
+    assert (out / "rare_class.md").read_text() in printed.out
+    figures = ("focal_loss_curves", "gradient_per_example", "distributions", "reliability")
+    for name in (*figures, "precision_recall"):
         assert (out / f"{name}.png").stat().st_size > 10_000
 
 
@@ -414,6 +448,14 @@ def test_study_figures_carry_the_run_count_and_the_seed_their_caption_names(resu
     assert "5 seeds (0 to 4), 10 runs in all" in distributions.get_suptitle()
     ticks = [label.get_text() for label in distributions.axes[0].get_yticklabels()]
     assert ticks == [BCE.label, ARTICLE_FOCAL.label]
+    reliability = figures["reliability"].get_suptitle()
+    assert "trained from 5 seeds (0 to 4): each curve pools its 5 runs' 9,000 test" in reliability
+    panels = study.reliability_panels([BCE, ARTICLE_FOCAL], results, load_article_data().y_test)
+    assert list(panels) == ["30 epochs"]  # no 100-epoch run among these results
+    y, p = panels["30 epochs"][ARTICLE_FOCAL.label]
+    assert y.shape == p.shape == (9000,) and y.sum() == 5 * 28
+    focal_runs = [run for run in results if run.setup == ARTICLE_FOCAL]
+    np.testing.assert_array_equal(p[1800:3600], focal_runs[1].test_probabilities)
     seed = study.representative_seed(results)
     caption = figures["precision_recall"].get_suptitle()
     assert caption.startswith(f"Seed {seed}: of the 5 seeds (0 to 4), the one whose BCE and")
@@ -428,3 +470,180 @@ def test_study_figures_carry_the_run_count_and_the_seed_their_caption_names(resu
         if run.setup == setup and run.seed == seed
     ]
     assert curves == expected
+
+
+def test_pos_weight_69_is_negatives_over_positives_of_the_training_split(data):
+    positives = int(data.y_train.sum())
+    negatives = len(data.y_train) - positives
+    assert (negatives, positives) == (4140, 60)
+    assert BALANCED_POS_WEIGHT == negatives / positives
+    assert SQRT_POS_WEIGHT == np.sqrt(negatives / positives)
+    assert [setup.name for setup in GROUPS["weighted"]] == [
+        "BCE pos_weight=8.31",
+        "BCE pos_weight=69",
+        "BCE pos_weight=8.31, 100 epochs",
+        "BCE pos_weight=69, 100 epochs",
+    ]
+    for setup in GROUPS["weighted"]:
+        assert setup.make_loss().pos_weight == setup.pos_weight
+        assert setup.baseline() == Setup("BCE", epochs=setup.epochs)  # paired with plain BCE
+    assert Setup("BCE", pos_weight=BALANCED_POS_WEIGHT).label == (
+        "BCE, positives weighted 69 (negatives / positives)"
+    )
+
+
+def test_the_setups_that_existed_before_keep_their_names():
+    # The CSV's and the tables' keys: a study run before and one run now can be joined.
+    before = [
+        "BCE", "focal alpha=0.25 all, gamma=2", "focal alpha_t=0.25/0.75, gamma=2",
+        "focal alpha_t=0.75/0.25, gamma=2", "focal no alpha, gamma=2",
+        "focal alpha=0.25 all, gamma=0", "focal alpha=0.25 all, gamma=0.5",
+        "focal alpha=0.25 all, gamma=1", "focal alpha=0.25 all, gamma=5", "BCE, 100 epochs",
+        "focal alpha=0.25 all, gamma=2, 100 epochs", "BCE, 300 epochs",
+        "focal alpha=0.25 all, gamma=2, 300 epochs", "BCE, prior 0.01",
+        "focal alpha=0.25 all, gamma=2, prior 0.01",
+    ]  # fmt: skip
+    names = [setup.name for setup in expand_groups(GROUPS)]
+    assert [name for name in names if name in before] == before
+
+
+def test_pos_weight_is_bces_option_only():
+    with pytest.raises(ValueError, match="pos_weight is BCE's"):
+        Setup("focal", alpha=0.25, gamma=2.0, pos_weight=69.0)
+    with pytest.raises(ValueError, match="pos_weight must be a positive finite number, got 0.0"):
+        Setup("BCE", pos_weight=0.0)
+
+
+def _trained_in_pieces(data, pieces):
+    """Train seed 4's network with the article's focal loss, one ``train`` call per piece."""
+    model = article_network(rng=4)
+    optimizer = sn.Adam(model.parameters(), lr=0.01)
+    history = []
+    for epochs in pieces:
+        history += sn.train(
+            model, ARTICLE_FOCAL.make_loss(), optimizer, data.X_train, data.y_train, epochs=epochs
+        )
+    return history, [parameter.data.copy() for parameter in model.parameters()]
+
+
+def test_training_on_with_the_same_model_and_optimizer_is_one_long_call_bit_for_bit(data):
+    once_history, once_parameters = _trained_in_pieces(data, [12])
+    pieces_history, pieces_parameters = _trained_in_pieces(data, [3, 4, 5])
+    assert pieces_history == once_history
+    for once, pieces in zip(once_parameters, pieces_parameters, strict=True):
+        np.testing.assert_array_equal(pieces, once)
+
+
+def test_each_stage_is_what_a_run_of_that_length_gives(data):
+    loss_fn = PAPER_FOCAL.make_loss()
+    for trained in train_in_stages(loss_fn, data, seed=2, stops=[2, 5, 9]):
+        epochs = len(trained.loss_history)
+        alone = train_article_model(loss_fn, data, seed=2, epochs=epochs)
+        assert trained.loss_history == alone.loss_history
+        np.testing.assert_array_equal(trained.test_probabilities, alone.test_probabilities)
+    with pytest.raises(ValueError, match="stops must be increasing epoch counts"):
+        next(train_in_stages(loss_fn, data, seed=2, stops=[5, 5]))
+
+
+def test_setups_that_differ_only_in_epochs_share_one_training_run(tmp_path, monkeypatch):
+    setups = [
+        Setup("BCE", epochs=3),
+        Setup("focal", alpha=0.25, gamma=2.0, epochs=3),
+        Setup("BCE", epochs=7),
+        Setup("BCE", pos_weight=SQRT_POS_WEIGHT, epochs=7),
+        Setup("focal", alpha=0.25, gamma=2.0, epochs=5),
+    ]
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs["stops"])
+        return train_in_stages(*args, **kwargs)
+
+    monkeypatch.setattr(scratchnet.article.seed_study, "train_in_stages", counted)
+    shared = run_study(setups, range(5), jobs=1)
+    # Three paths per seed: plain BCE (3 and 7 epochs), focal (3 and 5), weighted BCE (7).
+    assert calls == [[3, 7], [3, 5], [7]] * 5
+    alone = [run for setup in setups for run in run_study([setup], range(5), jobs=1)]
+    write_csv(shared, tmp_path / "shared.csv")
+    write_csv(alone, tmp_path / "alone.csv")
+    assert (tmp_path / "shared.csv").read_bytes() == (tmp_path / "alone.csv").read_bytes()
+
+
+def test_the_threshold_is_chosen_without_the_test_labels(data):
+    # The choice is given the training labels and p only ...
+    assert list(inspect.signature(best_f1_threshold).parameters) == ["y_train", "p_train"]
+    # ... and test labels shuffled, or every one flipped, change the test scores but
+    # neither the threshold nor which test points it flags.
+    rng = np.random.default_rng(0)
+    shuffled = dataclasses.replace(data, y_test=rng.permutation(data.y_test))
+    flipped = dataclasses.replace(data, y_test=1 - data.y_test)
+    runs = [run_one(PAPER_FOCAL, 1, each) for each in (data, shuffled, flipped)]
+    for run in runs[1:]:
+        assert run.threshold == runs[0].threshold
+        np.testing.assert_array_equal(run.test_probabilities, runs[0].test_probabilities)
+        assert run.tuned.predicted_positives == runs[0].tuned.predicted_positives
+        assert run.tuned.recall != runs[0].tuned.recall
+    # It is the threshold best for F1 on the training set, from the same trained network.
+    trained = train_article_model(PAPER_FOCAL.make_loss(), data, seed=1)
+    p_train = trained.model.forward(data.X_train)
+    assert runs[0].threshold == best_f1_threshold(data.y_train, p_train)
+
+
+def _summary_with(setup, tuned_f1):
+    share = Interval(tuned_f1, tuned_f1 - 0.01, tuned_f1 + 0.01)
+    return Summary(
+        setup, runs=5, accuracy=0.98, true_positives=(0.0, 1.0, 2.0), precision=share,
+        recall=share, f1=share, balanced_accuracy=0.5, average_precision=share,
+        no_positive_runs=0, brier=share, threshold=(0.1, 0.2, 0.3), tuned_precision=share,
+        tuned_recall=share, tuned_f1=share,
+    )  # fmt: skip
+
+
+def test_best_focal_is_the_focal_setup_with_the_best_tuned_f1_at_those_epochs():
+    gamma_5 = Setup("focal", alpha=0.25, gamma=5.0)
+    prior = Setup("focal", alpha=0.25, gamma=2.0, positive_prior=0.01)
+    longer = dataclasses.replace(PAPER_FOCAL, epochs=100)
+    summaries = [
+        _summary_with(BCE, 0.9),  # not focal
+        _summary_with(ARTICLE_FOCAL, 0.5),
+        _summary_with(gamma_5, 0.6),
+        _summary_with(prior, 0.8),  # another init
+        _summary_with(longer, 0.7),  # other epochs
+    ]
+    assert best_focal(summaries, 30).setup == gamma_5
+    assert best_focal(summaries, 100).setup == longer
+    assert best_focal(summaries, 300) is None
+    ranked = rare_class_markdown(summaries, []).split("\n")[2:7]
+    assert [row.split(" | ")[1] for row in ranked] == [
+        BCE.name,
+        prior.name,
+        longer.name,
+        gamma_5.name,
+        ARTICLE_FOCAL.name,
+    ]
+
+
+def test_best_focal_is_compared_with_every_bce_setup_of_its_epochs_seed_by_seed(results):
+    weighted = Setup("BCE", pos_weight=BALANCED_POS_WEIGHT)
+    runs = [*results]
+    for run in [run for run in results if run.setup == BCE]:  # a stand-in for weighted BCE
+        runs.append(dataclasses.replace(run, setup=weighted, tuned=run.report))
+    comparisons = compare_with_best_focal(runs, [BCE, ARTICLE_FOCAL, weighted])
+    assert [(each.setup, each.against) for each in comparisons] == [
+        (ARTICLE_FOCAL, BCE),
+        (ARTICLE_FOCAL, weighted),
+    ]
+    assert tuple(comparisons[0].counts) == RARE_CLASS_METRICS
+    focal = {run.seed: run for run in results if run.setup == ARTICLE_FOCAL}
+    stand_in = [run for run in runs if run.setup == weighted]
+    differences = [focal[run.seed].tuned.f1 - run.report.f1 for run in stand_in]
+    tuned_f1 = comparisons[1].counts["tuned_f1"]
+    assert tuned_f1.difference.mean == pytest.approx(np.mean(differences), abs=1e-15)
+    assert tuned_f1.wins == sum(difference > 0 for difference in differences)
+    summaries = [summarise(runs, setup) for setup in (BCE, ARTICLE_FOCAL)]
+    text = rare_class_markdown(summaries, comparisons)
+    ranked, paired = text.strip().split("\n\n")
+    header, rule, *rows = paired.split("\n")
+    assert header.startswith("| focal setup | against | F1 at 0.5: focal higher / same / lower |")
+    assert rule.count("|") == header.count("|") == rows[0].count("|")
+    assert rows[1].startswith(f"| {ARTICLE_FOCAL.name} | {weighted.name} |")

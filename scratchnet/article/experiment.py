@@ -1,8 +1,9 @@
-"""The article's experiment as two functions: train one network with one loss, or both.
+"""The article's experiment: train one network with one loss, or both from the same weights.
 
     data = load_article_data()
     runs = compare_losses(data, seed=0)        # {"BCE": TrainedModel, "focal": TrainedModel}
     runs["focal"].report.recall                # minority recall on the test set
+    stages = train_in_stages(BCELoss(), data, seed=0, stops=[30, 100])  # one run, two stops
 
 Both networks start from the same initial weights (drawn from ``seed``), so the only
 difference between the two runs is the loss. (The article drew each network's weights
@@ -11,12 +12,14 @@ afresh and unseeded, which mixes the luck of the draw into its comparison.)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from scratchnet._checks import (
     NON_NEGATIVE_INT,
+    POSITIVE_INT,
     Number,
     as_generator,
     require_float_dtype,
@@ -75,14 +78,50 @@ def train_article_model(
     same trained model bit for bit. ``positive_prior`` (pi, in (0, 1)) applies the focal
     loss paper's initialisation of the output layer: see ``set_prior_bias``.
     """
+    stops = [POSITIVE_INT.check(epochs, "epochs")]
+    (trained,) = train_in_stages(
+        loss_fn, data, seed=seed, stops=stops, lr=lr, dtype=dtype, positive_prior=positive_prior
+    )
+    return trained
+
+
+def train_in_stages(
+    loss_fn,
+    data: ArticleData,
+    *,
+    seed,
+    stops,
+    lr: float = LEARNING_RATE,
+    dtype=np.float64,
+    positive_prior: float | None = None,
+) -> Iterator[TrainedModel]:
+    """``train_article_model`` for each of the epoch counts ``stops``, from one training run.
+
+        for trained in train_in_stages(BCELoss(), data, seed=0, stops=[30, 100, 300]):
+            print(len(trained.loss_history), trained.report.recall)
+
+    Full-batch training is deterministic, and ``train`` keeps nothing between calls
+    (Adam's moments and step count live in the optimizer), so training 30 epochs, then
+    70 more, then 200 more passes through exactly the states of one 300-epoch run, bit
+    for bit: each stop yields what ``train_article_model(..., epochs=stop)`` returns, for
+    the price of the longest run alone. stops: increasing positive ints. Every yielded
+    ``model`` is the same network, which goes on training: read it before the next stop.
+    """
+    stops = [POSITIVE_INT.check(stop, "each of stops") for stop in stops]
+    if not stops or any(later <= earlier for earlier, later in zip(stops, stops[1:])):
+        raise ValueError(f"stops must be increasing epoch counts, got {stops}")
     dtype = require_float_dtype(dtype)
     model = article_network(NON_NEGATIVE_INT.check(seed, "seed"), dtype)
     if positive_prior is not None:
         set_prior_bias(model, positive_prior)
     optimizer = Adam(model.parameters(), lr=lr)
-    history = train(model, loss_fn, optimizer, data.X_train, data.y_train, epochs=epochs)
-    p_test = model.forward(data.X_test)
-    return TrainedModel(model, history, p_test, evaluate(data.y_test, p_test))
+    history: list[float] = []
+    for stop in stops:
+        history += train(
+            model, loss_fn, optimizer, data.X_train, data.y_train, epochs=stop - len(history)
+        )
+        p_test = model.forward(data.X_test)
+        yield TrainedModel(model, list(history), p_test, evaluate(data.y_test, p_test))
 
 
 def compare_losses(
