@@ -12,6 +12,7 @@ integer", ``Number(low=0, high=1, closed="left")`` is "a number in [0, 1)", and
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -249,42 +250,49 @@ def checked_params(params, kind: type) -> list:
     return params
 
 
-def checked_gradients(params) -> list[np.ndarray]:
+def checked_gradients(params, weight_decay=None) -> list[np.ndarray]:
     """Every ``param.grad``, in order, once all are known to be usable, or an error.
 
     A gradient of another shape could broadcast silently; a NaN or infinity means
-    training has diverged. Nothing has changed yet when either is refused.
+    training has diverged. For Adam, ``weight_decay`` is given: its v adds up g^2 for
+    g = grad + weight_decay * theta, and a g^2 that overflows (above 1.8e19 in float32)
+    would leave v at inf for good, so that is refused too. Nothing has changed yet when
+    anything is refused.
+
+    One cheap test per gradient, g . g, is finite exactly when no entry is NaN or
+    infinite and the squares add up without overflow; only a gradient that fails it is
+    looked at entry by entry, to say what is wrong (a sum of squares can overflow where
+    no single square does, and that is fine).
     """
-    gradients = []
-    for index, param in enumerate(params):
-        grad = np.asarray(param.grad)
+    gradients = [np.asarray(param.grad) for param in params]
+    for index, (param, grad) in enumerate(zip(params, gradients)):
         if grad.shape != param.data.shape:
             raise ValueError(
                 f"params[{index}].grad must have its parameter's shape "
                 f"{param.data.shape}, got {grad.shape}"
             )
-        if not np.isfinite(grad).all():
-            raise FloatingPointError(
-                f"the gradient of params[{index}] (shape {param.data.shape}) contains "
-                "NaN or infinity, so training has diverged; no parameter was updated"
-            )
-        gradients.append(grad)
+        g = grad + weight_decay * param.data if weight_decay else grad
+        if not math.isfinite(np.vdot(g, g)):
+            _require_usable(index, param, grad, g if weight_decay is not None else None)
     return gradients
 
 
-def require_second_moments_fit(adam, gradients) -> None:
-    """Refuse a step whose v = beta2 v + (1 - beta2) g^2 would overflow (see ``Adam``)."""
-    beta2 = adam.betas[1]
-    for index, (param, grad, v) in enumerate(zip(adam.params, gradients, adam.exp_avg_sq)):
-        g = grad + adam.weight_decay * param.data if adam.weight_decay != 0 else grad
-        with np.errstate(over="ignore"):  # the overflow is what is looked for, and refused
-            next_v = (beta2 * v + (1 - beta2) * g**2).astype(v.dtype, copy=False)
-        if not np.isfinite(next_v).all():
-            raise FloatingPointError(
-                f"the squared gradient of params[{index}] (shape {param.data.shape}) "
-                f"overflows {param.data.dtype}, so training has diverged; no parameter "
-                "was updated"
-            )
+def _require_usable(index: int, param, grad: np.ndarray, g_to_square) -> None:
+    if not np.isfinite(grad).all():
+        raise FloatingPointError(
+            f"the gradient of params[{index}] (shape {param.data.shape}) contains "
+            "NaN or infinity, so training has diverged; no parameter was updated"
+        )
+    if g_to_square is None:
+        return
+    with np.errstate(over="ignore"):  # the overflow is what is looked for, and refused
+        squares_fit = np.isfinite(g_to_square * g_to_square).all()
+    if not squares_fit:
+        raise FloatingPointError(
+            f"the squared gradient of params[{index}] (shape {param.data.shape}) "
+            f"overflows {param.data.dtype}, so training has diverged; no parameter "
+            "was updated"
+        )
 
 
 # --- layers: Module.__init_subclass__ wraps each forward and backward in these ----------

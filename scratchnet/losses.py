@@ -35,6 +35,8 @@ The checks of the arguments, and the reduction, live in ``scratchnet._loss``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from scratchnet._checks import NON_NEGATIVE, Number
@@ -305,6 +307,7 @@ class FocalLossWithLogits(Loss):
 # --- what the losses above share ----------------------------------------------------------
 
 
+@functools.cache
 def _log_floor(dtype) -> float:
     """-100, or log of the smallest normal number of ``dtype`` where that is higher.
 

