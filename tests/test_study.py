@@ -405,14 +405,16 @@ def test_help_says_jobs_are_capped_at_the_cpus():
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, jobs):
-    command = [sys.executable, str(ROOT / "study.py"), "--seeds", "5", "--groups", "article"]
+    # 200 seeds, so that the study cannot finish between its first progress line and the
+    # signal, however loaded the machine
+    command = [sys.executable, str(ROOT / "study.py"), "--seeds", "200", "--groups", "article"]
     process = subprocess.Popen(
         [*command, "--jobs", jobs, "--out", str(tmp_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    progress = re.compile(r"  \d+ of 10 runs \(\d+%\), \d+ s")
+    progress = re.compile(r"  \d+ of 400 runs \(\d+%\), \d+ s")
     lines = []
     while not lines or not progress.fullmatch(lines[-1]):  # the first run is done
         lines.append(process.stderr.readline().rstrip("\n"))
@@ -421,9 +423,9 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, jobs):
     out, err = process.communicate(timeout=120)
     lines += err.splitlines()
     assert process.returncode == 130
-    assert lines[0].startswith("study: 2 setups x 5 seeds = 10 runs")
+    assert lines[0].startswith("study: 2 setups x 200 seeds = 400 runs")
     last = [line for line in lines[1:] if not progress.fullmatch(line)]
-    assert len(last) == 1 and re.fullmatch(r"study\.py: interrupted after \d+ of 10 runs", last[0])
+    assert len(last) == 1 and re.fullmatch(r"study\.py: interrupted after \d+ of 400 runs", last[0])
     assert out == ""  # no summary: the study did not finish
 
 
