@@ -413,6 +413,9 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, jobs):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell starts background jobs with Ctrl-C ignored, and Python keeps it ignored:
+        # give the study the terminal's default, as a user's shell would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     progress = re.compile(r"  \d+ of 400 runs \(\d+%\), \d+ s")
     lines = []
