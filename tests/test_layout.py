@@ -90,3 +90,11 @@ def test_no_two_modules_share_a_name():
     ]
     names = [path.stem for path in modules]
     assert len(names) == len(set(names)), sorted(name for name in names if names.count(name) > 1)
+
+
+def test_every_name_scratchnet_exports_resolves():
+    import scratchnet as sn
+
+    for name in sn.__all__:
+        assert getattr(sn, name) is not None, name
+    assert {"load_article_data", "gradcheck", "MLPClassifier", "train"} <= set(sn.__all__)
