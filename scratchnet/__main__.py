@@ -13,6 +13,7 @@ passes, with the derivation beside the code):
   scratchnet/gradcheck.py      finite differences that prove each backward pass
   scratchnet/training.py       the training loop
   scratchnet/serialization.py  saving and loading, without pickle
+  scratchnet/functional.py     the sigmoid that never overflows, used by the above
 
 Run:
   python demo.py                      BCE against focal loss on the article's 99:1 data

@@ -12,6 +12,7 @@ integer", ``Number(low=0, high=1, closed="left")`` is "a number in [0, 1)", and
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import numbers
 from dataclasses import dataclass
@@ -271,6 +272,7 @@ def checked_gradients(params, weight_decay=None) -> list[np.ndarray]:
                 f"params[{index}].grad must have its parameter's shape "
                 f"{param.data.shape}, got {grad.shape}"
             )
+        grad = grad.astype(param.data.dtype, copy=False)  # squared as the buffers hold it
         g = grad + weight_decay * param.data if weight_decay else grad
         if not math.isfinite(np.vdot(g, g)):
             _require_usable(index, param, grad, g if weight_decay is not None else None)
@@ -317,36 +319,69 @@ def require_modules(modules, kind: type) -> None:
                 f"module {index} ({module!r}) already appears earlier in this Sequential; "
                 "each place needs its own module, because each caches its own forward pass"
             )
+    width, giver = None, None  # the width the modules so far hand on, and who fixed it
+    for index, module in enumerate(modules):
+        takes = module.input_module.in_features
+        if takes is not None and width is not None and takes != width:
+            raise ValueError(
+                f"module {index} ({module!r}) takes {takes} features, but module {giver} "
+                f"gives {width}"
+            )
+        if getattr(module, "out_features", None) is not None:
+            width, giver = module.out_features, index
 
 
-def wrap_math_in_checks(cls, checked_forward, checked_backward) -> None:
-    """Keep ``cls``'s own forward and backward as ``forward_unchecked`` and
-    ``backward_unchecked``, and put the checked versions in their place."""
+def wrap_math_in_checks(cls, checked, checked_backward, recorded=None) -> None:
+    """Put checked versions of ``cls``'s own forward and backward in their place, and keep
+    the math callable as ``forward_unchecked`` and ``backward_unchecked``.
+
+    ``checked`` and ``checked_backward`` make the checked versions; ``recorded``, when
+    given, wraps the forward math in what it must record for backward's checks.
+    """
     if "forward" in vars(cls):
-        cls.forward_unchecked = cls.forward
-        cls.forward = checked_forward(cls.forward)
+        forward = cls.forward if recorded is None else recorded(cls.forward)
+        cls.forward_unchecked = forward
+        cls.forward = checked(forward)
     if "backward" in vars(cls):
         cls.backward_unchecked = cls.backward
         cls.backward = checked_backward(cls.backward)
+
+
+def arguments(function, self, args, kwargs) -> list:
+    """The values ``function(self, *args, **kwargs)`` would receive after ``self``, as
+    Python would bind them (a missing or unknown argument is a TypeError); parameters
+    left to their defaults are not listed."""
+    bound = inspect.signature(function).bind(self, *args, **kwargs)
+    return list(bound.arguments.values())[1:]
+
+
+def recorded_forward(forward):
+    """A layer's forward math, recording the shape and dtype of its output: what the
+    checks of its backward compare an upstream gradient with. Every path records it,
+    checked or not, so the record is always that of the last forward."""
+
+    @functools.wraps(forward)
+    def forward_unchecked(self, x):
+        y = forward(self, x)
+        self._output_spec = (y.shape, y.dtype)
+        return y
+
+    return forward_unchecked
 
 
 def checked_forward(forward):
     """A layer's ``forward(x)`` behind the checks of ``scratchnet.layers``' docstring."""
 
     @functools.wraps(forward)
-    def checked_forward(self, x):
+    def checked_forward(self, *args, **kwargs):
+        (x,) = arguments(forward, self, args, kwargs)
         if type(self).forward is not checked_forward:  # a subclass's forward calling super()'s:
             return forward(self, x)  # the subclass's own entry has checked x already
         first = self.input_module
         x = as_samples(x, "x", dtype=first.dtype)
-        if first.in_features is not None and x.shape[1] != first.in_features:
-            raise ValueError(
-                f"x must have {first.in_features} features (columns) for this "
-                f"{type(first).__name__} layer, got shape {x.shape}"
-            )
+        require_features(x, first, "x")
         with _overflow_caught_below():
             y = forward(self, x)
-        self._output_spec = (y.shape, y.dtype)
         if not np.isfinite(y).all():
             raise _overflow(where_not_finite(self, x))
         return y
@@ -358,7 +393,8 @@ def checked_backward(backward):
     """A layer's ``backward(dL_dy)`` behind the checks of ``scratchnet.layers``' docstring."""
 
     @functools.wraps(backward)
-    def checked_backward(self, grad_output):
+    def checked_backward(self, *args, **kwargs):
+        (grad_output,) = arguments(backward, self, args, kwargs)
         if type(self).backward is not checked_backward:  # called as super().backward
             return backward(self, grad_output)
         if self._output_spec is None:
@@ -377,6 +413,15 @@ def checked_backward(backward):
     return checked_backward
 
 
+def require_features(x: np.ndarray, first, name: str) -> None:
+    """Refuse input whose number of columns is not what the first layer takes."""
+    if first.in_features is not None and x.shape[1] != first.in_features:
+        raise ValueError(
+            f"{name} must have {first.in_features} features (columns) for this "
+            f"{type(first).__name__} layer, got shape {x.shape}"
+        )
+
+
 def where_not_finite(module, x, dL_dy=None) -> str:
     """Which output first went NaN or infinite ("the output of module 2", "module 1's
     dL/dx"), found by running a model's modules again one at a time; called only after
@@ -391,11 +436,12 @@ def where_not_finite(module, x, dL_dy=None) -> str:
                 x = each.forward_unchecked(x)
                 if not np.isfinite(x).all():
                     return f"the output of module {index}"
+            return "the output"  # not reached: the caller saw a NaN or infinity
         for index in range(len(modules) - 1, -1, -1):
             dL_dy = modules[index].backward_unchecked(dL_dy)
             if not np.isfinite(dL_dy).all():
                 return f"module {index}'s dL/dx"
-    return "an output"  # not reached: the caller saw a NaN or infinity
+    return "dL/dx"  # not reached, as above
 
 
 def _overflow_caught_below():

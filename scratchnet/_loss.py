@@ -15,6 +15,7 @@ import numpy as np
 
 from scratchnet._checks import (
     POSITIVE,
+    arguments,
     as_float_array,
     as_grad_output,
     require_binary_labels,
@@ -96,7 +97,10 @@ def checked_alpha(alpha, alpha_mode: str) -> float | None:
 
 def _checked_forward(forward):
     @functools.wraps(forward)
-    def checked_forward(self, input, y):
+    def checked_forward(self, *args, **kwargs):
+        input, y = arguments(forward, self, args, kwargs)
+        if type(self).forward is not checked_forward:  # a subclass calling super().forward
+            return forward(self, input, y)  # the subclass's own entry has checked them
         input, y = _checked_pair(input, y, self.input_name)
         self.check_input(input)
         return forward(self, input, y)
@@ -106,7 +110,10 @@ def _checked_forward(forward):
 
 def _checked_backward(backward):
     @functools.wraps(backward)
-    def checked_backward(self, grad_output=None):
+    def checked_backward(self, *args, **kwargs):
+        grad_output = (arguments(backward, self, args, kwargs) or [None])[0]
+        if type(self).backward is not checked_backward:  # called as super().backward
+            return backward(self, *([] if grad_output is None else [grad_output]))
         if self.y is None:
             raise ValueError(
                 f"{type(self).__name__}.backward was called before forward; call forward first"

@@ -225,7 +225,7 @@ def inputs_away_from_kinks(model: Sequential, rng, n: int, margin: float = KINK_
     """
     in_features = model.input_module.in_features
     kept = np.empty((0, in_features))
-    while len(kept) < n:
+    for _ in range(100):  # bounded: some models have a unit that never leaves its kink
         x = rng.standard_normal((4 * n, in_features))
         far_from_kink = np.ones(len(x), dtype=bool)
         activations = x
@@ -234,7 +234,12 @@ def inputs_away_from_kinks(model: Sequential, rng, n: int, margin: float = KINK_
                 far_from_kink &= (np.abs(activations) > margin).all(axis=1)
             activations = module.forward(activations)
         kept = np.concatenate([kept, x[far_from_kink]])
-    return kept[:n]
+        if len(kept) >= n:
+            return kept[:n]
+    raise ValueError(
+        f"found only {len(kept)} of {n} inputs whose every ReLU input is {margin} or more "
+        "from 0 (a unit whose input never strays that far, say); try a smaller margin"
+    )
 
 
 def check_loss(loss_fn, inputs, y, *, rng=None, h: float = DEFAULT_STEP) -> list[TensorCheck]:
@@ -304,14 +309,17 @@ def scratchnet_checks(seed: int = 0) -> dict[str, list[TensorCheck]]:
 
 
 def module_checks(target: str, seed: int = 0) -> dict[str, list[TensorCheck]]:
-    """Check the module named by ``target``, "package.module:Name": a Module class built
-    with no arguments, or a function that returns a Module. Its input is 5 standard
-    normal rows of its ``in_features`` columns (3 when it declares none)."""
+    """Check the module named by ``target``, "package.module:Name": a Module, a Module
+    class built with no arguments, or a function that returns a Module. Its input is 5
+    standard normal rows of its ``in_features`` columns (3 when it declares none)."""
     module_name, _, attribute = target.partition(":")
-    if not attribute:
+    if not (module_name and attribute):
         raise ValueError(f"target must be package.module:Name, got {target!r}")
-    found = getattr(importlib.import_module(module_name), attribute)
-    module = found() if callable(found) else found
+    found = getattr(importlib.import_module(module_name), attribute, None)
+    if found is None:
+        raise ValueError(f"target {target!r}: {module_name} has no {attribute}")
+    module = found if isinstance(found, Module) else found()
+    require_instance(module, Module, f"target {target!r}", "a scratchnet Module")
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((5, module.input_module.in_features or 3))
     return {target: check_gradients(module, x, rng=rng)}
@@ -333,7 +341,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     checks = {}
     for target in args.targets:
-        checks.update(module_checks(target, args.seed))
+        try:
+            checks.update(module_checks(target, args.seed))
+        except (ImportError, TypeError, ValueError) as error:
+            parser.error(str(error))  # one line and exit status 2, as for a bad flag
     if not args.targets:
         checks = scratchnet_checks(args.seed)
     print(format_table(checks))

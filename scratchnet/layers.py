@@ -35,6 +35,7 @@ from scratchnet._checks import (
     as_generator,
     checked_backward,
     checked_forward,
+    recorded_forward,
     require_float_dtype,
     require_modules,
     wrap_math_in_checks,
@@ -72,7 +73,7 @@ class Module:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        wrap_math_in_checks(cls, checked_forward, checked_backward)
+        wrap_math_in_checks(cls, checked_forward, checked_backward, recorded_forward)
 
     def __call__(self, x) -> np.ndarray:
         return self.forward(x)
@@ -141,10 +142,11 @@ class Linear(Module):
     def forward(self, x) -> np.ndarray:
         """x (N, in_features) -> y = x @ W + b, (N, out_features). Caches x.
 
-        Integer input is converted to the layer's dtype.
+        Input of another dtype (integers, or float64 into a float32 layer) is converted
+        to the layer's dtype.
         """
-        self.x = x
-        return x @ self.weight.data + self.bias.data
+        self.x = x.astype(self.dtype, copy=False)  # the layer computes in its own dtype
+        return self.x @ self.weight.data + self.bias.data
 
     def backward(self, dL_dy) -> np.ndarray:
         """dL_dy (N, out_features) -> dL_dx (N, in_features); sets W.grad and b.grad.
@@ -197,7 +199,8 @@ class ReLU(Module):
 class Sigmoid(Module):
     """p = sigma(x) = 1 / (1 + exp(-x)), elementwise; x and p of shape (N, features).
 
-    Computed without overflow for any finite x (see ``scratchnet.functional.sigmoid``).
+    Computed without overflow for any finite x, with 1 - p alongside (see
+    ``scratchnet.functional.sigmoid_and_complement``).
     """
 
     def __init__(self):

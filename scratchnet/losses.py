@@ -6,8 +6,8 @@ Symbols used in every docstring and in the code
     p        the predicted probability of class 1
     x        a logit, the input of the sigmoid: p = sigma(x)
     s        the label as a sign, 2y - 1: +1 for positives, -1 for negatives
-    p_t      the probability given to the true class: p if y = 1, 1 - p if y = 0.
-             For a logit, p_t = sigma(s x), and dp_t/dp = s
+    p_t      the probability given to the true class: p if y = 1, 1 - p if y = 0,
+             so dp_t/dp = s; for a logit x, p_t = sigma(s x)
     z        s x, so that p_t = sigma(z)
     alpha_t  the weight of an example in the focal loss (see FocalLoss)
     w        pos_weight, the weight of the positive class in BCE (1 when not given)
@@ -27,7 +27,7 @@ Every loss is used the same way::
   This is the numerically stable way; the gradient with respect to x is also simpler.
 
 Reductions: "mean" gives L = sum(l) / n (n = number of elements), "sum" gives
-L = sum(l), "none" returns the array l. ``backward(grad_output)`` takes dL_out (1 by
+L = sum(l), "none" returns the array l. ``backward(dL_out)`` takes dL_out (1 by
 default; an array of l's shape, ones by default, for "none"), and the chain rule through
 the reduction gives dL/dl = dL_out / n, dL_out or dL_out (``Loss.through_reduction``).
 The checks of the arguments, and the reduction, live in ``scratchnet._loss``.
@@ -56,11 +56,11 @@ class BCELoss(Loss):
     two classes equally in total. Not given, w = 1 and this is plain BCE.
 
     At p = 0 or p = 1 one log is -inf. As PyTorch's ``BCELoss`` documents, each log is
-    floored at -100, so l <= 100 w and never inf or NaN:
+    floored at -100, so l <= 100 max(w, 1) and never inf or NaN:
 
         l = -(w y max(log p, -100) + (1 - y) max(log(1 - p), -100)).
 
-    (In float32 the floor is -87.3 instead, see ``_log_floor``.) The gradient is the true
+    (In float32 the floor is about -87 instead, see ``_log_floor``.) The gradient is the true
     derivative of this l: where a floor is active, its term is constant and contributes 0.
     PyTorch's own backward instead divides by max(p (1 - p), 1e-12); the two agree
     wherever p (1 - p) >= 1e-12. log(1 - p) is computed as log1p(-p), which keeps every
@@ -75,7 +75,7 @@ class BCELoss(Loss):
 
     def forward(self, p, y):
         """p, y (same shape) -> L (float, or the array l for reduction "none")."""
-        floor = _log_floor(p.dtype)
+        floor = _log_floor(p.dtype, _weight(self.pos_weight))
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: it gets floored
             log_p = np.maximum(np.log(p), floor)
             log_1_minus_p = np.maximum(np.log1p(-p), floor)
@@ -94,7 +94,8 @@ class BCELoss(Loss):
             dL_dp = dL_dl * dl_dp.
         """
         dL_dl = self.through_reduction(dL_out)
-        p, y, floor, w = self.p, self.y, _log_floor(self.p.dtype), _weight(self.pos_weight)
+        p, y, w = self.p, self.y, _weight(self.pos_weight)
+        floor = _log_floor(p.dtype, w)
         dl_dp = _divide_where(-w * y, p, self.log_p > floor) + _divide_where(
             1 - y, 1 - p, self.log_1_minus_p > floor
         )
@@ -308,13 +309,16 @@ class FocalLossWithLogits(Loss):
 
 
 @functools.cache
-def _log_floor(dtype) -> float:
-    """-100, or log of the smallest normal number of ``dtype`` where that is higher.
+def _log_floor(dtype, w: float = 1.0) -> float:
+    """-100, or log(max(w, 1) * tiny) where that is higher, tiny being the smallest
+    normal number of ``dtype``.
 
-    float32's smallest normal number is 1.2e-38 (log: -87.3); below it the gradient's 1/p
-    would overflow to inf, so the floor rises to meet it. In float64 it stays -100.
+    The gradient divides by p: w / p for a positive. float32's tiny is 1.2e-38, only
+    about 4 times below what 1 / tiny needs to stay under float32's largest number
+    (3.4e38), so with a weight w the floor rises to log(w tiny) (-87.3 for w = 1), where
+    w / p is at most 1 / tiny. In float64 it stays -100 for any sensible w.
     """
-    return max(LOG_FLOOR, float(np.log(np.finfo(dtype).tiny)))
+    return max(LOG_FLOOR, float(np.log(max(w, 1.0) * np.finfo(dtype).tiny)))
 
 
 def _weight(pos_weight: float | None) -> float:

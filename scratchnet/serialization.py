@@ -68,9 +68,9 @@ def load(path, model: Module, optimizer: Optimizer | None = None) -> None:
     for a file that is not a scratchnet save, or naming the parameter that does not fit.
     A file saved with an optimizer can be loaded into a model alone.
     """
+    require_instance(model, Module, "model", "a scratchnet Module")
     if optimizer is not None:
         require_optimizer_of(optimizer, model)
-    require_instance(model, Module, "model", "a scratchnet Module")
     arrays = _read(path)
     copies = model.checked_state(_with_prefix(arrays, "model/"))
     step_count = None

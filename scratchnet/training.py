@@ -12,11 +12,13 @@ import numpy as np
 
 from scratchnet._blas import one_blas_thread
 from scratchnet._checks import (
+    NON_NEGATIVE_INT,
     POSITIVE_INT,
     as_generator,
     as_labels,
     as_samples,
     require_binary_labels,
+    require_features,
     where_not_finite,
 )
 from scratchnet._loss import Loss
@@ -129,7 +131,9 @@ def train(
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             if batch_size is None:
-                epoch_loss = _training_step(model, loss_fn, optimizer, X, y, f"epoch {epoch}")
+                epoch_loss = _training_step(
+                    model, loss_fn, optimizer, X, y, f"epoch {epoch}", check=epoch == 1
+                )
             else:
                 epoch_loss = _mini_batch_epoch(
                     model, loss_fn, optimizer, X, y, batch_size, rng, epoch
@@ -151,18 +155,21 @@ def train(
 
 
 def has_collapsed(history, window: int = 5) -> bool:
-    """True when the loss stopped moving: the last ``window`` epochs' losses are all equal
-    to the one before them, to 1e-9 relative.
+    """True when the loss stopped moving far from 0: the last ``window`` epochs' losses
+    all equal the one before them, to 1e-9 relative, and are still above 1% of the
+    first epoch's.
 
     That is what a learning rate far too large leaves behind: every output saturated at 0
     or 1, each log at its floor or each example past the focal loss's clamp, where the
     gradient is exactly 0, so nothing learns any more and the loss stays flat. A run that
-    is merely slow still moves by more than that.
+    is merely slow still moves by more than that, and one that has fitted its data
+    perfectly is flat near 0, which is not a collapse.
     """
     if len(history) <= window:
         return False
     recent = np.asarray(history[-window - 1 :], dtype=np.float64)
-    return bool(np.all(np.abs(recent - recent[0]) <= 1e-9 * np.abs(recent[0])))
+    flat = np.all(np.abs(recent - recent[0]) <= 1e-9 * np.abs(recent[0]))
+    return bool(flat and recent[-1] > 0.01 * history[0])
 
 
 def _mini_batch_epoch(model, loss_fn, optimizer, X, y, batch_size, rng, epoch) -> float:
@@ -173,14 +180,18 @@ def _mini_batch_epoch(model, loss_fn, optimizer, X, y, batch_size, rng, epoch) -
     for batch_index, start in enumerate(range(0, len(X), batch_size)):
         rows = order[start : start + batch_size]
         where = f"epoch {epoch}, batch {batch_index + 1} of {batch_count}"
-        loss = _training_step(model, loss_fn, optimizer, X[rows], y[rows], where)
+        check = epoch == 1 and batch_index == 0
+        loss = _training_step(model, loss_fn, optimizer, X[rows], y[rows], where, check)
         weighted_loss_sum += loss * len(rows)
     return weighted_loss_sum / len(X)
 
 
-def _training_step(model, loss_fn, optimizer, X_batch, y_batch, where: str) -> float:
-    """forward, loss, backward, step on one batch; returns the loss before the step."""
-    loss = _loss_of(model, loss_fn, X_batch, y_batch)
+def _training_step(model, loss_fn, optimizer, X_batch, y_batch, where, check=False) -> float:
+    """forward, loss, backward, step on one batch; returns the loss before the step.
+
+    ``check``: the first step of a ``train`` call, where the loss checks its input.
+    """
+    loss = _loss_of(model, loss_fn, X_batch, y_batch, check)
     if not math.isfinite(loss):
         raise FloatingPointError(
             f"loss became {loss} at {where}{_overflow_in(model, X_batch)}; the parameters "
@@ -193,10 +204,17 @@ def _training_step(model, loss_fn, optimizer, X_batch, y_batch, where: str) -> f
     return loss
 
 
-def _loss_of(model, loss_fn, X, y) -> float:
-    """The loss of the model on (X, y), as one Python float; keeps the forward caches."""
+def _loss_of(model, loss_fn, X, y, check=False) -> float:
+    """The loss of the model on (X, y), as one Python float; keeps the forward caches.
+
+    With ``check``, the loss's own checks run on the model's output (probabilities for
+    ``BCELoss``, p of y's shape): once per ``train`` call is enough, since the model's
+    output keeps its shape and kind from step to step. An output that is already NaN
+    or infinite is left to the finiteness check of the loss, which names the module.
+    """
     p = model.forward_unchecked(X)
-    loss = _loss_forward(loss_fn)(p, y)
+    checked = check and np.isfinite(p).all()
+    loss = (loss_fn.forward if checked else _loss_forward(loss_fn))(p, y)
     if isinstance(loss, bool) or not isinstance(loss, numbers.Real):
         found = (
             f"an array of shape {loss.shape}"
@@ -261,13 +279,8 @@ def _checked_data(model, loss_fn, X, y, X_name, y_name) -> tuple[np.ndarray, np.
 
     scratchnet's losses need 0/1 labels; a loss of your own may take other targets.
     """
-    first = model.input_module
-    X = as_samples(X, X_name, dtype=first.dtype)
-    if first.in_features is not None and X.shape[1] != first.in_features:
-        raise ValueError(
-            f"{X_name} must have {first.in_features} features (columns) for this "
-            f"{type(first).__name__} layer, got shape {X.shape}"
-        )
+    X = as_samples(X, X_name, dtype=model.input_module.dtype)
+    require_features(X, model.input_module, X_name)
     y = as_labels(y, len(X), X.dtype, y_name)
     if isinstance(loss_fn, Loss):
         require_binary_labels(y, y_name)
@@ -284,6 +297,6 @@ def _checked_validation(model, loss_fn, validation) -> tuple[np.ndarray, np.ndar
 
 def _checked_verbose(verbose) -> int:
     """How often to print: 0 for never, 1 for every epoch, k for every k-th."""
-    if verbose is True or verbose is False:
+    if isinstance(verbose, (bool, np.bool_)):
         return int(verbose)
-    return POSITIVE_INT.check(verbose, "verbose")
+    return NON_NEGATIVE_INT.check(verbose, "verbose")

@@ -410,7 +410,7 @@ MISTAKES = [
     ("validation labels outside {0, 1}", lambda f: train(validation=(X, [[0], [2]])), ValueError,
      "validation y must hold only the labels 0 and 1, found 2"),
     ("a negative verbose", lambda f: train(verbose=-1), ValueError,
-     "verbose must be a positive integer, got -1"),
+     "verbose must be a non-negative integer, got -1"),
     ("a loss gone NaN at epoch 3", lambda f: train(loss_fn=LossGoneNaN(3), epochs=5),
      FloatingPointError, "loss became nan at epoch 3; the parameters were left as they were "
      "before this step (a smaller learning rate may help)"),

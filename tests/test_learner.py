@@ -308,3 +308,118 @@ def test_the_package_has_a_version_and_says_where_to_start():
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.startswith(f"scratchnet {sn.__version__}: ")
     assert "scratchnet/layers.py" in result.stdout and "python demo.py" in result.stdout
+
+
+# --- found in review: each of these went wrong before its fix -------------------------------
+
+
+def test_train_lets_the_loss_check_the_models_output_once():
+    logits_model = small_model(sigmoid=False)
+    with pytest.raises(ValueError, match="p must hold probabilities.*pass logits to"):
+        sn.train(logits_model, sn.BCELoss(), sn.Adam(logits_model.parameters()), X, LABELS,
+                 epochs=2)  # fmt: skip
+    two_outputs = sn.Sequential(sn.Linear(2, 2, rng=0), sn.Sigmoid())
+    with pytest.raises(ValueError, match=r"p and y must have the same shape, got \(40, 2\)"):
+        sn.train(two_outputs, sn.BCELoss(), sn.Adam(two_outputs.parameters()), X, LABELS,
+                 epochs=2)  # fmt: skip
+    float32_model = sn.Sequential(sn.Linear(2, 1, rng=0, dtype=np.float32), sn.Sigmoid())
+    with pytest.raises(ValueError, match="eps=1e-08 is too small for float32"):
+        sn.train(float32_model, sn.FocalLoss(eps=1e-8), sn.Adam(float32_model.parameters()),
+                 X, LABELS, epochs=2)  # fmt: skip
+
+
+def test_a_sequential_whose_widths_do_not_chain_is_refused_when_built():
+    with pytest.raises(ValueError, match=r"module 1 \(Linear\(in_features=4.*takes 4 features, "
+                       r"but module 0 gives 3"):  # fmt: skip
+        sn.Sequential(sn.Linear(2, 3, rng=0), sn.Linear(4, 1, rng=0))
+    sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU(), sn.Linear(3, 1, rng=0))  # chains: fine
+
+
+def test_a_layer_keeps_its_dtype_wherever_it_sits_in_a_model():
+    model = sn.Sequential(sn.ReLU(), sn.Linear(2, 1, rng=0, dtype=np.float32), sn.Sigmoid())
+    p = model(X)  # float64 in
+    model.backward(np.ones_like(p))
+    assert p.dtype == np.float32 and model[1].weight.grad.dtype == np.float32
+
+
+def test_adam_refuses_a_float64_gradient_whose_square_overflows_its_float32_parameter():
+    theta = sn.Parameter(np.ones(2, dtype=np.float32))
+    theta.grad = np.array([1e21, 0.0])  # finite in float64; squared, not in float32
+    adam = sn.Adam([theta])
+    with np.errstate(over="ignore"), pytest.raises(FloatingPointError, match="squared gradient"):
+        adam.step()
+    assert not adam.exp_avg_sq[0].any() and adam.step_count == 0
+
+
+def test_each_module_of_a_model_can_run_its_own_backward_after_the_models_forward():
+    model = small_model()
+    dL_dy = np.ones_like(model(X))
+    for module in reversed(model.modules):  # the chain rule, by hand
+        dL_dy = module.backward(dL_dy)
+    np.testing.assert_array_equal(dL_dy, model.backward(np.ones((40, 1))))
+
+
+def test_a_backward_checks_against_its_latest_forward_however_that_was_run():
+    relu = sn.ReLU()
+    model = sn.Sequential(sn.Linear(2, 3, rng=0), relu)
+    relu.forward(np.ones((1, 3)))
+    model(X)  # 40 rows through relu, unchecked inside the model
+    with pytest.raises(ValueError, match=r"grad_output must have the shape of the last output, "
+                       r"\(40, 3\), got \(1, 3\)"):  # fmt: skip
+        relu.backward(np.ones((1, 3)))
+
+
+def test_backward_takes_its_upstream_gradient_by_the_name_its_math_gives_it():
+    linear, loss = sn.Linear(2, 1, rng=0), sn.BCELoss()
+    y = linear(X)
+    np.testing.assert_array_equal(
+        linear.backward(dL_dy=np.ones_like(y)), linear.backward(y * 0 + 1)
+    )
+    loss(np.full((40, 1), 0.5), LABELS)
+    np.testing.assert_array_equal(loss.backward(dL_out=2.0), 2 * loss.backward())
+    with pytest.raises(TypeError):
+        loss.backward(gradient=2.0)
+
+
+def test_weighted_bce_in_float32_is_finite_and_silent_where_p_is_tiny():
+    p = np.array([[2e-38], [0.5]], dtype=np.float32)
+    y = np.array([[1.0], [0.0]], dtype=np.float32)
+    for pos_weight in (8.3, 69.0):
+        loss = sn.BCELoss(pos_weight=pos_weight)
+        assert np.isfinite(loss(p, y))  # warnings are errors in these tests
+        assert np.isfinite(loss.backward()).all()
+
+
+def test_the_gradcheck_command_takes_an_instance_and_refuses_what_is_not_a_module(
+    learner_module,
+):
+    (learner_module / "more.py").write_text(
+        "import scratchnet as sn\ntanh = __import__('mylayers').Tanh()\nnot_a_layer = dict\n"
+    )
+    assert run_gradcheck("more:tanh", cwd=learner_module).returncode == 0
+    for target, says in [
+        ("more:not_a_layer", "must be a scratchnet Module, got a dict"),
+        ("more:missing", "more has no missing"),
+        ("more", "target must be package.module:Name, got 'more'"),
+    ]:
+        result = run_gradcheck(target, cwd=learner_module)
+        assert result.returncode == 2 and says in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 2  # usage line and one sentence
+
+
+def test_a_perfect_fit_is_not_a_collapse():
+    assert not sn.training.has_collapsed([0.05, 1e-12] + [2.5e-22] * 6)
+    assert not sn.training.has_collapsed([0.0] * 8)
+
+
+def test_verbose_may_be_zero_or_a_numpy_bool(capsys):
+    fit(LABELS, verbose=0)
+    fit(LABELS, verbose=np.False_)
+    assert capsys.readouterr().out == ""
+
+
+def test_loading_into_something_that_is_not_a_model_is_a_sentence(tmp_path):
+    model = small_model()
+    sn.save(tmp_path / "run.npz", model)
+    with pytest.raises(TypeError, match="model must be a scratchnet Module, got a str"):
+        sn.load(tmp_path / "run.npz", "model", sn.Adam(model.parameters()))
