@@ -652,3 +652,12 @@ def test_best_focal_is_compared_with_every_bce_setup_of_its_epochs_seed_by_seed(
     assert header.startswith("| focal setup | against | F1 at 0.5: focal higher / same / lower |")
     assert rule.count("|") == header.count("|") == rows[0].count("|")
     assert rows[1].startswith(f"| {ARTICLE_FOCAL.name} | {weighted.name} |")
+
+
+def test_rare_class_page_holds_the_tables_study_py_wrote():
+    # docs/rare-class.md discusses the tables, so it carries a copy; this keeps it current.
+    written = (ROOT / "docs/study/rare_class.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs/rare-class.md").read_text(encoding="utf-8")
+    tables = re.findall(r"(?:^\|.*\n)+", written, flags=re.MULTILINE)
+    assert len(tables) == 2
+    assert all(table in page for table in tables), "docs/rare-class.md's tables are stale"
