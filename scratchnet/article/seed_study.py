@@ -536,9 +536,9 @@ def compare_paired(
         )
 
     def count(metric: str) -> PairedCount:
-        difference = np.array([value_of(run, metric) for run in runs]) - np.array(
-            [value_of(run, metric) for run in other_runs]
-        )
+        ours = np.array([value_of(run, metric) for run in runs])
+        theirs = np.array([value_of(run, metric) for run in other_runs])
+        difference = ours - theirs
         return PairedCount(
             wins=int(np.sum(difference > 0)),
             ties=int(np.sum(difference == 0)),
@@ -569,7 +569,9 @@ def best_focal(summaries: Iterable[Summary], epochs: int) -> Summary | None:
     return max(focal, key=lambda summary: summary.tuned_f1.mean, default=None)
 
 
-def compare_with_best_focal(results: Iterable[RunResult], setups: Iterable[Setup]) -> list:
+def compare_with_best_focal(
+    results: Iterable[RunResult], setups: Iterable[Setup]
+) -> list[Comparison]:
     """For each number of epochs: the best focal setup (``best_focal``) against every BCE
     setup, plain or weighted, with those epochs and the default init, seed by seed, on
     ``RARE_CLASS_METRICS``."""
