@@ -195,3 +195,21 @@ def test_layers_cache_their_inputs_and_outputs_themselves_not_copies():
     assert linear.x is x  # the documented cache: the array itself
     assert relu.forward(x) is relu.y
     assert sigmoid.forward(x) is sigmoid.p
+
+
+def test_a_model_prints_its_modules_in_order():
+    model = sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU())
+    assert repr(model) == (
+        "Sequential(\n  (0): Linear(in_features=2, out_features=3, dtype=float64)\n  (1): ReLU()\n)"
+    )
+
+
+def test_a_module_without_a_backward_says_so_inside_a_model():
+    class ForwardOnly(sn.Module):
+        def forward(self, x):
+            return x
+
+    model = sn.Sequential(ForwardOnly(), sn.Linear(2, 1, rng=0))
+    model(np.ones((3, 2)))
+    with pytest.raises(NotImplementedError):
+        model.backward(np.ones((3, 1)))

@@ -247,3 +247,31 @@ def test_zero_grad_replaces_a_gradient_of_another_dtype_with_the_parameters_own(
     theta.grad = np.ones(3, dtype=np.float64)
     sn.SGD([theta], lr=0.1).zero_grad()
     assert theta.grad.dtype == np.float32 and not theta.grad.any()
+
+
+def test_a_new_optimizer_is_one_class_that_declares_its_settings():
+    from scratchnet._checks import POSITIVE
+    from scratchnet.optimizers import Optimizer
+
+    class GradientDescent(Optimizer):
+        """theta = theta - lr * grad: settings, no buffers."""
+
+        settings = {"lr": POSITIVE}
+
+        def __init__(self, params, lr):
+            super().__init__(params, lr=lr)
+
+        def step(self):
+            for param, grad in zip(self.params, self.checked_gradients()):
+                param.data -= self.lr * grad
+
+    theta = sn.Parameter(np.array([1.0, 2.0]))
+    theta.grad = np.array([0.5, -0.5])
+    optimizer = GradientDescent([theta], lr=0.1)
+    optimizer.step()
+    np.testing.assert_allclose(theta.data, [0.95, 2.05])
+    state = optimizer.state_dict()
+    assert set(state) == {"type", "step_count", "lr"}
+    GradientDescent([theta], lr=0.1).load_state_dict(state)
+    with pytest.raises(ValueError, match="lr must be a positive finite number, got 0"):
+        GradientDescent([theta], lr=0)
