@@ -108,6 +108,12 @@ def load_into_adam(path, **adam_settings):
     return sn.load(path, model, sn.Adam(model.parameters(), **adam_settings))
 
 
+def overflowing_layer():
+    layer = sn.Linear(2, 2, rng=0)
+    layer.weight.data[...] = 1e308
+    return layer(np.full((1, 2), 10.0))
+
+
 def load_adam_state(**changes):
     adam = sn.Adam(small_model().parameters())
     adam.load_state_dict({**adam.state_dict(), **changes})
@@ -141,6 +147,7 @@ def files(tmp_path_factory):
         text=folder / "notes.txt",
         bare_array=folder / "weights.npy",
         foreign_npz=folder / "foreign.npz",
+        old_format=folder / "old_format.npz",
         pickled=folder / "pickled.npz",
         other_shapes=folder / "other_shapes.npz",
         float32=folder / "float32.npz",
@@ -152,6 +159,7 @@ def files(tmp_path_factory):
     files.text.write_text("0.1, 0.2, 0.3\n")
     np.save(files.bare_array, np.ones((2, 16)))
     np.savez(files.foreign_npz, weight=np.ones((2, 16)))
+    np.savez(files.old_format, format=np.array("scratchnet-state-0"))
     an_object = np.empty(1, dtype=object)
     an_object[0] = {"weights": [1.0, 2.0]}  # np.savez pickles object arrays
     np.savez(files.pickled, format=np.array("scratchnet-state-1"), **{"model/0.weight": an_object})
@@ -472,6 +480,28 @@ MISTAKES = [
     ("an optimizer state with a negative step count",
      lambda f: load_adam_state(step_count=-1), ValueError,
      "optimizer step_count must be a non-negative integer, got -1"),
+    ("an optimizer state with a fractional step count",
+     lambda f: load_adam_state(step_count=np.array(2.5)), ValueError,
+     "optimizer step_count must be a non-negative integer, got 2.5"),
+    ("an optimizer state with a step count per parameter",
+     lambda f: load_adam_state(step_count=np.array([1, 2])), ValueError,
+     "optimizer step_count must be a non-negative integer, got [1 2]"),
+    ("an optimizer state that is not a dict",
+     lambda f: sn.Adam(small_model().parameters()).load_state_dict([1, 2]), TypeError,
+     "state must be a dict of arrays by name, got a list"),
+    ("an optimizer state missing a buffer",
+     lambda f: sn.SGD(small_model().parameters(), lr=0.1).load_state_dict(
+         {"type": np.array("SGD"), "step_count": np.array(0), "lr": np.array(0.1),
+          "momentum": np.array(0.0)}), ValueError,
+     "the saved state does not fit this SGD: missing ['momentum_buffer/0'"),
+    ("saving with something that is not an optimizer",
+     lambda f: sn.save(f.missing, small_model(), "adam"), TypeError,
+     "optimizer must be a scratchnet optimizer, got a str"),
+    ("loading a save of another format version", lambda f: sn.load(f.old_format, network()),
+     ValueError, "old_format.npz is not a scratchnet save file: it has no "
+     "'scratchnet-state-1' format marker"),
+    ("a single layer whose output overflows", lambda f: overflowing_layer(), FloatingPointError,
+     "the output of Linear contains NaN or infinity: the numbers overflowed"),
     ("a state dict that is not a dict", lambda f: small_model().load_state_dict([1, 2]),
      TypeError, "state must be a dict of arrays by name, got a list"),
     ("saving something that is not a model", lambda f: sn.save(f.missing, "my model"),

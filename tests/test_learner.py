@@ -423,3 +423,41 @@ def test_loading_into_something_that_is_not_a_model_is_a_sentence(tmp_path):
     sn.save(tmp_path / "run.npz", model)
     with pytest.raises(TypeError, match="model must be a scratchnet Module, got a str"):
         sn.load(tmp_path / "run.npz", "model", sn.Adam(model.parameters()))
+
+
+# --- closing gaps a mutation run found -----------------------------------------------------
+
+
+def test_a_declared_number_allows_exactly_the_ends_it_says():
+    from scratchnet._checks import Number
+
+    both, left = Number(low=0, high=1, closed="both"), Number(low=0, high=1, closed="left")
+    assert both.check(1, "x") == 1.0 and both.check(0, "x") == 0.0 and left.check(0, "x") == 0.0
+    with pytest.raises(ValueError, match=r"x must be a number in \[0, 1\), got 1"):
+        left.check(1, "x")
+    assert sn.FocalLoss(alpha=1, alpha_mode="per_class").alpha == 1.0  # the paper's range's end
+
+
+def test_adam_squares_the_weight_decayed_gradient_before_it_steps():
+    theta = sn.Parameter(np.array([1e19], dtype=np.float32))
+    theta.grad = np.array([1e19], dtype=np.float32)  # g = grad + 1 * theta = 2e19; g^2 overflows
+    with np.errstate(over="ignore"), pytest.raises(FloatingPointError, match="squared gradient"):
+        sn.Adam([theta], weight_decay=1.0).step()
+
+
+def test_a_saved_state_may_hold_plain_lists():
+    model = small_model()
+    state = {name: array.tolist() for name, array in model.state_dict().items()}
+    small_model(seed=1).load_state_dict(state)
+
+
+def test_the_collapse_warning_points_at_the_callers_line():
+    model = small_model()
+    with pytest.warns(CollapseWarning) as record:
+        sn.train(model, sn.BCELoss(), sn.Adam(model.parameters(), lr=100), X, LABELS, epochs=12)
+    assert record[0].filename == __file__
+
+
+def test_only_the_last_epochs_decide_a_collapse():
+    assert not sn.training.has_collapsed([1.0] * 8 + [0.9, 0.8])  # flat early, moving now
+    assert sn.training.has_collapsed([0.9, 0.8, 0.7] + [1.2] * 6)  # moving early, flat now
