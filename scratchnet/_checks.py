@@ -347,12 +347,11 @@ def wrap_math_in_checks(cls, checked, checked_backward, recorded=None) -> None:
         cls.backward = checked_backward(cls.backward)
 
 
-def arguments(function, self, args, kwargs) -> list:
-    """The values ``function(self, *args, **kwargs)`` would receive after ``self``, as
+def arguments(signature: inspect.Signature, self, args, kwargs) -> list:
+    """The values a function of this ``signature`` would receive after ``self``, as
     Python would bind them (a missing or unknown argument is a TypeError); parameters
     left to their defaults are not listed."""
-    bound = inspect.signature(function).bind(self, *args, **kwargs)
-    return list(bound.arguments.values())[1:]
+    return list(signature.bind(self, *args, **kwargs).arguments.values())[1:]
 
 
 def recorded_forward(forward):
@@ -372,9 +371,11 @@ def recorded_forward(forward):
 def checked_forward(forward):
     """A layer's ``forward(x)`` behind the checks of ``scratchnet.layers``' docstring."""
 
+    signature = inspect.signature(forward)  # once: binding is per call, reading is not
+
     @functools.wraps(forward)
     def checked_forward(self, *args, **kwargs):
-        (x,) = arguments(forward, self, args, kwargs)
+        (x,) = arguments(signature, self, args, kwargs)
         if type(self).forward is not checked_forward:  # a subclass's forward calling super()'s:
             return forward(self, x)  # the subclass's own entry has checked x already
         first = self.input_module
@@ -392,9 +393,11 @@ def checked_forward(forward):
 def checked_backward(backward):
     """A layer's ``backward(dL_dy)`` behind the checks of ``scratchnet.layers``' docstring."""
 
+    signature = inspect.signature(backward)  # once: binding is per call, reading is not
+
     @functools.wraps(backward)
     def checked_backward(self, *args, **kwargs):
-        (grad_output,) = arguments(backward, self, args, kwargs)
+        (grad_output,) = arguments(signature, self, args, kwargs)
         if type(self).backward is not checked_backward:  # called as super().backward
             return backward(self, grad_output)
         if self._output_spec is None:

@@ -9,6 +9,7 @@ checked its data.
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -96,9 +97,11 @@ def checked_alpha(alpha, alpha_mode: str) -> float | None:
 
 
 def _checked_forward(forward):
+    signature = inspect.signature(forward)  # once: binding is per call, reading is not
+
     @functools.wraps(forward)
     def checked_forward(self, *args, **kwargs):
-        input, y = arguments(forward, self, args, kwargs)
+        input, y = arguments(signature, self, args, kwargs)
         if type(self).forward is not checked_forward:  # a subclass calling super().forward
             return forward(self, input, y)  # the subclass's own entry has checked them
         input, y = _checked_pair(input, y, self.input_name)
@@ -109,9 +112,11 @@ def _checked_forward(forward):
 
 
 def _checked_backward(backward):
+    signature = inspect.signature(backward)
+
     @functools.wraps(backward)
     def checked_backward(self, *args, **kwargs):
-        grad_output = (arguments(backward, self, args, kwargs) or [None])[0]
+        grad_output = (arguments(signature, self, args, kwargs) or [None])[0]
         if type(self).backward is not checked_backward:  # called as super().backward
             return backward(self, *([] if grad_output is None else [grad_output]))
         if self.y is None:
