@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import matplotlib.image
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
@@ -23,13 +22,6 @@ from scratchnet.article.plots import (
 from scratchnet.losses import BCELoss, FocalLoss
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    """Close each test's figures: pyplot keeps every figure open until told otherwise."""
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -59,13 +58,6 @@ from scratchnet.layers import Linear
 
 SEEDS = range(5)  # the fewest a 95% interval is computed from
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    """Close each test's figures: pyplot keeps every figure open until told otherwise."""
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """The teaching figures: their curves are the math they claim, and they draw those curves."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -21,13 +20,6 @@ from scratchnet.article.plots import (
 )
 
 GAMMAS = (0.0, 0.5, 1.0, 2.0, 5.0)
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    """Close each test's figures: pyplot keeps every figure open until told otherwise."""
-    yield
-    plt.close("all")
 
 
 def test_gamma_zero_curve_is_cross_entropy_and_each_curve_is_ce_times_the_modulator():
