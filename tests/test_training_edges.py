@@ -1,0 +1,135 @@
+"""train() at its edges: where the loss is checked, what the validation loss goes through,
+and when a flat loss counts as a collapse. Each test closes a gap a mutation run found."""
+
+import numpy as np
+import pytest
+
+import scratchnet as sn
+from scratchnet.training import has_collapsed
+
+X = np.linspace(-1.0, 1.0, 12).reshape(-1, 1)
+LABELS = (X[:, 0] > 0).astype(float)
+
+
+class CountingBCELoss(sn.BCELoss):
+    """BCE that counts how often its front door checked the model's output."""
+
+    checks = 0
+
+    def check_input(self, p):
+        self.checks += 1
+        super().check_input(p)
+
+
+def probabilities_model(weight=0.1, bias=0.5):
+    """p = 0.1 x + 0.5: a probability for |x| < 5, outside [0, 1] beyond."""
+    model = sn.Linear(1, 1, rng=0)
+    model.weight.data[...] = weight
+    model.bias.data[...] = bias
+    return model
+
+
+# --- where the loss's front door checks the model's output -----------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_the_loss_checks_the_models_output_at_the_first_step_only(batch_size):
+    model = probabilities_model()
+    loss_fn = CountingBCELoss()
+    optimizer = sn.SGD(model.parameters(), lr=0.01)
+    history = sn.train(
+        model, loss_fn, optimizer, X, LABELS, epochs=3, batch_size=batch_size, rng=0
+    )
+    assert loss_fn.checks == 1  # then forward alone: 3 steps full batch, 9 in batches of 5
+    assert optimizer.step_count == (3 if batch_size is None else 9)
+    assert np.isfinite(history).all()
+
+
+def test_an_output_outside_0_1_in_the_first_mini_batch_is_refused_before_any_step():
+    model = probabilities_model(weight=1.0)  # p = x + 0.5 leaves [0, 1] for |x| > 0.5
+    optimizer = sn.SGD(model.parameters(), lr=0.01)
+    with pytest.raises(ValueError, match=r"p must hold probabilities in \[0, 1\], found"):
+        sn.train(model, sn.BCELoss(), optimizer, X, LABELS, epochs=1, batch_size=6, rng=0)
+    assert optimizer.step_count == 0
+
+
+def test_an_overflow_in_some_rows_of_the_first_batch_names_the_module():
+    # Row 0 overflows to inf and -inf in module 0, whose sum is NaN in module 1; row 1 is
+    # fine. The loss is NaN, and the message names the module where it began (the loss's
+    # front door would have said only that p is not finite).
+    model = sn.Sequential(sn.Linear(1, 2, rng=0), sn.Linear(2, 1, rng=0), sn.Sigmoid())
+    model[0].weight.data[...] = [[1e308, -1e308]]
+    model[1].weight.data[...] = 1.0
+    with pytest.raises(
+        FloatingPointError, match=r"loss became nan at epoch 1: the output of module 0 contains"
+    ):
+        sn.train(
+            model, sn.BCELoss(), sn.SGD(model.parameters(), lr=0.01), [[10.0], [0.0]], [1, 0],
+            epochs=1,
+        )  # fmt: skip
+
+
+# --- the validation loss goes through the checked front doors ---------------------------------
+
+
+def test_a_validation_output_outside_0_1_is_refused_not_recorded_as_nan():
+    model = probabilities_model()  # a probability on the training rows, 1.5 at x = 10
+    with pytest.raises(ValueError, match=r"p must hold probabilities in \[0, 1\], found 1\.5"):
+        sn.train(
+            model, sn.BCELoss(), sn.SGD(model.parameters(), lr=1e-9), X, LABELS, epochs=1,
+            validation=([[10.0]], [1]),
+        )  # fmt: skip
+
+
+def test_a_validation_output_that_overflows_names_the_module():
+    model = sn.Sequential(sn.Linear(1, 2, rng=0), sn.Linear(2, 1, rng=0), sn.Sigmoid())
+    model[0].weight.data[...] = [[1e308, -1e308]]  # x = 10 gives inf and -inf, then NaN
+    model[1].weight.data[...] = 1.0
+    with pytest.raises(FloatingPointError, match="the output of module 0 contains NaN"):
+        sn.train(
+            model, sn.BCELoss(), sn.SGD(model.parameters(), lr=1e-9), X * 1e-300, LABELS,
+            epochs=1, validation=([[10.0]], [1]),
+        )  # fmt: skip
+
+
+def test_the_validation_loss_is_the_trained_models_mean_loss_on_the_validation_rows():
+    model = probabilities_model()
+    X_val, y_val = np.array([[-0.8], [0.3], [0.9]]), np.array([0.0, 1.0, 1.0])
+    history = sn.train(
+        model, sn.BCELoss(), sn.SGD(model.parameters(), lr=0.1), X, LABELS, epochs=2,
+        validation=(X_val, y_val),
+    )  # fmt: skip
+    p = model.forward(X_val).ravel()
+    expected = -np.mean(y_val * np.log(p) + (1 - y_val) * np.log(1 - p))
+    assert history.validation[-1] == pytest.approx(expected, rel=1e-12)
+    assert history.validation[0] != history.validation[1]  # after each epoch's step
+
+
+# --- a collapse: the last `window` epochs flat, and above 1% of the first loss ----------------
+
+
+def test_a_collapse_needs_the_last_window_epochs_equal_to_the_one_before_them():
+    assert has_collapsed([1.0] * 6)  # 5 epochs equal to the one before: the shortest collapse
+    assert not has_collapsed([0.5] + [1.0] * 5)  # only 4 epochs equal to the one before
+    assert has_collapsed([0.5] + [1.0] * 6)
+    assert not has_collapsed([1.0] * 3, window=3)
+    assert has_collapsed([1.0] * 4, window=3)
+    assert not has_collapsed([0.5, 0.7] + [1.0] * 3, window=3)
+
+
+def test_flat_means_equal_to_one_part_in_a_billion_inclusive():
+    assert has_collapsed([1e9] + [1e9 + 1] * 5)  # 1 apart: exactly 1e-9 relative
+    assert not has_collapsed([1e9] + [1e9 + 2] * 5)
+    assert not has_collapsed([1.0] + [1.0 + 5e-9] * 5)
+
+
+def test_a_flat_loss_is_a_collapse_only_above_1_percent_of_the_first_loss():
+    assert not has_collapsed([100.0] + [1.0] * 6)  # exactly 1%: learned, not collapsed
+    assert has_collapsed([100.0] + [1.01] * 6)
+    assert not has_collapsed([100.0] + [0.5] * 6)
+
+
+def test_flat_is_judged_the_same_for_a_loss_below_zero():
+    # A loss of one's own may be negative: flat is still |change| <= 1e-9 |loss|.
+    assert has_collapsed([-200.0] + [-1.0] * 6)  # -1 is above 1% of -200
+    assert not has_collapsed([-200.0] + [-1.0, -0.5] * 3)
