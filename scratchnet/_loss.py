@@ -41,9 +41,13 @@ class Loss:
         self.reduction = reduction
 
     def __call__(self, input, y):
+        return self.forward(*self.check(input, y))
+
+    def check(self, input, y) -> tuple[np.ndarray, np.ndarray]:
+        """The front door's checks: (input, y) as float arrays of one shape, or an error."""
         input, y = _checked_pair(input, y, self.input_name)
         self.check_input(input)
-        return self.forward(input, y)
+        return input, y
 
     def __getattr__(self, name: str):
         # Only for attributes never set; a cache read by a backward called before forward.

@@ -1,142 +1,35 @@
 """Layers: each one states its forward pass, its backward pass and the math between them.
 
-Conventions used throughout
----------------------------
+Conventions
+-----------
 * A batch is the first axis: ``x`` has shape (N, features).
-* ``forward(x)`` computes the output and keeps, in explicitly named attributes, exactly
-  what ``backward`` will need (the *cache*). The cache holds the arrays themselves, not
-  copies, as NumPy code usually does: change x or the returned output in place between
-  ``forward`` and ``backward`` and the gradient changes with it.
-* ``backward(dL_dy)`` receives the gradient of a scalar loss L with respect to this
-  layer's last output, and returns dL/d(input). It never modifies ``dL_dy``.
-* **Parameter gradients are overwritten, never accumulated.** ``backward`` stores in
-  ``param.grad`` the gradient for the batch of the last ``forward``, replacing what was
-  there, so no reset is needed between steps. (PyTorch accumulates instead, hence its
-  ``zero_grad()``.)
-* A ``Parameter`` or a ``Module`` assigned to an attribute (``self.w = Parameter(...)``)
-  is a parameter of the module: ``named_parameters()`` lists it, so it is trained, saved
-  and gradient-checked. A parameter must belong to one module only: listed twice, it is
-  refused by the optimizer, which would update it twice per step.
+* ``forward(x)`` computes the output and keeps, in named attributes, what ``backward``
+  needs (the *cache*): the arrays themselves, not copies, as NumPy code usually does.
+* ``backward(dL_dy)`` takes the gradient of a scalar loss L with respect to the layer's
+  last output and returns dL/d(input). It never modifies ``dL_dy``.
+* **Parameter gradients are overwritten, never accumulated**: ``backward`` stores in
+  ``param.grad`` the gradient for the last forward's batch, so there is nothing to reset
+  between steps (PyTorch accumulates, hence its ``zero_grad()``).
+* A ``Parameter`` or ``Module`` assigned to an attribute (``self.w = Parameter(...)``) is
+  listed by ``named_parameters()``, so it is trained, saved and gradient-checked. A
+  parameter belongs to one module: listed twice, the optimizer refuses it.
 
-The front door: PyTorch's contract
-----------------------------------
-``module(x)`` is where input is checked, once: it must be an array of finite numbers (it
-is converted to the module's ``dtype``), and 2-D with ``in_features`` columns where the
-first module declares ``in_features``. ``module(x)`` then calls ``forward`` exactly as the
-class defines it, and an output that overflowed to NaN or infinity is a
-``FloatingPointError`` naming the module. ``forward`` and ``backward`` hold the math
-alone: calling them directly, as ``Sequential`` and ``train`` do, runs the raw math.
-``Sequential.backward`` checks the upstream gradient it is given in one line. A backward
-called before any forward is refused with a sentence (``Module.__getattr__``).
+The front door, as in PyTorch: ``module(x)`` checks x once (finite numbers, converted to
+the module's ``dtype``; 2-D with ``in_features`` columns where the first module declares
+``in_features``), calls ``forward`` as the class defines it, and turns an output gone NaN
+or infinite into a ``FloatingPointError`` naming the module. ``forward`` and ``backward``
+are the math alone, which ``Sequential`` and ``train`` call directly.
+``Sequential.backward`` checks the gradient it is given, and a backward called before
+any forward is refused with a sentence. ``Module`` and ``Parameter`` live in ``_module``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from scratchnet._checks import (
-    POSITIVE_INT,
-    as_float_array,
-    as_generator,
-    as_samples,
-    missing_attribute,
-    require_finite,
-    require_float_dtype,
-)
-from scratchnet._state import checked_copies, copy_all
+from scratchnet._checks import POSITIVE_INT, as_generator, as_grad_output, require_float_dtype
+from scratchnet._module import Module, Parameter, overflow
 from scratchnet.functional import sigmoid_and_complement
-
-
-class Parameter:
-    """A trainable array ``data`` and ``grad``, dL/d(data), of the same shape and dtype."""
-
-    def __init__(self, data: np.ndarray):
-        self.data = data
-        self.grad = np.zeros_like(data)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    def __repr__(self) -> str:
-        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
-
-
-class Module:
-    """Base class: ``module(x)`` checks x, then calls ``forward``; parameters are found.
-
-    A subclass may declare ``dtype`` (what input is converted to; None keeps float32 and
-    float64 input as it is) and ``in_features`` (the number of input columns it needs;
-    None for any shape). The front door in the module docstring uses both.
-    """
-
-    dtype = None
-    in_features = None
-
-    def __call__(self, x, *args, **kwargs) -> np.ndarray:
-        first = self.input_module
-        x = as_samples(x, "x", first.dtype, first.in_features, type(first).__name__)
-        with np.errstate(over="ignore", invalid="ignore"):  # refused below, in words
-            y = self.forward(x, *args, **kwargs)
-        if not np.isfinite(y).all():
-            raise overflow(self.where_not_finite(x))
-        return y
-
-    def forward(self, x) -> np.ndarray:
-        raise NotImplementedError(
-            f"{type(self).__name__} has no forward: write {type(self).__name__}.forward(self, x)"
-        )
-
-    def backward(self, dL_dy) -> np.ndarray:
-        raise NotImplementedError(
-            f"{type(self).__name__} has no backward: write "
-            f"{type(self).__name__}.backward(self, dL_dy), returning dL_dx"
-        )
-
-    def __getattr__(self, name: str):
-        # Only for attributes never set; a cache read by a backward called before forward.
-        advice = ": there is no cached input to differentiate at; call forward(x) first"
-        raise missing_attribute(self, name, advice)
-
-    def where_not_finite(self, x) -> str:
-        """Which output went NaN or infinite, for the message: a model names its module."""
-        return f"the output of {type(self).__name__}"
-
-    @property
-    def input_module(self) -> Module:
-        """The module that receives this one's input: itself, or a Sequential's first."""
-        return self
-
-    def named_parameters(self) -> list[tuple[str, Parameter]]:
-        """(name, Parameter) pairs, in the order the attributes were first set; a module
-        held in an attribute lends its own, prefixed as in PyTorch ("linear.weight")."""
-        pairs = []
-        for name, value in vars(self).items():
-            if isinstance(value, Parameter):
-                pairs.append((name, value))
-            elif isinstance(value, Module):
-                pairs += [(f"{name}.{inner}", param) for inner, param in value.named_parameters()]
-        return pairs
-
-    def parameters(self) -> list[Parameter]:
-        return [param for _, param in self.named_parameters()]
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter, by name: later training does not change it."""
-        return {name: param.data.copy() for name, param in self.named_parameters()}
-
-    def load_state_dict(self, state) -> None:
-        """Copy a ``state_dict()`` into the parameters in place, after checking all of it."""
-        copy_all(self.checked_state(state))
-
-    def checked_state(self, state) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(parameter array, saved array) pairs, once every name, shape and dtype fits."""
-        targets = {name: param.data for name, param in self.named_parameters()}
-        return checked_copies(state, targets, "the model's parameters")
-
-    def __repr__(self) -> str:
-        shapes = (f"{name}: {param.data.shape}" for name, param in self.named_parameters())
-        return f"{type(self).__name__}({', '.join(shapes)})"
 
 
 class Linear(Module):
@@ -273,7 +166,7 @@ class Sequential(Module):
 
     def backward(self, dL_dy) -> np.ndarray:
         """dL_dy, of the last output's shape -> dL_dx, of the input's shape."""
-        dL_dy = as_upstream_gradient(dL_dy, self.y, "the last output")
+        dL_dy = as_grad_output(dL_dy, self.y.shape, self.y.dtype, "the last output")
         with np.errstate(over="ignore", invalid="ignore"):  # refused below, in words
             dL_dx = dL_dy
             for module in reversed(self.modules):
@@ -370,19 +263,3 @@ def require_modules(modules) -> None:
             )
         if getattr(module, "out_features", None) is not None:
             width, giver = module.out_features, index
-
-
-def as_upstream_gradient(dL_dy, y: np.ndarray, of: str) -> np.ndarray:
-    """dL_dy as a finite array of y's shape and dtype (``of`` names y), or a clear error."""
-    dL_dy = as_float_array(dL_dy, "grad_output", dtype=y.dtype)
-    if dL_dy.shape != y.shape:
-        raise ValueError(f"grad_output must have the shape of {of}, {y.shape}, got {dL_dy.shape}")
-    require_finite(dL_dy, "grad_output")
-    return dL_dy
-
-
-def overflow(where: str) -> FloatingPointError:
-    return FloatingPointError(
-        f"{where} contains NaN or infinity: the numbers overflowed inside the network "
-        "(a smaller learning rate or smaller weights may help)"
-    )

@@ -52,59 +52,45 @@ def train(
 ) -> History:
     """Train ``model`` in place for ``epochs`` passes over (X, y); return each epoch's loss.
 
-    Every step is the article's loop, as the code below writes it:
+    The loop below is the article's. Each step, on the rows of one batch:
 
-        p = model.forward(X[rows])              (B, outputs)
-        loss = loss_fn.forward(p, y[rows])      a float: the mean loss over the batch
-        model.backward(loss_fn.backward())      fills every param.grad
-        optimizer.step()                        updates every param.data in place
+        X_batch, y_batch = X[rows], y[rows]
+        p = model.forward(X_batch)                  (B, outputs)
+        loss = loss_fn.forward(p, y_batch)          a float: the batch's mean loss
+        model.backward(loss_fn.backward())          fills every param.grad
+        optimizer.step()                            updates every param.data in place
 
-    (PyTorch's loop also calls ``optimizer.zero_grad()``; scratchnet's backward overwrites
-    every gradient, so there is nothing to reset.) The arguments are checked once, here,
-    and at the first step the loss checks the model's output (``loss_fn(p, y)``); every
-    other step runs the math alone.
+    PyTorch's loop also calls ``optimizer.zero_grad()``: scratchnet's backward overwrites
+    the gradients, so there is nothing to reset. The arguments are checked once, here;
+    at the first step the loss also checks the model's output (probabilities for
+    ``BCELoss``, of y's shape), which keeps its kind from step to step. The other lines
+    of the loop check the loss and say where a step went wrong.
 
-    Arguments
-    ---------
-    model: a ``Module``; it is modified in place.
-    loss_fn: has ``forward(p, y)``, returning the mean loss of the batch as a number, and
-        ``backward()``, returning dL/dp of p's shape (e.g. ``BCELoss()``).
-    optimizer: a scratchnet optimizer whose parameters all belong to ``model``. Leaving
-        some of the model's parameters out of it freezes them.
-    X: (N, features). y: 0/1 labels, (N, 1) or (N,) (a pandas Series is fine), read as
-        the column (N, 1) that the network's one output is compared with.
-    epochs: a positive int. batch_size: a positive int, or None for full batch.
-    rng: a ``numpy.random.Generator`` or int seed to shuffle mini-batches; required when
-        ``batch_size`` is given, so that every run can be repeated; unused otherwise.
-        An int seed starts a new generator at every call: calling ``train(epochs=1,
-        rng=0)`` in a loop shuffles every epoch the same way. For a loop, make one
-        generator, ``rng = np.random.default_rng(0)``, and pass it to every call.
-    validation: an optional pair (X_val, y_val). Its loss, through ``loss_fn``, is
-        recorded after each epoch's steps in ``history.validation``.
-    verbose: True prints a line per epoch (epoch, loss, validation loss, seconds taken);
-        an int k prints every k-th epoch and the last.
+    Arguments: ``model``, a ``Module``, changed in place. ``loss_fn``, with ``forward(p,
+    y)`` returning the batch's mean loss as a number and ``backward()`` returning dL/dp
+    (``BCELoss()``, say). ``optimizer``, over parameters of ``model`` (those left out stay
+    frozen). ``X`` (N, features); ``y``, 0/1 labels (N, 1) or (N,), read as that column.
+    ``epochs``, a positive int; ``batch_size``, a positive int, or None for full batch.
+    ``rng``, a ``numpy.random.Generator`` or an int seed to shuffle mini-batches, required
+    with ``batch_size``; an int starts a new generator at every call, so a loop of
+    ``train(epochs=1, rng=0)`` shuffles every epoch alike: pass one generator instead.
+    ``validation``, an optional pair (X_val, y_val) whose loss is recorded after each
+    epoch in ``history.validation``. ``verbose``, True for a line per epoch, k for every
+    k-th epoch and the last.
 
-    Batches and the history returned (a list of ``epochs`` floats)
-    ---------------------------------------------------------------
-    * Full batch (``batch_size=None``, the default, as in the article): one step per
-      epoch on all N rows. ``history[e]`` is the loss computed by epoch e's forward pass,
-      *before* its step, as the article's loop computes it: ``history[0]`` is the loss of
-      the untrained model, and the loss after the last step is not in the history.
-    * Mini-batches: each epoch draws a new permutation of the rows from ``rng`` and takes
-      one step per ``batch_size`` consecutive rows of it; the last batch holds the rows
-      left over, so every row is used once per epoch. ``history[e]`` is the size-weighted
-      mean of the epoch's batch losses, sum_b N_b L_b / N: the mean loss over all N rows
-      when ``loss_fn`` averages over its batch, each L_b taken before its own step.
+    The history: one float per epoch. Full batch (the default, as in the article): one
+    step per epoch, and ``history[e]`` is the loss epoch e's forward computed, *before*
+    its step, so ``history[0]`` is the untrained model's. Mini-batches: each epoch draws a
+    new permutation of the rows and steps on each ``batch_size`` rows of it (the last
+    batch holds what is left); ``history[e]`` is the mean of the batch losses weighted by
+    their share of the rows, each taken before its own step.
 
-    Threads: matrix products run on one BLAS thread while ``train`` runs, which is faster
-    for matrices this small (``scratchnet._blas`` says why and what that means).
-
-    Divergence: a loss that is NaN or infinite raises ``FloatingPointError`` ("loss became
-    nan at epoch 7", epochs counted from 1, with the batch for mini-batches, and the
-    module whose output overflowed) before its backward pass, so the parameters are left
-    as they were when they produced it. It is not a ``ValueError`` because no argument
-    was wrong: the numbers went bad during training (often a learning rate too large).
-    A run whose loss stopped moving (``has_collapsed``) ends with a ``CollapseWarning``.
+    Matrix products run on one BLAS thread meanwhile, faster at this size (see ``_blas``).
+    A loss gone NaN or infinite raises ``FloatingPointError`` ("loss became nan at epoch
+    7", with the batch and the module that overflowed) before its backward pass, leaving
+    the parameters that produced it: no argument was wrong, the numbers diverged (often a
+    learning rate too large). A loss that stopped moving (``has_collapsed``) ends the run
+    with a ``CollapseWarning``.
     """
     _require_model_and_loss(model, loss_fn)
     require_optimizer_of(optimizer, model)
@@ -126,7 +112,9 @@ def train(
             for where, rows in batches(epoch):
                 X_batch, y_batch = X[rows], y[rows]
                 p = model.forward(X_batch)
-                loss = (_checked(loss_fn, p) if first_step else loss_fn.forward)(p, y_batch)
+                if first_step:
+                    _check_output(loss_fn, p, y_batch)
+                loss = loss_fn.forward(p, y_batch)
                 _require_finite_loss(loss, where, model, X_batch)
                 with _located(where):
                     model.backward(loss_fn.backward())
@@ -213,12 +201,12 @@ def _require_finite_loss(loss, where: str, model, X_batch) -> None:
         )
 
 
-def _checked(loss_fn, p):
-    """The first step's loss: the front door ``loss_fn(p, y)``, which checks the model's
-    output (probabilities for BCELoss, of y's shape); the output keeps its kind from step
-    to step. A loss of your own, or an output already NaN or infinite, goes to ``forward``:
-    ``_require_finite_loss`` then names the module that overflowed."""
-    return loss_fn if isinstance(loss_fn, Loss) and np.isfinite(p).all() else loss_fn.forward
+def _check_output(loss_fn, p, y) -> None:
+    """Let a scratchnet loss check the model's output, as ``loss_fn(p, y)`` would. An
+    output already NaN or infinite is left to ``_require_finite_loss``, which names the
+    module that overflowed."""
+    if isinstance(loss_fn, Loss) and np.isfinite(p).all():
+        loss_fn.check(p, y)
 
 
 def _validation_loss(model, loss_fn, X, y) -> float:
