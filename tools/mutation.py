@@ -48,20 +48,27 @@ ROOT = Path(__file__).resolve().parent.parent
 TESTS = {
     "functional.py": ["test_layers", "test_losses", "test_properties", "test_gradcheck"],
     "layers.py": [
-        "test_layers", "test_bad_input_battery", "test_learner", "test_training",
-        "test_gradcheck", "test_serialization", "test_properties", "test_init",
+        "test_layers", "test_layers_edges", "test_bad_input_battery", "test_own_layer",
+        "test_learner", "test_training", "test_gradcheck", "test_properties", "test_init",
+    ],
+    "_module.py": [
+        "test_layers", "test_layers_edges", "test_own_layer", "test_bad_input_battery",
+        "test_learner", "test_serialization", "test_training", "test_gradcheck",
     ],
     "losses.py": [
-        "test_losses", "test_bad_input_battery", "test_training", "test_properties",
+        "test_losses", "test_losses_edges", "test_bad_input_battery", "test_training", "test_properties",
         "test_learner",
     ],
-    "_loss.py": ["test_losses", "test_bad_input_battery", "test_training", "test_learner"],
+    "_loss.py": [
+        "test_losses", "test_losses_edges", "test_bad_input_battery", "test_training",
+        "test_training_edges", "test_learner",
+    ],
     "optimizers.py": [
         "test_optimizers", "test_bad_input_battery", "test_training", "test_serialization",
         "test_learner",
     ],
     "training.py": [
-        "test_training", "test_bad_input_battery", "test_learner", "test_losses",
+        "test_training", "test_training_edges", "test_bad_input_battery", "test_learner", "test_losses",
         "test_init",
     ],
     "serialization.py": ["test_serialization", "test_bad_input_battery", "test_learner"],
@@ -372,7 +379,8 @@ def main() -> None:
     import numpy  # noqa: F401
     import pytest  # noqa: F401
 
-    tests = args.tests or TESTS[path.name]
+    tests = [name for name in args.tests or TESTS[path.name]
+             if (ROOT / "tests" / f"{name}.py").exists()]
     work = args.work
     prepare_work_copy(work)
     target = work / path.relative_to(ROOT)
