@@ -37,9 +37,7 @@ def test_the_loss_checks_the_models_output_at_the_first_step_only(batch_size):
     model = probabilities_model()
     loss_fn = CountingBCELoss()
     optimizer = sn.SGD(model.parameters(), lr=0.01)
-    history = sn.train(
-        model, loss_fn, optimizer, X, LABELS, epochs=3, batch_size=batch_size, rng=0
-    )
+    history = sn.train(model, loss_fn, optimizer, X, LABELS, epochs=3, batch_size=batch_size, rng=0)
     assert loss_fn.checks == 1  # then forward alone: 3 steps full batch, 9 in batches of 5
     assert optimizer.step_count == (3 if batch_size is None else 9)
     assert np.isfinite(history).all()

@@ -20,10 +20,10 @@ alone. Default arguments are mutated as the numbers and booleans they are.
 How it runs: the repository is copied to a scratch folder (``--work``), each mutant is
 written into the copy, and forked children of this process run pytest there with
 ``-x -q -p no:cacheprovider`` on the test files listed for that lesson file in
-``TESTS``, one file per child, until one fails (numpy and pytest are imported once, before forking; scratchnet
-is imported by each child, from the copy). A child that runs longer than ``--timeout``
-seconds is killed and the mutant counted as killed (by timeout). Results go to a JSON
-Lines file, one mutant a line.
+``TESTS``, one file per child, until one fails (numpy and pytest are imported once,
+before forking; scratchnet is imported by each child, from the copy). A child that runs
+longer than ``--timeout`` seconds is killed and the mutant counted as killed (by
+timeout). Results go to a JSON Lines file, one mutant a line.
 """
 
 from __future__ import annotations
@@ -48,58 +48,114 @@ ROOT = Path(__file__).resolve().parent.parent
 TESTS = {
     "functional.py": ["test_layers", "test_losses", "test_properties", "test_gradcheck"],
     "layers.py": [
-        "test_layers", "test_layers_edges", "test_bad_input_battery", "test_own_layer",
-        "test_learner", "test_training", "test_gradcheck", "test_properties", "test_init",
+        "test_layers",
+        "test_layers_edges",
+        "test_bad_input_battery",
+        "test_own_layer",
+        "test_learner",
+        "test_training",
+        "test_gradcheck",
+        "test_properties",
+        "test_init",
     ],
     "_module.py": [
-        "test_layers", "test_layers_edges", "test_own_layer", "test_bad_input_battery",
-        "test_learner", "test_serialization", "test_training", "test_gradcheck",
+        "test_layers",
+        "test_layers_edges",
+        "test_own_layer",
+        "test_bad_input_battery",
+        "test_learner",
+        "test_serialization",
+        "test_training",
+        "test_gradcheck",
     ],
     "losses.py": [
-        "test_losses", "test_losses_edges", "test_bad_input_battery", "test_training", "test_properties",
+        "test_losses",
+        "test_losses_edges",
+        "test_bad_input_battery",
+        "test_training",
+        "test_properties",
         "test_learner",
     ],
     "_loss.py": [
-        "test_losses", "test_losses_edges", "test_bad_input_battery", "test_training",
-        "test_training_edges", "test_learner",
+        "test_losses",
+        "test_losses_edges",
+        "test_bad_input_battery",
+        "test_training",
+        "test_training_edges",
+        "test_learner",
     ],
     "optimizers.py": [
-        "test_optimizers", "test_bad_input_battery", "test_training", "test_serialization",
+        "test_optimizers",
+        "test_bad_input_battery",
+        "test_training",
+        "test_serialization",
         "test_learner",
     ],
     "training.py": [
-        "test_training", "test_training_edges", "test_bad_input_battery", "test_learner", "test_losses",
+        "test_training",
+        "test_training_edges",
+        "test_bad_input_battery",
+        "test_learner",
+        "test_losses",
         "test_init",
     ],
     "serialization.py": ["test_serialization", "test_bad_input_battery", "test_learner"],
     "_state.py": [
-        "test_serialization", "test_optimizers", "test_bad_input_battery", "test_layers",
+        "test_serialization",
+        "test_optimizers",
+        "test_bad_input_battery",
+        "test_layers",
         "test_learner",
     ],
     "_checks.py": [
-        "test_bad_input_battery", "test_layers", "test_losses", "test_optimizers",
-        "test_training", "test_learner", "test_serialization",
+        "test_bad_input_battery",
+        "test_layers",
+        "test_losses",
+        "test_optimizers",
+        "test_training",
+        "test_learner",
+        "test_serialization",
     ],
     "gradcheck.py": [
-        "test_gradcheck", "test_learner", "test_bad_input_battery", "test_properties",
-        "test_layers", "test_losses",
+        "test_gradcheck",
+        "test_learner",
+        "test_bad_input_battery",
+        "test_properties",
+        "test_layers",
+        "test_losses",
     ],
 }
 
 COMPARE_BOUNDARY = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt}
 COMPARE_NEGATION = {
-    ast.Lt: ast.GtE, ast.LtE: ast.Gt, ast.Gt: ast.LtE, ast.GtE: ast.Lt,
-    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
-    ast.In: ast.NotIn, ast.NotIn: ast.In,
+    ast.Lt: ast.GtE,
+    ast.LtE: ast.Gt,
+    ast.Gt: ast.LtE,
+    ast.GtE: ast.Lt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
 }
 ARITHMETIC = {
-    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
-    ast.Pow: ast.Mult, ast.FloorDiv: ast.Div, ast.Mod: ast.FloorDiv,
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.Pow: ast.Mult,
+    ast.FloorDiv: ast.Div,
+    ast.Mod: ast.FloorDiv,
 }
 SWAPPED_NAMES = {"min": "max", "max": "min", "any": "all", "all": "any"}
 SWAPPED_ATTRIBUTES = {
-    "maximum": "minimum", "minimum": "maximum", "max": "min", "min": "max",
-    "any": "all", "all": "any",
+    "maximum": "minimum",
+    "minimum": "maximum",
+    "max": "min",
+    "min": "max",
+    "any": "all",
+    "all": "any",
 }
 UNWRAPPED_FUNCTIONS = {"float", "int", "bool", "list", "tuple", "abs", "asarray", "array"}
 UNWRAPPED_METHODS = {"copy", "astype", "reshape", "item"}
@@ -161,15 +217,17 @@ def changes(node: ast.AST):
                     )
     elif isinstance(node, ast.BoolOp):
         new = ast.Or if isinstance(node.op, ast.And) else ast.And
-        yield f"{type(node.op).__name__} -> {new.__name__}", lambda n, new=new: setattr(
-            n, "op", new()
+        yield (
+            f"{type(node.op).__name__} -> {new.__name__}",
+            lambda n, new=new: setattr(n, "op", new()),
         )
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         yield "not removed", "unwrap-operand"
     elif isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in ARITHMETIC:
         new = ARITHMETIC[type(node.op)]
-        yield f"{type(node.op).__name__} -> {new.__name__}", lambda n, new=new: setattr(
-            n, "op", new()
+        yield (
+            f"{type(node.op).__name__} -> {new.__name__}",
+            lambda n, new=new: setattr(n, "op", new()),
         )
     elif isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
         value = node.value
@@ -209,8 +267,17 @@ def changes(node: ast.AST):
             yield "return value -> None", "return-none"
     if isinstance(node, ast.stmt) and not isinstance(
         node,
-        (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Return, ast.Pass,
-         ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal),
+        (
+            ast.FunctionDef,
+            ast.AsyncFunctionDef,
+            ast.ClassDef,
+            ast.Return,
+            ast.Pass,
+            ast.Import,
+            ast.ImportFrom,
+            ast.Global,
+            ast.Nonlocal,
+        ),
     ):
         yield f"statement {type(node).__name__} removed", "remove"
 
@@ -293,9 +360,11 @@ def prepare_work_copy(work: Path) -> None:
     if work.exists():
         shutil.rmtree(work)
     shutil.copytree(
-        ROOT, work,
-        ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", ".hypothesis",
-                                      "demo-output", "study-output", "out"),
+        ROOT,
+        work,
+        ignore=shutil.ignore_patterns(
+            ".git", "__pycache__", "*.egg-info", ".hypothesis", "demo-output", "study-output", "out"
+        ),
     )
 
 
@@ -347,9 +416,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--only", type=int, nargs="*", help="run only these mutant numbers")
     parser.add_argument("--tests", nargs="*", help="test modules to run instead of TESTS")
-    parser.add_argument("--timeout", type=float, help="seconds per mutant (default: 3x baseline + 10)")
+    parser.add_argument(
+        "--timeout", type=float, help="seconds per mutant (default: 3x baseline + 10)"
+    )
     parser.add_argument("--work", type=Path, default=Path("/tmp/scratchnet-mutation"))
-    parser.add_argument("--out", type=Path, help="JSON Lines results (default: <work>.<file>.jsonl)")
+    parser.add_argument(
+        "--out", type=Path, help="JSON Lines results (default: <work>.<file>.jsonl)"
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument("--show", type=int, help="print the diff of one mutant and stop")
     args = parser.parse_args()
@@ -367,7 +440,9 @@ def main() -> None:
     if args.only:
         chosen = [mutants[number] for number in args.only]
     elif args.sample and args.sample < len(mutants):
-        chosen = sorted(random.Random(args.seed).sample(mutants, args.sample), key=lambda m: m.number)
+        chosen = sorted(
+            random.Random(args.seed).sample(mutants, args.sample), key=lambda m: m.number
+        )
     if args.list:
         for mutant in chosen:
             print(f"{mutant.number:4d}  line {mutant.line:4d}  {mutant.description}")
@@ -379,8 +454,9 @@ def main() -> None:
     import numpy  # noqa: F401
     import pytest  # noqa: F401
 
-    tests = [name for name in args.tests or TESTS[path.name]
-             if (ROOT / "tests" / f"{name}.py").exists()]
+    tests = [
+        name for name in args.tests or TESTS[path.name] if (ROOT / "tests" / f"{name}.py").exists()
+    ]
     work = args.work
     prepare_work_copy(work)
     target = work / path.relative_to(ROOT)
@@ -388,8 +464,11 @@ def main() -> None:
     if status != "passed":
         sys.exit(f"the tests do not pass on the unmutated code ({status}): {tests}")
     timeout = args.timeout or 3 * baseline + 10
-    print(f"{path.name}: {len(chosen)} of {len(mutants)} mutants; tests {tests}; "
-          f"baseline {baseline:.1f} s, timeout {timeout:.0f} s", flush=True)
+    print(
+        f"{path.name}: {len(chosen)} of {len(mutants)} mutants; tests {tests}; "
+        f"baseline {baseline:.1f} s, timeout {timeout:.0f} s",
+        flush=True,
+    )
     out = args.out or work.with_name(f"{work.name}.{path.stem}.jsonl")
     counts = {"killed": 0, "survived": 0}
     try:
@@ -399,14 +478,23 @@ def main() -> None:
                 status, seconds = run_tests(work, tests, timeout)
                 verdict = "survived" if status == "passed" else "killed"
                 counts[verdict] += 1
-                record = {"file": path.name, "number": mutant.number, "line": mutant.line,
-                          "description": mutant.description, "verdict": verdict,
-                          "status": status, "seconds": round(seconds, 2)}
+                record = {
+                    "file": path.name,
+                    "number": mutant.number,
+                    "line": mutant.line,
+                    "description": mutant.description,
+                    "verdict": verdict,
+                    "status": status,
+                    "seconds": round(seconds, 2),
+                }
                 results.write(json.dumps(record) + "\n")
                 results.flush()
                 mark = "SURVIVED" if verdict == "survived" else status
-                print(f"{mutant.number:4d}  line {mutant.line:4d}  {mutant.description:40s} "
-                      f"{mark} ({seconds:.1f} s)", flush=True)
+                print(
+                    f"{mutant.number:4d}  line {mutant.line:4d}  {mutant.description:40s} "
+                    f"{mark} ({seconds:.1f} s)",
+                    flush=True,
+                )
     finally:
         target.write_text(path.read_text())
     total = counts["killed"] + counts["survived"]

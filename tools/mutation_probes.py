@@ -1,0 +1,79 @@
+"""Probes for the mutants that tools/mutation.py reports as surviving and that are judged
+equivalent: each probe runs the original code and the mutant's version of it on the
+inputs that could tell them apart, and asserts that they behave identically.
+
+Not part of the test suite (a probe restates a line of the lesson, which a test should
+not); run it by hand after a mutation run:
+
+    python tools/mutation_probes.py          # prints one line per probe, fails loudly
+
+Each probe's docstring names the file, the line as it reads, the mutation, and why the
+two cannot differ.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import numpy as np
+
+from scratchnet import losses
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBES = []
+
+
+def probe(function):
+    PROBES.append(function)
+    return function
+
+
+def calls_of(module, name: str) -> list[ast.Call]:
+    tree = ast.parse(inspect.getsource(module))
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name
+    ]
+
+
+@probe
+def losses_log_floor_default_weight():
+    """losses.py, ``def _log_floor(dtype, w: float = 1.0)``: default 1.0 -> 2.0 (or 0.0).
+
+    Every call passes w, so the default is never used."""
+    calls = calls_of(losses, "_log_floor")
+    assert calls and all(len(call.args) == 2 for call in calls)
+
+
+@probe
+def losses_log_floor_without_float():
+    """losses.py, ``return max(LOG_FLOOR, float(np.log(max(w, 1.0) * np.finfo(dtype).tiny)))``:
+    ``float(...)`` removed.
+
+    np.log of w * tiny is a NumPy scalar of ``dtype`` itself (tiny is one, and a Python
+    float does not widen it), so the floor has the same value and keeps p's dtype in
+    ``np.maximum(np.log(p), floor)`` either way."""
+    for dtype in (np.float32, np.float64):
+        for w in (1.0, 0.5, 8.3, 69.0, 1e30):
+            original = losses._log_floor(dtype, w)
+            mutant = max(losses.LOG_FLOOR, np.log(max(w, 1.0) * np.finfo(dtype).tiny))
+            assert original == mutant
+            p = np.array([0.0, 1e-40, 0.5], dtype=dtype)
+            with np.errstate(divide="ignore"):
+                kept = np.maximum(np.log(p), original), np.maximum(np.log(p), mutant)
+            assert kept[0].dtype == kept[1].dtype == dtype
+            np.testing.assert_array_equal(*kept)
+
+
+def main() -> None:
+    for function in PROBES:
+        function()
+        print(f"identical: {function.__name__}")
+    print(f"{len(PROBES)} probes, every mutant behaves as the original")
+
+
+if __name__ == "__main__":
+    main()
