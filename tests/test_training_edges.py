@@ -107,7 +107,8 @@ def test_the_validation_loss_is_the_trained_models_mean_loss_on_the_validation_r
 
 
 def test_a_collapse_needs_the_last_window_epochs_equal_to_the_one_before_them():
-    assert has_collapsed([1.0] * 6)  # 5 epochs equal to the one before: the shortest collapse
+    assert has_collapsed([1.0] * 6) is True  # 5 epochs equal to the one before: the shortest
+    assert has_collapsed([1.0] * 5) is False  # too short to tell, and a bool all the same
     assert not has_collapsed([0.5] + [1.0] * 5)  # only 4 epochs equal to the one before
     assert has_collapsed([0.5] + [1.0] * 6)
     assert not has_collapsed([1.0] * 3, window=3)
