@@ -86,6 +86,7 @@ TESTS = {
     ],
     "optimizers.py": [
         "test_optimizers",
+        "test_optimizers_edges",
         "test_bad_input_battery",
         "test_training",
         "test_serialization",
