@@ -27,3 +27,25 @@ def test_an_optimizer_of_your_own_without_a_step_says_so_instead_of_doing_nothin
     params = two_parameters()
     with pytest.raises(NotImplementedError):
         Frozen(params).step()
+
+
+@pytest.mark.parametrize("make", [sn.Adam, lambda params: sn.SGD(params, lr=0.1)])
+def test_one_nan_among_finite_gradient_entries_is_refused_and_changes_nothing(make):
+    theta = sn.Parameter(np.array([1.0, 2.0, 3.0]))
+    optimizer = make([theta])
+    theta.grad = np.array([0.5, np.nan, -0.5])
+    with pytest.raises(FloatingPointError, match="contains NaN or infinity"):
+        optimizer.step()
+    np.testing.assert_array_equal(theta.data, [1.0, 2.0, 3.0])
+    assert optimizer.step_count == 0
+
+
+@pytest.mark.parametrize("make", [sn.Adam, lambda params: sn.SGD(params, lr=0.1)])
+def test_a_gradient_written_as_a_plain_list_is_used_as_an_array(make):
+    # A learner's backward may store a list: the step reads it as the array it stands for.
+    theta, reference = sn.Parameter(np.array([1.0, 2.0])), sn.Parameter(np.array([1.0, 2.0]))
+    theta.grad, reference.grad = [0.5, -0.5], np.array([0.5, -0.5])
+    make([theta]).step()
+    make([reference]).step()
+    np.testing.assert_array_equal(theta.data, reference.data)
+    assert not np.array_equal(theta.data, [1.0, 2.0])

@@ -1,6 +1,8 @@
 """train() at its edges: where the loss is checked, what the validation loss goes through,
 and when a flat loss counts as a collapse. Each test closes a gap a mutation run found."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -101,6 +103,28 @@ def test_the_validation_loss_is_the_trained_models_mean_loss_on_the_validation_r
     expected = -np.mean(y_val * np.log(p) + (1 - y_val) * np.log(1 - p))
     assert history.validation[-1] == pytest.approx(expected, rel=1e-12)
     assert history.validation[0] != history.validation[1]  # after each epoch's step
+
+
+class Float32MeanSquaredError:
+    """A loss of one's own that returns a NumPy float32, as np.mean of float32 arrays does."""
+
+    def forward(self, p, y):
+        self.difference = p - y
+        return np.mean(self.difference**2)
+
+    def backward(self):
+        return 2 * self.difference / self.difference.size
+
+
+def test_the_history_holds_python_floats_whatever_number_the_loss_returns():
+    X32, y32 = X.astype(np.float32), LABELS.astype(np.float32)
+    model = sn.Linear(1, 1, rng=0, dtype=np.float32)
+    history = sn.train(
+        model, Float32MeanSquaredError(), sn.SGD(model.parameters(), lr=0.1), X32, y32,
+        epochs=2, validation=(X32, y32),
+    )  # fmt: skip
+    assert all(type(loss) is float for loss in [*history, *history.validation])
+    assert json.loads(json.dumps([history, history.validation])) == [history, history.validation]
 
 
 # --- a collapse: the last `window` epochs flat, and above 1% of the first loss ----------------
