@@ -127,6 +127,31 @@ def test_the_history_holds_python_floats_whatever_number_the_loss_returns():
     assert json.loads(json.dumps([history, history.validation])) == [history, history.validation]
 
 
+def test_each_progress_line_shows_that_epochs_loss_and_validation_loss(capsys):
+    model = sn.Sequential(sn.Linear(1, 1, rng=0), sn.Sigmoid())
+    history = sn.train(
+        model, sn.BCELoss(), sn.SGD(model.parameters(), lr=0.5), X, LABELS, epochs=3,
+        validation=(X[::2], LABELS[::2]), verbose=True,
+    )  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert len(set(history)) == len(set(history.validation)) == 3  # three different values
+    for epoch, line in enumerate(lines, start=1):
+        loss, validation = history[epoch - 1], history.validation[epoch - 1]
+        assert line.startswith(
+            f"epoch {epoch}/3: loss {loss:.6f}, validation loss {validation:.6f} ("
+        )
+
+
+def test_the_collapse_warning_says_where_the_loss_stayed():
+    model = sn.Sequential(sn.Linear(1, 1, rng=0), sn.Sigmoid())
+    with pytest.warns(sn.training.CollapseWarning) as record:
+        history = sn.train(
+            model, sn.BCELoss(), sn.SGD(model.parameters(), lr=1e6), X, LABELS, epochs=10
+        )
+    assert history[0] != history[-1]
+    assert f"the loss stayed at {history[-1]:.6g} over the last epochs" in str(record[0].message)
+
+
 # --- a collapse: the last `window` epochs flat, and above 1% of the first loss ----------------
 
 
