@@ -25,7 +25,9 @@ def test_an_optimizer_of_your_own_without_a_step_says_so_instead_of_doing_nothin
         pass
 
     params = two_parameters()
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(
+        NotImplementedError, match=r"^Frozen has no step: write Frozen.step\(self\)"
+    ):
         Frozen(params).step()
 
 
