@@ -48,3 +48,9 @@ def test_a_backward_overflow_in_the_first_module_names_module_0():
     model([[1e-300, 1.0]])
     with pytest.raises(FloatingPointError, match="^module 0's dL/dx contains NaN"):
         model.backward([[10.0, 1.0]])
+
+
+def test_a_parameter_shows_its_shape_and_dtype():
+    weight = sn.Parameter(np.zeros((2, 3), dtype=np.float32))
+    assert weight.shape == (2, 3)
+    assert repr(weight) == "Parameter(shape=(2, 3), dtype=float32)"
