@@ -54,3 +54,8 @@ def test_a_parameter_shows_its_shape_and_dtype():
     weight = sn.Parameter(np.zeros((2, 3), dtype=np.float32))
     assert weight.shape == (2, 3)
     assert repr(weight) == "Parameter(shape=(2, 3), dtype=float32)"
+
+
+def test_one_entry_of_a_layers_output_overflowing_is_refused():
+    with pytest.raises(FloatingPointError, match="^the output of Linear contains NaN or infinity"):
+        linear([[1e308, 0], [0, 1]])([[10.0, 1.0]])  # [inf, 1]

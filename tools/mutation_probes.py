@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet import losses
+from scratchnet import _checks, losses
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = []
@@ -66,6 +66,40 @@ def losses_log_floor_without_float():
                 kept = np.maximum(np.log(p), original), np.maximum(np.log(p), mutant)
             assert kept[0].dtype == kept[1].dtype == dtype
             np.testing.assert_array_equal(*kept)
+
+
+def reads_of(module, attribute: str) -> tuple[int, int]:
+    """How often ``module`` reads ``.<attribute>``, and how often as ``not x.<attribute>(...)``."""
+    tree = ast.parse(inspect.getsource(module))
+    reads = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == attribute
+    ]
+    negated = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.Not)
+        and isinstance(node.operand, ast.Call)
+        and getattr(node.operand.func, "attr", None) == attribute
+    ]
+    return len(reads), len(negated)
+
+
+@probe
+def checks_number_contains_is_only_negated():
+    """_checks.py, ``Number._contains``: ``return False`` -> ``return None``;
+    ``return bool(np.isfinite(value))`` and ``return bool(value <= self.high ...)`` with
+    ``bool(...)`` removed.
+
+    ``_contains`` is private and read in one place only, ``if not self._contains(value)``,
+    where None and False, and np.bool_ and bool, take the same branch."""
+    assert reads_of(_checks, "_contains") == (1, 1)
+    for value in (np.float64(np.inf), 1e400, 0.5, np.nan, -1.0):
+        assert (not np.isfinite(value)) == (not bool(np.isfinite(value)))
+        assert (not np.float64(value) <= 1.0) == (not bool(np.float64(value) <= 1.0))
+    assert (not None) is (not False)
 
 
 def main() -> None:
