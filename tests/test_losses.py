@@ -40,20 +40,24 @@ def logits(rng, shape):
     return rng.uniform(-2, 2, size=shape)
 
 
-def assert_backward_matches_finite_differences(loss_fn, inputs, y, rng):
-    """Analytic dL/d(input) against finite differences, with a random upstream gradient."""
+def assert_backward_matches_finite_differences(loss_fn, inputs, y, rng, **weights):
+    """Analytic dL/d(input) against finite differences, with a random upstream gradient;
+    ``weights``: sample_weight=..., if any. Returns the analytic gradient."""
     if loss_fn.reduction == "none":
         upstream = rng.standard_normal(inputs.shape)
-        loss_fn.forward(inputs, y)
+        loss_fn.forward(inputs, y, **weights)
         analytic = loss_fn.backward(upstream)
-        numerical = numerical_vjp(lambda v: loss_fn.forward(v, y), inputs, upstream)
+        numerical = numerical_vjp(lambda v: loss_fn.forward(v, y, **weights), inputs, upstream)
     else:
         upstream = float(rng.standard_normal())
-        loss_fn.forward(inputs, y)
+        loss_fn.forward(inputs, y, **weights)
         analytic = loss_fn.backward(upstream)
-        numerical = numerical_gradient(lambda v: upstream * loss_fn.forward(v, y), inputs)
+        numerical = numerical_gradient(
+            lambda v: upstream * loss_fn.forward(v, y, **weights), inputs
+        )
     assert analytic.shape == inputs.shape and analytic.dtype == inputs.dtype
     assert max_relative_error(analytic, numerical) <= TOLERANCE
+    return analytic
 
 
 @pytest.mark.parametrize("shape", [(16,), (16, 1)])
@@ -391,43 +395,31 @@ ALL_LOSSES = {
 }  # fmt: skip
 
 
-def weights(rng, shape):
-    """Row weights in [0, 3), one of them exactly 0: a row that must count for nothing."""
-    w = rng.uniform(0.0, 3.0, size=shape)
-    w.flat[-1] = 0.0
-    return w
+def weighted_case(name, seed, n):
+    """The loss maker named ``name``, and its inputs, labels and weights for n rows: the
+    weights in [0, 3), the last exactly 0, a row that must count for nothing."""
+    make, inputs_of = ALL_LOSSES[name]
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(0.0, 3.0, size=(n, 1))
+    w[-1] = 0.0
+    return make, inputs_of(rng, (n, 1)), labels(rng, (n, 1)), w, rng
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name", ALL_LOSSES)
 def test_weighted_gradients_match_finite_differences(name, reduction):
-    make, inputs_of = ALL_LOSSES[name]
-    rng = np.random.default_rng(10)
-    inputs, y, w = inputs_of(rng, (16, 1)), labels(rng, (16, 1)), weights(rng, (16, 1))
-    loss_fn = make(reduction)
-    if reduction == "none":
-        upstream = rng.standard_normal(inputs.shape)
-        loss_fn.forward(inputs, y, sample_weight=w)
-        analytic = loss_fn.backward(upstream)
-        numerical = numerical_vjp(lambda v: loss_fn.forward(v, y, sample_weight=w), inputs, upstream)
-    else:
-        upstream = float(rng.standard_normal())
-        loss_fn.forward(inputs, y, sample_weight=w)
-        analytic = loss_fn.backward(upstream)
-        numerical = numerical_gradient(
-            lambda v: upstream * loss_fn.forward(v, y, sample_weight=w), inputs
-        )
-    assert max_relative_error(analytic, numerical) <= TOLERANCE
+    make, inputs, y, w, rng = weighted_case(name, seed=10, n=16)
+    analytic = assert_backward_matches_finite_differences(
+        make(reduction), inputs, y, rng, sample_weight=w
+    )
     assert analytic[-1, 0] == 0.0  # the row of weight 0 sends back nothing
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name", ALL_LOSSES)
 def test_weights_reduce_as_documented(name, reduction):
-    # "mean": sum(w l) / sum(w); "sum": sum(w l); "none": w l.
-    make, inputs_of = ALL_LOSSES[name]
-    rng = np.random.default_rng(11)
-    inputs, y, w = inputs_of(rng, (20, 1)), labels(rng, (20, 1)), weights(rng, (20, 1))
+    # "mean": sum(sw l) / sum(sw); "sum": sum(sw l); "none": sw l.
+    make, inputs, y, w, _ = weighted_case(name, seed=11, n=20)
     l = make("none")(inputs, y)
     expected = {"mean": np.sum(w * l) / np.sum(w), "sum": np.sum(w * l), "none": w * l}
     np.testing.assert_allclose(make(reduction)(inputs, y, sample_weight=w), expected[reduction],
@@ -444,7 +436,8 @@ def test_integer_weights_equal_repeated_rows_in_value_and_gradient(name, reducti
     counts[:2] = [2, 1]
     weighted, repeated = make(reduction), make(reduction)
     value = weighted(inputs, y, sample_weight=counts)
-    assert value == pytest.approx(repeated(inputs.repeat(counts, 0), y.repeat(counts, 0)), rel=1e-14)
+    expected = repeated(inputs.repeat(counts, 0), y.repeat(counts, 0))
+    assert value == pytest.approx(expected, rel=1e-14)
     # Each row's gradient is the sum of its copies' gradients.
     row_of_copy = np.arange(12).repeat(counts)
     summed = np.zeros_like(inputs)
@@ -467,7 +460,8 @@ def test_weighted_bce_worked_by_hand():
     # is (3 log 2 + log 2) / 4 = log 2, and dL/dx = w (p - y) / sum(w):
     # 3 (1/2 - 1) / 4 = -0.375 for the positive, 1 (1/2 - 0) / 4 = 0.125 for the negative.
     loss_fn = sn.BCEWithLogitsLoss()
-    assert loss_fn([0.0, 0.0], [1, 0], sample_weight=[3, 1]) == pytest.approx(math.log(2), rel=1e-15)
+    value = loss_fn([0.0, 0.0], [1, 0], sample_weight=[3, 1])
+    assert value == pytest.approx(math.log(2), rel=1e-15)
     np.testing.assert_array_equal(loss_fn.backward(), [-0.375, 0.125])
 
 
