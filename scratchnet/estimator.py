@@ -272,7 +272,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """Each row's weight, (N,): its sample_weight (1 if None) times its class's weight."""
         weights = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         class_weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
-        return weights * class_weights[targets].astype(X.dtype)
+        weights = weights * class_weights[targets].astype(X.dtype)
+        if not weights.any():
+            raise ValueError(
+                "every row weighs 0 (its sample_weight times its class_weight): there is "
+                "nothing to learn from"
+            )
+        return weights
 
 
 class AdamWithL2(Adam):

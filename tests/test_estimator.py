@@ -379,6 +379,13 @@ def test_integer_sample_weights_equal_repeated_rows():
     )
 
 
+def test_weights_that_are_all_zero_between_them_are_refused():
+    X, y = rare_class_data(n_samples=30)
+    model = MLPClassifier(class_weight={0: 0.0, 1: 1.0})
+    with pytest.raises(ValueError, match=r"every row weighs 0 \(its sample_weight times its"):
+        model.fit(X, y, sample_weight=np.where(y == 1, 0.0, 1.0))
+
+
 def test_class_weight_and_sample_weight_multiply():
     X, y = rare_class_data(n_samples=60)
     sample_weight = np.random.default_rng(2).uniform(0.5, 2.0, size=len(y))
