@@ -9,6 +9,7 @@ that file, and records whether they failed (the mutant is *killed*) or passed (i
     python tools/mutation.py scratchnet/layers.py --sample 80 --seed 15
     python tools/mutation.py scratchnet/losses.py --list            # list, run nothing
     python tools/mutation.py scratchnet/losses.py --only 12 40      # rerun two mutants
+    python tools/mutation.py --summary /tmp/scratchnet-mutation.*.jsonl   # a table
 
 The mutations: comparison operators (boundary and negation), ``and``/``or``, ``not``
 removed, arithmetic operators, augmented assignments, numbers (0, 1, 2, other
@@ -410,9 +411,29 @@ def run_test_file(work: Path, name: str, deadline: float) -> str:
         time.sleep(0.02)
 
 
+def summarize(paths: list[Path]) -> None:
+    """Per file: mutants run, killed (of which by timeout), survived, and the survivors."""
+    for path in paths:
+        records = [json.loads(line) for line in path.read_text().splitlines() if line]
+        latest = {record["number"]: record for record in records}  # a rerun replaces
+        killed = [r for r in latest.values() if r["verdict"] == "killed"]
+        timeouts = [r for r in killed if r["status"] == "timeout"]
+        survived = sorted(
+            (r for r in latest.values() if r["verdict"] == "survived"), key=lambda r: r["number"]
+        )
+        name = records[0]["file"] if records else path.name
+        print(
+            f"{name:18s} {len(latest):4d} run {len(killed):4d} killed "
+            f"({len(timeouts)} by timeout) {len(survived):3d} survived"
+        )
+        for r in survived:
+            print(f"    #{r['number']:<4d} line {r['line']:4d}  {r['description']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", help="a lesson file, e.g. scratchnet/training.py")
+    parser.add_argument("file", nargs="?", help="a lesson file, e.g. scratchnet/training.py")
+    parser.add_argument("--summary", type=Path, nargs="+", help="tabulate these results")
     parser.add_argument("--sample", type=int, help="run a seeded sample of this many mutants")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--only", type=int, nargs="*", help="run only these mutant numbers")
@@ -427,6 +448,9 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument("--show", type=int, help="print the diff of one mutant and stop")
     args = parser.parse_args()
+    if args.summary:
+        summarize(args.summary)
+        return
 
     path = (ROOT / args.file).resolve()
     mutants = mutants_of(path)
