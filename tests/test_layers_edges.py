@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import scratchnet as sn
+from scratchnet.gradcheck import numerical_vjp
 
 
 def linear(weight):
@@ -59,3 +60,11 @@ def test_a_parameter_shows_its_shape_and_dtype():
 def test_one_entry_of_a_layers_output_overflowing_is_refused():
     with pytest.raises(FloatingPointError, match="^the output of Linear contains NaN or infinity"):
         linear([[1e308, 0], [0, 1]])([[10.0, 1.0]])  # [inf, 1]
+
+
+def test_tanh_computes_tanh_and_sends_back_dL_dy_times_one_minus_y_squared():
+    x = np.array([[-2.0, -0.3, 0.0], [0.4, 1.5, 3.0]])
+    tanh, dL_dy = sn.Tanh(), np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    np.testing.assert_allclose(tanh(x), np.tanh(x), rtol=1e-15)
+    np.testing.assert_allclose(tanh.backward(dL_dy), dL_dy * (1 - np.tanh(x) ** 2), rtol=1e-15)
+    np.testing.assert_allclose(tanh.backward(dL_dy), numerical_vjp(np.tanh, x, dL_dy), rtol=1e-8)
