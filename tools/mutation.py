@@ -101,7 +101,12 @@ TESTS = {
         "test_losses",
         "test_init",
     ],
-    "serialization.py": ["test_serialization", "test_bad_input_battery", "test_learner"],
+    "serialization.py": [
+        "test_serialization",
+        "test_own_layer",
+        "test_bad_input_battery",
+        "test_learner",
+    ],
     "_state.py": [
         "test_serialization",
         "test_optimizers",
