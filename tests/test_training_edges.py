@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import scratchnet as sn
-from scratchnet.training import has_collapsed
+from scratchnet.training import has_collapsed, has_diverged
 
 X = np.linspace(-1.0, 1.0, 12).reshape(-1, 1)
 LABELS = (X[:, 0] > 0).astype(float)
@@ -150,6 +150,42 @@ def test_the_collapse_warning_says_where_the_loss_stayed():
         )
     assert history[0] != history[-1]
     assert f"the loss stayed at {history[-1]:.6g} over the last epochs" in str(record[0].message)
+
+
+class RecordingWeightedBCELoss(sn.BCELoss):
+    """BCE that records each batch's loss and the weights it was given."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = []
+
+    def forward(self, p, y, sample_weight=None):
+        loss = super().forward(p, y, sample_weight)
+        self.batches.append((loss, sample_weight))
+        return loss
+
+
+def test_in_float32_a_weighted_epochs_loss_is_still_summed_in_python_floats():
+    # history[e] = sum_b L_b * SW_b / SW, each share computed in float64 from the float32
+    # weights' sums, so float32 costs no digits of the epoch's loss.
+    X32 = np.linspace(-1.0, 1.0, 10, dtype=np.float32).reshape(-1, 1)
+    y32 = (X32 > 0).astype(np.float32)
+    weights = np.array([0.1, 0.7, 1.3, 0.2, 2.9, 0.3, 1.1, 0.6, 0.4, 1.7], dtype=np.float32)
+    model = sn.Sequential(sn.Linear(1, 1, rng=0, dtype=np.float32), sn.Sigmoid())
+    loss_fn = RecordingWeightedBCELoss()
+    history = sn.train(
+        model, loss_fn, sn.SGD(model.parameters(), lr=0.1), X32, y32, epochs=1, batch_size=3,
+        rng=0, sample_weight=weights,
+    )  # fmt: skip
+    total, expected = float(np.sum(weights.reshape(-1, 1))), 0.0
+    for loss, batch_weights in loss_fn.batches:
+        expected += loss * (float(np.sum(batch_weights)) / total)
+    assert history[0] == expected
+
+
+def test_two_epochs_are_enough_to_call_a_divergence():
+    assert has_diverged([0.7, 0.9]) is True
+    assert has_diverged([0.9, 0.7]) is False
 
 
 # --- a collapse: the last `window` epochs flat, and above 1% of the first loss ----------------

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet import _checks, losses
+from scratchnet import _checks, losses, training
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = []
@@ -100,6 +100,17 @@ def checks_number_contains_is_only_negated():
         assert (not np.isfinite(value)) == (not bool(np.isfinite(value)))
         assert (not np.float64(value) <= 1.0) == (not bool(np.float64(value) <= 1.0))
     assert (not None) is (not False)
+
+
+@probe
+def training_has_diverged_from_one_epoch():
+    """training.py, ``return len(history) >= 2 and history[-1] > history[0]``: 2 -> 1.
+
+    With one epoch, history[-1] is history[0], never above itself (NaN included); with
+    none, both versions stop at the length test; with two or more they read alike."""
+    for history in ([], [0.7], [np.nan], [np.inf], [0.7, 0.9], [0.9, 0.7], [0.5, np.nan]):
+        mutant = len(history) >= 1 and history[-1] > history[0]
+        assert training.has_diverged(history) == mutant
 
 
 def main() -> None:
