@@ -68,3 +68,20 @@ def test_tanh_computes_tanh_and_sends_back_dL_dy_times_one_minus_y_squared():
     np.testing.assert_allclose(tanh(x), np.tanh(x), rtol=1e-15)
     np.testing.assert_allclose(tanh.backward(dL_dy), dL_dy * (1 - np.tanh(x) ** 2), rtol=1e-15)
     np.testing.assert_allclose(tanh.backward(dL_dy), numerical_vjp(np.tanh, x, dL_dy), rtol=1e-8)
+
+
+class OverflowsOnce(sn.Module):
+    """A forward that changes from call to call, as a dropout layer's does: its first
+    output is infinite, every later one finite."""
+
+    calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return x * (np.inf if self.calls == 1 else 1.0)
+
+
+def test_an_overflow_a_rerun_cannot_find_again_still_says_the_output_overflowed():
+    model = sn.Sequential(linear([[1.0]]), OverflowsOnce())
+    with pytest.raises(FloatingPointError, match="^the output contains NaN or infinity"):
+        model([[2.0]])

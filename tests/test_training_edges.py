@@ -188,6 +188,29 @@ def test_two_epochs_are_enough_to_call_a_divergence():
     assert has_diverged([0.9, 0.7]) is False
 
 
+class ScriptedLoss:
+    """A loss of one's own that returns the values it is given, one per forward."""
+
+    def __init__(self, values):
+        self.values = iter(values)
+
+    def forward(self, p, y):
+        self.p = p
+        return next(self.values)
+
+    def backward(self):
+        return np.zeros_like(self.p)
+
+
+def test_the_collapse_warning_quotes_the_last_epochs_loss():
+    # Flat to 1e-9, yet the last two losses round to different sixth digits.
+    losses = [2.0, *[1.2345649999] * 5, 1.2345650001]
+    model = sn.Linear(1, 1, rng=0)
+    with pytest.warns(sn.training.CollapseWarning, match="stayed at 1.23457 over"):
+        sn.train(model, ScriptedLoss(losses), sn.SGD(model.parameters(), lr=0.1), X, X,
+                 epochs=len(losses))  # fmt: skip
+
+
 # --- a collapse: the last `window` epochs flat, and above 1% of the first loss ----------------
 
 

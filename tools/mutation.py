@@ -441,7 +441,7 @@ def main() -> None:
     parser.add_argument("--summary", type=Path, nargs="+", help="tabulate these results")
     parser.add_argument("--sample", type=int, help="run a seeded sample of this many mutants")
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--only", type=int, nargs="*", help="run only these mutant numbers")
+    parser.add_argument("--only", type=int, nargs="+", help="run only these mutant numbers")
     parser.add_argument("--tests", nargs="*", help="test modules to run instead of TESTS")
     parser.add_argument(
         "--timeout", type=float, help="seconds per mutant (default: 3x baseline + 10)"
