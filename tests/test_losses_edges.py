@@ -31,3 +31,22 @@ def test_backward_with_no_argument_is_the_gradient_of_the_loss_itself(make, redu
     analytic = loss_fn.backward()
     numerical = numerical_gradient(lambda v: loss_fn.forward(v, y), inputs)
     np.testing.assert_allclose(analytic, numerical, rtol=1e-7)
+
+
+class SquaredError(sn.Loss):
+    """A loss of one's own, l = (p - y)^2, that averages by itself instead of calling
+    reduce, and lets through_reduction turn dL_out into dL/dl."""
+
+    def forward(self, p, y):
+        self.p, self.y = p, y
+        return float(np.mean((p - y) ** 2))
+
+    def backward(self, dL_out=1.0):
+        return self.through_reduction(dL_out) * 2 * (self.p - self.y)
+
+
+def test_a_loss_of_ones_own_may_reduce_by_itself_and_still_use_through_reduction():
+    loss_fn = SquaredError()
+    p, y = np.array([[0.2], [0.9]]), np.array([[0.0], [1.0]])
+    assert loss_fn(p, y) == pytest.approx((0.04 + 0.01) / 2)
+    np.testing.assert_allclose(loss_fn.backward(), [[0.2], [-0.1]])

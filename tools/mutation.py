@@ -103,12 +103,14 @@ TESTS = {
     ],
     "serialization.py": [
         "test_serialization",
+        "test_serialization_edges",
         "test_own_layer",
         "test_bad_input_battery",
         "test_learner",
     ],
     "_state.py": [
         "test_serialization",
+        "test_serialization_edges",
         "test_optimizers",
         "test_bad_input_battery",
         "test_layers",
