@@ -211,6 +211,37 @@ def test_the_collapse_warning_quotes_the_last_epochs_loss():
                  epochs=len(losses))  # fmt: skip
 
 
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_each_sgd_step_is_lr_times_the_batch_losss_own_gradient(batch_size):
+    model = sn.Sequential(sn.Linear(1, 2, rng=0), sn.Tanh(), sn.Linear(2, 1, rng=1), sn.Sigmoid())
+    sn.train(
+        model, sn.BCELoss(), sn.SGD(model.parameters(), lr=0.5), X, LABELS, epochs=2,
+        batch_size=batch_size, rng=0,
+    )  # fmt: skip
+    by_hand = sn.Sequential(sn.Linear(1, 2, rng=0), sn.Tanh(), sn.Linear(2, 1, rng=1), sn.Sigmoid())
+    rng, y = np.random.default_rng(0), LABELS.reshape(-1, 1)
+    for _ in range(2):
+        order = np.arange(12) if batch_size is None else rng.permutation(12)
+        for start in range(0, 12, batch_size or 12):
+            rows, loss_fn = order[start : start + (batch_size or 12)], sn.BCELoss()
+            loss_fn(by_hand.forward(X[rows]), y[rows])
+            by_hand.backward(loss_fn.backward())
+            for param in by_hand.parameters():
+                param.data -= 0.5 * param.grad
+    for trained, expected in zip(model.parameters(), by_hand.parameters()):
+        np.testing.assert_allclose(trained.data, expected.data, rtol=1e-13)
+
+
+def test_the_divergence_warning_quotes_the_first_and_the_last_loss():
+    model = sn.Linear(1, 1, rng=0)
+    with pytest.warns(
+        sn.training.DivergenceWarning,
+        match="ended above where it started: 0.5 at epoch 1, 0.9 at epoch 3; a smaller",
+    ):
+        sn.train(model, ScriptedLoss([0.5, 0.4, 0.9]), sn.SGD(model.parameters(), lr=0.1), X,
+                 X, epochs=3)  # fmt: skip
+
+
 # --- a collapse: the last `window` epochs flat, and above 1% of the first loss ----------------
 
 
