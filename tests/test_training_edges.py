@@ -242,6 +242,19 @@ def test_the_divergence_warning_quotes_the_first_and_the_last_loss():
                  X, epochs=3)  # fmt: skip
 
 
+def test_the_divergence_and_double_sigmoid_warnings_point_at_the_callers_line():
+    model = sn.Linear(1, 1, rng=0)
+    with pytest.warns(sn.training.DivergenceWarning) as record:
+        sn.train(model, ScriptedLoss([0.5, 0.9]), sn.SGD(model.parameters(), lr=0.1), X, X,
+                 epochs=2)  # fmt: skip
+    assert record[0].filename == __file__
+    model = sn.Sequential(sn.Linear(1, 1, rng=0), sn.Sigmoid())
+    with pytest.warns(UserWarning, match="squashes twice") as record:
+        sn.train(model, sn.BCEWithLogitsLoss(), sn.SGD(model.parameters(), lr=1e-3), X, LABELS,
+                 epochs=1)  # fmt: skip
+    assert record[0].filename == __file__
+
+
 # --- a collapse: the last `window` epochs flat, and above 1% of the first loss ----------------
 
 

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import ast
 import inspect
+import tempfile
+import textwrap
 from pathlib import Path
 
 import numpy as np
 
-from scratchnet import _checks, losses, training
+import scratchnet as sn
+from scratchnet import _checks, losses, serialization, training
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = []
@@ -111,6 +114,61 @@ def training_has_diverged_from_one_epoch():
     for history in ([], [0.7], [np.nan], [np.inf], [0.7, 0.9], [0.9, 0.7], [0.5, np.nan]):
         mutant = len(history) >= 1 and history[-1] > history[0]
         assert training.has_diverged(history) == mutant
+
+
+def mutant_of(function, old: str, new: str):
+    """``function`` recompiled, in its own module's namespace, with ``old`` replaced."""
+    source = textwrap.dedent(inspect.getsource(function))
+    assert source.count(old) == 1, old
+    namespace = dict(vars(inspect.getmodule(function)))
+    exec(compile(source.replace(old, new), "<mutant>", "exec"), namespace)
+    return namespace[function.__name__]
+
+
+def outcome(function, *args):
+    """What a call did: its result, or the type and message of what it raised."""
+    try:
+        return ("returned", function(*args))
+    except Exception as error:  # noqa: BLE001 (any difference counts)
+        return ("raised", type(error), str(error))
+
+
+@probe
+def serialization_load_without_step_count_none():
+    """serialization.py, ``load``: ``step_count = None`` removed.
+
+    step_count is read only under ``if optimizer is not None``, after the block, under
+    the same condition, that assigns it; with no optimizer it is never read."""
+    mutant = mutant_of(serialization.load, "step_count = None", "pass")
+
+    def model_and_adam():
+        model = sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU(), sn.Linear(3, 1, rng=1))
+        adam = sn.Adam(model.parameters(), lr=0.01)
+        for param in model.parameters():
+            param.grad = np.ones_like(param.data)
+        adam.step()
+        return model, adam
+
+    with tempfile.TemporaryDirectory() as folder:
+        with_adam, model_only = Path(folder, "with.npz"), Path(folder, "model.npz")
+        model, adam = model_and_adam()
+        sn.save(with_adam, model, adam)
+        sn.save(model_only, model)
+        for path in (with_adam, model_only, Path(folder, "missing.npz")):
+            for give_adam in (False, True):
+                results = []
+                for load in (serialization.load, mutant):
+                    target, target_adam = model_and_adam()
+                    target_adam = target_adam if give_adam else None
+                    done = outcome(load, path, target, target_adam)
+                    state = target.state_dict(), target_adam and target_adam.state_dict()
+                    results.append((done, state))
+                (done, state), (mutant_done, mutant_state) = results
+                assert done == mutant_done
+                for name, array in state[0].items():
+                    np.testing.assert_array_equal(array, mutant_state[0][name])
+                if give_adam:
+                    assert state[1]["step_count"] == mutant_state[1]["step_count"]
 
 
 def main() -> None:
