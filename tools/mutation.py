@@ -127,6 +127,9 @@ TESTS = {
     ],
     "gradcheck.py": [
         "test_gradcheck",
+        "test_gradcheck_edges",
+        "test_gradcheck_command",
+        "test_own_layer",
         "test_learner",
         "test_bad_input_battery",
         "test_properties",
