@@ -2,6 +2,8 @@
 and when a flat loss counts as a collapse. Each test closes a gap a mutation run found."""
 
 import json
+import re
+import time
 
 import numpy as np
 import pytest
@@ -140,6 +142,17 @@ def test_each_progress_line_shows_that_epochs_loss_and_validation_loss(capsys):
         assert line.startswith(
             f"epoch {epoch}/3: loss {loss:.6f}, validation loss {validation:.6f} ("
         )
+
+
+def test_each_progress_line_shows_the_seconds_its_epoch_took(capsys):
+    model = sn.Sequential(sn.Linear(1, 1, rng=0), sn.Sigmoid())
+    start = time.perf_counter()
+    sn.train(model, sn.BCELoss(), sn.SGD(model.parameters(), lr=0.1), X, LABELS, epochs=3,
+             verbose=True)  # fmt: skip
+    elapsed = time.perf_counter() - start
+    lines = capsys.readouterr().out.splitlines()
+    seconds = [float(re.search(r"\((\d+\.\d{3}) s\)$", line).group(1)) for line in lines]
+    assert len(seconds) == 3 and sum(seconds) <= elapsed + 0.003
 
 
 def test_the_collapse_warning_says_where_the_loss_stayed():

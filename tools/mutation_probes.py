@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import scratchnet as sn
-from scratchnet import _checks, losses, serialization, training
+from scratchnet import _checks, _loss, losses, serialization, training
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = []
@@ -169,6 +169,40 @@ def serialization_load_without_step_count_none():
                     np.testing.assert_array_equal(array, mutant_state[0][name])
                 if give_adam:
                     assert state[1]["step_count"] == mutant_state[1]["step_count"]
+
+
+@probe
+def loss_through_reduction_without_the_array_shortcut():
+    """_loss.py, ``Loss.through_reduction``: ``if isinstance(dL_out, np.ndarray): return
+    dL_out`` removed.
+
+    An array dL_out (reduction "none", no weights) then falls through to
+    ``np.array(dL_out, dtype=self.y.dtype)``: dL_out was already converted to the labels'
+    dtype and shape, so this is a copy with the same values and dtype, and every loss
+    only multiplies it into a new array; backward returns the same numbers."""
+    # "if False:" is the statement removed: its body never runs.
+    mutant = mutant_of(
+        _loss.Loss.through_reduction, "if isinstance(dL_out, np.ndarray):", "if False:"
+    )
+    rng = np.random.default_rng(0)
+    for make in (
+        losses.BCELoss,
+        losses.FocalLoss,
+        losses.BCEWithLogitsLoss,
+        losses.FocalLossWithLogits,
+    ):
+        for dtype in (np.float32, np.float64):
+            p = rng.uniform(0.05, 0.95, (6, 1)).astype(dtype)
+            y = rng.integers(0, 2, (6, 1)).astype(dtype)
+            for dL_out in (rng.standard_normal((6, 1)), rng.standard_normal((6, 1)).tolist(), 2.0):
+                results = []
+                for through_reduction in (_loss.Loss.through_reduction, mutant):
+                    loss_fn = make(reduction="none")
+                    loss_fn.through_reduction = through_reduction.__get__(loss_fn)
+                    loss_fn(p, y)
+                    results.append(loss_fn.backward(dL_out))
+                assert results[0].dtype == results[1].dtype == dtype
+                np.testing.assert_array_equal(*results)
 
 
 def main() -> None:
