@@ -50,3 +50,10 @@ def test_a_loss_of_ones_own_may_reduce_by_itself_and_still_use_through_reduction
     p, y = np.array([[0.2], [0.9]]), np.array([[0.0], [1.0]])
     assert loss_fn(p, y) == pytest.approx((0.04 + 0.01) / 2)
     np.testing.assert_allclose(loss_fn.backward(), [[0.2], [-0.1]])
+
+
+@pytest.mark.parametrize("make", [sn.FocalLoss, sn.FocalLossWithLogits])
+def test_whole_numbers_given_as_options_are_read_and_shown_as_floats(make):
+    loss_fn = make(alpha=1, gamma=2, alpha_mode="per_class")
+    assert type(loss_fn.alpha) is float and type(loss_fn.gamma) is float
+    assert repr(loss_fn).startswith(f"{make.__name__}(alpha=1.0, gamma=2.0, alpha_mode='per_class'")
