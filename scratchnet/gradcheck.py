@@ -68,7 +68,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from scratchnet._checks import as_generator, require_instance
-from scratchnet.layers import Linear, Module, ReLU, Sequential, Sigmoid
+from scratchnet.layers import Linear, Module, ReLU, Sequential, Sigmoid, Tanh
 from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 
 
@@ -364,6 +364,7 @@ def scratchnet_checks(seed: int = 0) -> dict[str, list[TensorCheck]]:
             ("Linear(3, 4, float32)", Linear(3, 4, rng=rng, dtype=np.float32)),
             ("ReLU()", ReLU()),
             ("Sigmoid()", Sigmoid()),
+            ("Tanh()", Tanh()),
         ]
     }
     away = lambda: inputs_away_from_kinks(network, rng, 20)  # noqa: E731

@@ -53,16 +53,13 @@ class InPlaceTanh(Tanh):
 
 
 class Scale32(sn.Module):
-    """y = x * w, with w (3,) in float32."""
+    """y = x * w, with w (3,) in float32, found by assignment."""
 
     dtype = np.float32
 
     def __init__(self, wrong=False):
         self.w = sn.Parameter(np.array([0.5, -1.0, 2.0], dtype=np.float32))
         self.wrong = wrong
-
-    def named_parameters(self):
-        return [("w", self.w)]
 
     def forward(self, x):
         self.x = x.astype(np.float32)
@@ -274,6 +271,8 @@ def test_a_failure_outweighs_an_inconclusive_check(learner, capsys):
         ("mylayers:NeedsWidth", r"target 'mylayers:NeedsWidth' cannot be built with no "
          r"arguments: TypeError: .*missing 1 required positional argument: 'width'$"),
         ("mylayers:CrashingForward", r"KeyError: \(5, 3\) \(.*mylayers\.py, line \d+\)"),
+        ("mylayers:Scale", r"Scale has no backward: write Scale\.backward\(self, dL_dy\), "
+         "returning dL_dx$"),
     ],
 )  # fmt: skip
 def test_a_module_that_cannot_be_loaded_or_run_is_status_2_and_one_sentence(
