@@ -4,56 +4,45 @@ For a scalar function f of an array x, the central difference
 
     D(h)[i] = (f(x + h e_i) - f(x - h e_i)) / (2h)  =  df/dx[i] + c h^2 + O(h^4)
 
-has error O(h^2), against O(h) for a one-sided difference. Its leading error term is
-known up to the constant c, so two central differences cancel it (Richardson
-extrapolation):
+has error O(h^2), against O(h) for a one-sided difference. Two of them cancel the h^2
+term (Richardson extrapolation):
 
     df/dx[i]  ~=  (4 D(h)[i] - D(2h)[i]) / 3,        error O(h^4).
 
-That is what this module computes. Why not the plain D(h)? Some entries of a gradient
-are legitimately tiny (a hidden unit barely active, paths that nearly cancel). D(h)
-needs h ~ 1e-6 to keep its h^2 error small, and then the rounding of f itself
-(~1e-16 / 1e-6 = 1e-10) already exceeds 1e-8 of such an entry. The fourth-order formula
-is accurate at h = 1e-3, where rounding costs only ~1e-13.
+Why not the plain D(h)? Some gradient entries are legitimately tiny. D(h) needs h ~ 1e-6
+to keep its h^2 error small, and then the rounding of f (~1e-16 / 1e-6 = 1e-10) already
+exceeds 1e-8 of such an entry; the fourth-order formula is accurate at h = 1e-3.
 
-For an array-valued function y = f(x) and an upstream gradient dL_dy (what backward
-receives), backward must return the vector-Jacobian product
+For y = f(x) and an upstream gradient dL_dy (what backward receives), backward returns
+dL/dx[i] = sum_k dL_dy[k] * dy[k]/dx[i], so each D(h) becomes
+sum_k dL_dy[k] * (f(x + h e_i) - f(x - h e_i))[k] / (2h). Subtracting the outputs
+*before* summing keeps rounding small (entries that do not depend on x[i] cancel
+exactly), and a random dL_dy lets no mistake hide behind a symmetric sum.
 
-    dL/dx[i] = sum_k dL_dy[k] * dy[k]/dx[i],
-
-so each D(h) becomes sum_k dL_dy[k] * (f(x + h e_i) - f(x - h e_i))[k] / (2h).
-Subtracting the two outputs elementwise *before* summing keeps rounding small: entries
-of y that do not depend on x[i] cancel exactly. A random upstream gradient (rather than
-all ones) makes sure no mistake can hide behind a symmetric sum.
-
-Step and tolerance per dtype. The module is evaluated in the dtype it computes in, and
-an entry passes when |a - b| / max(|a| + |b|, floor) <= tolerance: a relative tolerance,
-with an absolute floor under which differences count as rounding.
+Step and tolerance per dtype (``PRECISIONS``). A module is checked in the dtype it
+computes in, and an entry passes when |a - b| / max(|a| + |b|, floor) <= tolerance: a
+relative tolerance, with an absolute floor below which a difference is rounding.
 * float64: h = 1e-3, tolerance 1e-7 (CS231n's bound for a whole network), floor 1e-12.
-  Measured: single layers reach ~1e-12, the 2-16-8-1 network below 1e-8, where the plain
-  D(1e-6) reaches 1e-6.
-* float32: h = 1e-2, tolerance 1e-2, floor 1e-2. Rounding (6e-8 of each float32 output,
-  divided by h) sets the step. Measured over 20 seeds, worst error at h = 1e-2: tanh,
-  sigmoid and a Linear layer 3e-4; BCE and focal loss, on p or logits, 3e-4; a 3-8-1 tanh
-  network 1e-3; the 2-16-8-1 ReLU network 3e-3, its entries near 1e-3 off by 2e-5, hence
-  the floor. At h = 5e-3 rounding takes that to 5e-3; at h = 2e-2 steps cross ReLU's
-  kink. A wrong backward (tanh's 1 - y for 1 - y^2, p^2 for sigmoid's p q, a dropped
-  transpose) is off by 0.9 or more.
+  Measured: layers ~1e-12, the 2-16-8-1 network below 1e-8 (plain D(1e-6): 1e-6).
+* float32: h = 1e-2, tolerance 1e-2, floor 1e-2. Rounding, 6e-8 of each output divided
+  by h, sets the step. Worst error over 20 seeds at h = 1e-2: tanh, sigmoid and Linear
+  3e-4; BCE and focal loss, on p or logits, 3e-4; a 3-8-1 tanh network 1e-3; the
+  2-16-8-1 ReLU network 3e-3, where entries near 1e-3 are off by 2e-5 (hence the floor).
+  At h = 5e-3 rounding takes the network to 5e-3; at h = 2e-2 steps cross ReLU's kink.
+  A wrong backward (tanh's 1 - y for 1 - y^2, sigmoid's p^2 for p q, a lost transpose)
+  is off by 0.9 or more.
 
-Kinks. Near a kink, such as ReLU's at 0, a step that crosses it measures neither side's
-slope, and the error proves nothing either way. Two signs give it away: D(h) and D(2h)
-disagree, where for a smooth f they agree to O(h^2); or the one-sided slopes (f(x + h) -
-f(x)) / h and (f(x) - f(x - h)) / h disagree by more than a tenth, as at a kink that x
-sits on. A tensor whose every failing entry shows one of them is "inconclusive", never
-passed. ``inputs_away_from_kinks`` draws inputs that keep every ReLU input at least
-0.05 from 0; the command draws new inputs and retries before it calls a tensor
-inconclusive.
+Kinks. A step across a kink (ReLU's at 0) measures neither side's slope. Two signs give
+it away: D(h) and D(2h) disagree (a smooth f keeps them within ~h^2), or the one-sided
+slopes at step h disagree by more than a tenth (x sits on the kink). A tensor whose
+every failing entry shows one is "inconclusive", never passed.
 
-From the command line, ``python -m scratchnet.gradcheck`` checks every layer, every loss
-and the article's 2-16-8-1 network; ``python -m scratchnet.gradcheck mylayers:Tanh``
-checks a module of your own (a class built with no arguments, or a function returning a
-module). Exit status: 0 when every tensor passes, 1 when one fails, 3 when none fails but
-one is inconclusive, 2 for bad arguments or a module that cannot be loaded or run.
+``python -m scratchnet.gradcheck`` checks every layer, every loss and the article's
+network; ``python -m scratchnet.gradcheck mylayers:Tanh`` checks a module of your own (a
+class built with no arguments, or a function returning a module), drawing new inputs
+up to ``RETRIES`` times while a check is inconclusive. Exit status: 0 when every tensor
+passes, 1 when one fails, 3 when none fails but one is inconclusive, 2 for bad arguments
+or a module that cannot be loaded or run.
 """
 
 from __future__ import annotations
@@ -62,7 +51,6 @@ import argparse
 import importlib
 import sys
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -74,11 +62,8 @@ from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWi
 
 @dataclass(frozen=True)
 class Precision:
-    """How a dtype is checked: the step h, and |a - b| / max(|a| + |b|, floor) <= tolerance.
-
-    ``kink``: how far D(h) and D(2h) may disagree, relative, before a step is taken to
-    have crossed a kink (a smooth f keeps them within about h^2).
-    """
+    """Step h; an entry passes when |a - b| / max(|a| + |b|, floor) <= tolerance; a step
+    crossed a kink where D(h) and D(2h) differ by more than ``kink``, relative."""
 
     step: float
     tolerance: float
@@ -91,8 +76,7 @@ PRECISIONS = {
     np.dtype(np.float32): Precision(step=1e-2, tolerance=1e-2, floor=1e-2, kink=1e-2),
 }
 FLOAT64 = PRECISIONS[np.dtype(np.float64)]
-DEFAULT_STEP = FLOAT64.step
-ONE_SIDED_KINK = 0.1  # how far apart a smooth f's one-sided slopes at x never are
+ONE_SIDED_KINK = 0.1  # how far a smooth f's one-sided slopes at x never are apart
 KINK_MARGIN = 0.05  # how far inputs_away_from_kinks keeps every ReLU input from 0
 RETRIES = 3  # new inputs the command draws for a check that came out inconclusive
 
@@ -111,18 +95,16 @@ def max_relative_error(a, b) -> float:
     return float(np.max(relative_error(a, b), initial=0.0))
 
 
-def _central_differences(evaluate, x: np.ndarray, combine, precision: Precision = FLOAT64):
+def _central_differences(evaluate, x: np.ndarray, combine, precision: Precision):
     """Estimate d(evaluate)/dx for each entry of ``x``, perturbing it in place and restoring it.
 
-    Returns the extrapolated estimate and, per entry, whether a step seems to have
-    crossed a kink. ``combine(f_a, f_b)`` turns two evaluations into the numerator of a
-    difference quotient; each denominator is the step actually taken, as stored in x's
-    dtype, which removes the rounding of x + step from the estimate.
+    Returns the extrapolated estimate and where a step seems to have crossed a kink.
+    ``combine(f_a, f_b)`` turns two evaluations into a difference; each is divided by
+    the step actually taken, as stored in x's dtype, so x + step's rounding drops out.
     """
     flat_x = x.reshape(-1)  # a view: writing into it perturbs x itself
     f_x, h = evaluate(), precision.step
-    # right[s, i] = (f(x + s e_i) - f(x)) / s and left[s, i] = (f(x) - f(x - s e_i)) / s,
-    # for the steps s = h and 2h, and D(s) = (right + left) / 2 over the steps taken
+    # [step h or 2h, rising or falling side, entry]: f(x + s) - f(x), f(x) - f(x - s), and s
     rises, runs = np.zeros((2, 2, x.size)), np.zeros((2, 2, x.size))
     for i in range(x.size):
         original = flat_x[i]
@@ -137,36 +119,28 @@ def _central_differences(evaluate, x: np.ndarray, combine, precision: Precision 
     return ((4 * d_h - d_2h) / 3).reshape(x.shape), kink.reshape(x.shape)
 
 
-def near_kink(d_h, d_2h, right, left, precision: Precision = FLOAT64) -> np.ndarray:
+def near_kink(d_h, d_2h, right, left, precision: Precision) -> np.ndarray:
     """Where D(h) and D(2h), or the one-sided slopes at step h, disagree too much for a
-    smooth function: a finite-difference step crossed a kink there."""
+    smooth function: a step crossed a kink there."""
     return (relative_error(d_h, d_2h, precision.floor) > precision.kink) | (
         relative_error(right, left, precision.floor) > ONE_SIDED_KINK
     )
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x, h: float = DEFAULT_STEP) -> np.ndarray:
-    """Numerical gradient of a scalar function ``f`` at ``x`` (any shape), in float64.
-
-    ``x`` is copied; the caller's array is left untouched.
-    """
+def numerical_gradient(f, x, h: float = FLOAT64.step) -> np.ndarray:
+    """Numerical gradient of a scalar function ``f`` at ``x`` (any shape, copied), in float64."""
     x = np.array(x, dtype=np.float64)
     return _central_differences(lambda: float(f(x)), x, np.subtract, replace(FLOAT64, step=h))[0]
 
 
-def numerical_vjp(
-    f: Callable[[np.ndarray], np.ndarray], x, grad_output, h: float = DEFAULT_STEP
-) -> np.ndarray:
-    """Numerical dL/dx[i] = sum_k dL_dy[k] * dy[k]/dx[i] for y = f(x) and dL_dy of y's shape.
-
-    ``x`` is copied; the caller's array is left untouched.
-    """
+def numerical_vjp(f, x, grad_output, h: float = FLOAT64.step) -> np.ndarray:
+    """Numerical dL/dx[i] = sum_k dL_dy[k] * dy[k]/dx[i] for y = f(x), x copied, in float64."""
     x = np.array(x, dtype=np.float64)
     return _vjp_in_place(lambda: f(x), x, grad_output, replace(FLOAT64, step=h))[0]
 
 
 def _vjp_in_place(evaluate, x: np.ndarray, grad_output, precision: Precision):
-    """``numerical_vjp`` for an ``evaluate()`` that reads ``x`` (perturbed in place) itself;
+    """``numerical_vjp`` for an ``evaluate()`` that reads ``x``, perturbed in place, itself;
     returns the estimate and where a kink is suspected."""
     grad_output = np.asarray(grad_output, dtype=np.float64)
     return _central_differences(
@@ -179,12 +153,9 @@ def _vjp_in_place(evaluate, x: np.ndarray, grad_output, precision: Precision):
 
 @dataclass(frozen=True)
 class TensorCheck:
-    """One tensor's check: its worst relative error, and what that means.
-
-    status: "pass" (every entry within tolerance), "FAIL", or "inconclusive": every
-    entry off by more is one where a finite-difference step crossed a kink, so the
-    error proves nothing. ``detail`` says why a tensor did not pass.
-    """
+    """One tensor's check: its worst relative error and what that means. status: "pass",
+    "FAIL", or "inconclusive" (every entry off by more sits where a step crossed a kink,
+    so the error proves nothing); ``detail`` says why a tensor did not pass."""
 
     tensor: str
     error: float
@@ -195,9 +166,9 @@ class TensorCheck:
 
 
 def coarsest(*dtypes) -> tuple[str, Precision]:
-    """The coarsest of these dtypes (ignoring any that are not floating), and its precision."""
+    """The coarsest floating dtype among these (others are ignored), and its precision."""
     floats = [dtype for dtype in map(np.dtype, dtypes) if dtype.kind == "f"]
-    dtype = max(floats, key=lambda each: np.finfo(each).eps, default=np.dtype(np.float64))
+    dtype = max(floats, key=lambda each: np.finfo(each).eps)
     if dtype not in PRECISIONS:
         raise TypeError(f"gradient checks know float64 and float32, not {dtype}")
     return dtype.name, PRECISIONS[dtype]
@@ -206,13 +177,12 @@ def coarsest(*dtypes) -> tuple[str, Precision]:
 def check_gradients(module: Module, x, *, rng=None) -> list[TensorCheck]:
     """Check ``module.backward`` against finite differences, for its input and every parameter.
 
-    ``module(x)`` checks x first; x is then converted to the module's dtype (float64 if
-    it declares none), and the coarsest dtype among x, the output and the parameters
-    sets the step and tolerance (``PRECISIONS``). A random upstream gradient dL_dy ~
-    N(0, 1) of the output's shape is drawn from ``rng``. One row per tensor: ``"input"``
-    for dL/dx, then each parameter's name (``"weight"``, ``"0.bias"``, ...); a forward
-    that writes into its input fails at once. The module is left as after
-    ``forward(x)`` and ``backward(dL_dy)`` with its parameters unchanged.
+    ``module(x)`` checks x; x is then converted to the module's dtype (float64 if it
+    declares none), and the coarsest dtype of x, the output and the parameters sets the
+    step and tolerance. A random dL_dy ~ N(0, 1), of the output's shape and dtype, is
+    drawn from ``rng``. One row per tensor: "input", then each parameter ("weight",
+    "0.bias", ...); a forward that writes into its input fails at once. The module is
+    left as after ``forward(x)`` and ``backward(dL_dy)``, its parameters unchanged.
     """
     require_instance(module, Module, "module", "a scratchnet Module (a layer or a model); "
                      "check a loss with check_loss")  # fmt: skip
@@ -222,12 +192,11 @@ def check_gradients(module: Module, x, *, rng=None) -> list[TensorCheck]:
     params = module.named_parameters()
     untouched, y = x.copy(), module.forward(x)
     dtype, precision = coarsest(x.dtype, y.dtype, *(param.data.dtype for _, param in params))
-    if not np.array_equal(x, untouched, equal_nan=True):
+    if not np.array_equal(x, untouched):
         return [TensorCheck("input", np.nan, precision.tolerance, "FAIL", dtype,
                             "forward modified its input")]  # fmt: skip
     dL_dy = rng.standard_normal(y.shape).astype(y.dtype)
-    analytic = {"input": np.array(module.backward(dL_dy))}
-    analytic.update((name, param.grad.copy()) for name, param in params)
+    analytic = {"input": module.backward(dL_dy)} | {name: p.grad for name, p in params}
     rows = [
         _tensor_check(name, analytic[name], precision, dtype,
                       *_vjp_in_place(lambda: module.forward(x), array, dL_dy, precision))
@@ -243,9 +212,8 @@ def check_gradients(module: Module, x, *, rng=None) -> list[TensorCheck]:
 
 
 def first_failing_module(model: Sequential, x, *, rng=None) -> str:
-    """Which module of ``model`` fails a check on its own, at the input it receives from
-    the modules before it: the first such, or a sentence saying none does."""
-    rng = as_generator(rng)
+    """The first module of ``model`` to fail a check on its own, at the input the modules
+    before it give it, or a sentence saying none does."""
     for index, module in enumerate(model):
         if any(row.status == "FAIL" for row in check_gradients(module, x, rng=rng)):
             return f"module {index}, {module!r}, is the first to fail on its own"
@@ -266,28 +234,23 @@ def _tensor_check(name, analytic, precision: Precision, dtype, estimate, kink) -
     row = TensorCheck(name, float(np.max(errors, initial=0.0)), precision.tolerance, "pass", dtype)
     if not failing.any():
         return row
-    shown = decisive if decisive.any() else failing
+    shown = decisive if decisive.any() else failing  # the worst entry that decided it
     at = np.unravel_index(np.argmax(np.where(shown, errors, -1)), errors.shape)
-    where = list(map(int, at))
     if not decisive.any():
-        return replace(row, status="inconclusive",
-                       detail=f"steps h and 2h disagree at {where}, as across a kink")  # fmt: skip
+        where = f"steps h and 2h disagree at {list(map(int, at))}, as across a kink"
+        return replace(row, status="inconclusive", detail=where)
     values = f"backward gives {np.asarray(analytic)[at]:.6g}, finite differences {estimate[at]:.6g}"
-    return replace(row, status="FAIL", detail=f"at {where} {values}")
+    return replace(row, status="FAIL", detail=f"at {list(map(int, at))} {values}")
 
 
 def inputs_away_from_kinks(model: Sequential, rng, n: int, margin: float = KINK_MARGIN):
-    """``n`` standard-normal rows of input whose every ReLU input is at least ``margin`` from 0.
-
-    Rows are drawn in bulk and those that come near a kink are rejected, so that a
-    finite difference never straddles relu's corner.
-    """
+    """``n`` standard-normal rows of input whose every ReLU input is at least ``margin``
+    from 0: rows are drawn in bulk, and those that come near a kink are rejected."""
     in_features = model.input_module.in_features
     kept = np.empty((0, in_features))
     for _ in range(100):  # bounded: some models have a unit that never leaves its kink
-        x = rng.standard_normal((4 * n, in_features))
+        x = activations = rng.standard_normal((4 * n, in_features))
         far_from_kink = np.ones(len(x), dtype=bool)
-        activations = x
         for module in model.modules:
             if isinstance(module, ReLU):
                 far_from_kink &= (np.abs(activations) > margin).all(axis=1)
@@ -302,26 +265,22 @@ def inputs_away_from_kinks(model: Sequential, rng, n: int, margin: float = KINK_
 
 
 def check_loss(loss_fn, inputs, y, *, rng=None) -> list[TensorCheck]:
-    """Check a loss's ``backward`` against finite differences of ``loss_fn(inputs, y)``.
-
-    The upstream gradient is a random number (an array of the loss's shape for reduction
-    "none"), drawn from ``rng``. One row, for dL/d(input), at the precision of the
-    inputs' dtype (float64 unless they are float32).
-    """
+    """Check a loss's ``backward`` against finite differences of ``loss_fn(inputs, y)``,
+    with a random upstream gradient (an array for reduction "none") drawn from ``rng``,
+    in float32 for float32 inputs and float64 otherwise. One row, for dL/d(input)."""
     rng = as_generator(rng)
-    inputs = np.array(inputs, dtype=np.float32 if np.asarray(inputs).dtype == np.float32
-                      else np.float64)  # fmt: skip
+    inputs = np.asarray(inputs)
+    inputs = inputs.astype(np.promote_types(inputs.dtype, np.float32))
     dtype, precision = coarsest(inputs.dtype)
     value = loss_fn(inputs, y)
     upstream = rng.standard_normal(np.shape(value)) if np.ndim(value) else rng.standard_normal()
     analytic = loss_fn.backward(upstream)
     estimate = _vjp_in_place(lambda: loss_fn(inputs, y), inputs, upstream, precision)
     loss_fn(inputs, y)  # leave the loss's cache as for inputs
-    name = f"dL/d{loss_fn.input_name}"
-    return [_tensor_check(name, analytic, precision, dtype, *estimate)]
+    return [_tensor_check(f"dL/d{loss_fn.input_name}", analytic, precision, dtype, *estimate)]
 
 
-def check_drawn(check: Callable[[np.ndarray], list], draw: Callable[[], np.ndarray]) -> list:
+def check_drawn(check, draw) -> list[TensorCheck]:
     """``check(draw())``, drawn again up to ``RETRIES`` times while it is inconclusive."""
     for _ in range(RETRIES):
         rows = check(draw())
@@ -346,8 +305,8 @@ def format_table(checks: dict[str, list[TensorCheck]]) -> str:
         p = PRECISIONS[np.dtype(dtype)]
         lines.append(f"{dtype}: step h = {p.step:g}, tolerance {p.tolerance:g} on "
                      f"|a - b| / max(|a| + |b|, {p.floor:g})")  # fmt: skip
-    lines += [f"{what}, {row.tensor}: {row.detail}" for what, row in rows if row.detail]
-    return "\n".join(lines)
+    return "\n".join(lines + [f"{what}, {row.tensor}: {row.detail}" for what, row in rows
+                              if row.detail])  # fmt: skip
 
 
 def scratchnet_checks(seed: int = 0) -> dict[str, list[TensorCheck]]:
@@ -357,16 +316,13 @@ def scratchnet_checks(seed: int = 0) -> dict[str, list[TensorCheck]]:
         Linear(2, 16, rng=rng), ReLU(), Linear(16, 8, rng=rng), ReLU(),
         Linear(8, 1, rng=rng), Sigmoid(),
     )  # fmt: skip
-    checks = {
-        name: _drawn(module, lambda: rng.standard_normal((5, 3)), rng)
-        for name, module in [
-            ("Linear(3, 4)", Linear(3, 4, rng=rng)),
-            ("Linear(3, 4, float32)", Linear(3, 4, rng=rng, dtype=np.float32)),
-            ("ReLU()", ReLU()),
-            ("Sigmoid()", Sigmoid()),
-            ("Tanh()", Tanh()),
-        ]
-    }
+    layers = {
+        "Linear(3, 4)": Linear(3, 4, rng=rng),
+        "Linear(3, 4, float32)": Linear(3, 4, rng=rng, dtype=np.float32),
+        "ReLU()": ReLU(), "Sigmoid()": Sigmoid(), "Tanh()": Tanh(),
+    }  # fmt: skip
+    checks = {name: _drawn(layer, lambda: rng.standard_normal((5, 3)), rng)
+              for name, layer in layers.items()}  # fmt: skip
     away = lambda: inputs_away_from_kinks(network, rng, 20)  # noqa: E731
     checks["the article's network, 2-16-8-1"] = _drawn(network, away, rng)
     p = lambda: rng.uniform(0.1, 0.9, size=(16, 1))  # noqa: E731  well inside the clamp
@@ -381,8 +337,7 @@ def scratchnet_checks(seed: int = 0) -> dict[str, list[TensorCheck]]:
         ("BCEWithLogitsLoss(pos_weight=8.3)", BCEWithLogitsLoss(pos_weight=8.3), logits),
         ("FocalLossWithLogits()", FocalLossWithLogits(), logits),
     ]:
-        check = lambda inputs, loss=loss: check_loss(loss, inputs, y, rng=rng)  # noqa: E731
-        checks[name] = check_drawn(check, draw)
+        checks[name] = check_drawn(lambda p, loss=loss: check_loss(loss, p, y, rng=rng), draw)
     return checks
 
 

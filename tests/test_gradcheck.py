@@ -207,7 +207,7 @@ def test_each_dtype_has_its_step_and_tolerance():
     assert PRECISIONS[np.dtype(np.float64)] == Precision(1e-3, 1e-7, 1e-12, 1e-4)
     assert PRECISIONS[np.dtype(np.float32)] == Precision(1e-2, 1e-2, 1e-2, 1e-2)
     assert coarsest(np.float64, np.float32, np.int64) == ("float32", PRECISIONS[np.dtype("f4")])
-    assert coarsest(np.float64, np.int64) == ("float64", FLOAT64)
+    assert coarsest(np.float64, np.int64) == ("float64", FLOAT64)  # an integer output, say
     with pytest.raises(TypeError, match="gradient checks know float64 and float32, not float16"):
         coarsest(np.float32, np.float16)
 
@@ -219,6 +219,25 @@ def test_a_correct_float32_layer_passes_and_a_wrong_one_fails():
     assert 1e-7 < row.error < 1e-3  # measured in float32: far from float64's 1e-12
     (wrong,) = check_gradients(SlightlyWrongTanh(), x, rng=0)
     assert wrong.status == "FAIL" and 0.02 < wrong.error < 0.03
+
+
+class DeclaredTanh32(sn.Module):
+    """Leaves the conversion to float32 to whoever calls it, as the front door does."""
+
+    dtype = np.float32
+
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, dL_dy):
+        assert dL_dy.dtype == np.float32  # the output's dtype, as training would give it
+        return dL_dy * (1 - self.y**2)
+
+
+def test_the_input_is_converted_to_the_dtype_a_layer_declares():
+    (row,) = check_gradients(DeclaredTanh32(), [[0.5, -1.0, 2.0]], rng=0)  # a list will do
+    assert (row.dtype, row.status) == ("float32", "pass")
 
 
 def test_float32_parameters_are_checked_the_same_way():
