@@ -202,10 +202,10 @@ def check_gradients(module: Module, x, *, rng=None) -> list[TensorCheck]:
                       *_vjp_in_place(lambda: module.forward(x), array, dL_dy, precision))
         for name, array in [("input", x)] + [(name, param.data) for name, param in params]
     ]  # fmt: skip
-    if isinstance(module, Sequential) and any(row.status == "FAIL" for row in rows):
+    failed = [i for i, row in enumerate(rows) if row.status == "FAIL"]
+    if isinstance(module, Sequential) and failed:  # said once, on the first failing row
         culprit = first_failing_module(module, x, rng=rng)
-        rows = [replace(row, detail=f"{row.detail}; {culprit}") if row.status == "FAIL" else row
-                for row in rows]  # fmt: skip
+        rows[failed[0]] = replace(rows[failed[0]], detail=f"{rows[failed[0]].detail}; {culprit}")
     module.forward(x)
     module.backward(dL_dy)
     return rows
@@ -237,7 +237,7 @@ def _tensor_check(name, analytic, precision: Precision, dtype, estimate, kink) -
     shown = decisive if decisive.any() else failing  # the worst entry that decided it
     at = np.unravel_index(np.argmax(np.where(shown, errors, -1)), errors.shape)
     if not decisive.any():
-        where = f"steps h and 2h disagree at {list(map(int, at))}, as across a kink"
+        where = f"at {list(map(int, at))} the finite differences disagree, as across a kink"
         return replace(row, status="inconclusive", detail=where)
     values = f"backward gives {np.asarray(analytic)[at]:.6g}, finite differences {estimate[at]:.6g}"
     return replace(row, status="FAIL", detail=f"at {list(map(int, at))} {values}")
