@@ -100,19 +100,19 @@ def _central_differences(evaluate, x: np.ndarray, combine, precision: Precision)
 
     Returns the extrapolated estimate and where a step seems to have crossed a kink.
     ``combine(f_a, f_b)`` turns two evaluations into a difference; each is divided by
-    the step actually taken, as stored in x's dtype, so x + step's rounding drops out.
+    the step actually taken, as x's dtype stored it, so x + step's rounding drops out.
     """
-    flat_x = x.reshape(-1)  # a view: writing into it perturbs x itself
+    flat_x = x.flat  # writing into it perturbs x itself, whatever x's memory layout
     f_x, h = evaluate(), precision.step
     # [step h or 2h, rising or falling side, entry]: f(x + s) - f(x), f(x) - f(x - s), and s
     rises, runs = np.zeros((2, 2, x.size)), np.zeros((2, 2, x.size))
     for i in range(x.size):
-        original = flat_x[i]
+        original = float(flat_x[i])  # float64, in which the steps taken are exact
         for s, step in enumerate((h, 2 * h)):
             flat_x[i] = original + step
-            rises[s, 0, i], runs[s, 0, i] = combine(evaluate(), f_x), flat_x[i] - original
+            rises[s, 0, i], runs[s, 0, i] = combine(evaluate(), f_x), float(flat_x[i]) - original
             flat_x[i] = original - step
-            rises[s, 1, i], runs[s, 1, i] = combine(f_x, evaluate()), original - flat_x[i]
+            rises[s, 1, i], runs[s, 1, i] = combine(f_x, evaluate()), original - float(flat_x[i])
             flat_x[i] = original
     d_h, d_2h = rises.sum(axis=1) / runs.sum(axis=1)
     kink = near_kink(d_h, d_2h, *(rises[0] / runs[0]), precision)

@@ -235,6 +235,26 @@ class DeclaredTanh32(sn.Module):
         return dL_dy * (1 - self.y**2)
 
 
+class TransposedWeight(sn.Module):
+    """y = x @ W with W stored transposed: an array that is not C-contiguous."""
+
+    def __init__(self):
+        self.w = sn.Parameter(np.arange(1.0, 7.0).reshape(2, 3).T)
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.w.data
+
+    def backward(self, dL_dy):
+        self.w.grad = self.x.T @ dL_dy
+        return dL_dy @ self.w.data.T
+
+
+def test_a_parameter_in_any_memory_layout_is_perturbed_in_place():
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    assert [row.status for row in check_gradients(TransposedWeight(), x, rng=0)] == ["pass"] * 2
+
+
 def test_the_input_is_converted_to_the_dtype_a_layer_declares():
     (row,) = check_gradients(DeclaredTanh32(), [[0.5, -1.0, 2.0]], rng=0)  # a list will do
     assert (row.dtype, row.status) == ("float32", "pass")
@@ -311,7 +331,7 @@ def test_a_forward_that_writes_into_its_input_fails_and_the_callers_x_is_untouch
 
 def caches(model):
     """Every array a model's modules hold: caches, parameters and their gradients."""
-    held = [value for module in model for value in vars(module).values()]
+    held = [value for module in [model, *model] for value in vars(module).values()]
     held += [array for param in model.parameters() for array in (param.data, param.grad)]
     return [value.copy() for value in held if isinstance(value, np.ndarray)]
 
@@ -320,7 +340,9 @@ def caches(model):
 def test_the_model_is_left_as_after_one_pass_at_x(last):
     def model():
         rng = np.random.default_rng(7)
-        return sn.Sequential(sn.Linear(3, 3, rng=rng), sn.Sigmoid(), last(3, 3, rng=rng))
+        return sn.Sequential(
+            sn.Linear(3, 3, rng=rng), sn.Sigmoid(), last(3, 3, rng=rng), sn.Sigmoid()
+        )
 
     x = np.random.default_rng(8).standard_normal((4, 3))
     checked = model()
