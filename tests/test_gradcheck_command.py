@@ -166,6 +166,13 @@ def test_the_command_checks_every_layer_every_loss_and_the_network(tmp_path):
     assert len(layers) >= 3 and len(losses) == 4
     for name in layers + losses:
         assert any(line.startswith(f"{name}(") for line in lines), name
+    checked = list(dict.fromkeys(line.split("  ")[0] for line in lines[1:] if "  " in line))
+    assert checked == [
+        "Linear(3, 4)", "Linear(3, 4, float32)", "ReLU()", "Sigmoid()", "Tanh()",
+        "the article's network, 2-16-8-1", "BCELoss()", "BCELoss(pos_weight=8.3)",
+        "FocalLoss(), the article's", "FocalLoss(0.75, alpha_mode='per_class')",
+        "BCEWithLogitsLoss()", "BCEWithLogitsLoss(pos_weight=8.3)", "FocalLossWithLogits()",
+    ]  # fmt: skip
     network_rows = [line for line in lines if line.startswith("the article's network, 2-16-8-1")]
     tensors = ["input", "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
     assert [row.split()[4] for row in network_rows] == tensors
