@@ -1,5 +1,7 @@
 """The gradient checker itself: exact on known derivatives, and it catches wrong backwards."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -174,6 +176,16 @@ def test_an_input_on_or_near_relus_kink_is_inconclusive(at):
     assert row.status == "inconclusive" and row.error > 1e-2
 
 
+class ReLU32(sn.ReLU):
+    dtype = np.float32
+
+
+@pytest.mark.parametrize("at", [0.0, 5e-3, 1.5e-2])
+def test_a_float32_input_on_or_near_a_kink_is_inconclusive(at):
+    (row,) = check_gradients(ReLU32(), np.array([[at, 1.0, -1.0]]), rng=0)
+    assert (row.dtype, row.status) == ("float32", "inconclusive")
+
+
 def test_an_input_beyond_two_steps_from_the_kink_passes_and_a_wrong_relu_fails():
     class Doubled(sn.ReLU):
         def backward(self, dL_dy):
@@ -292,7 +304,7 @@ def test_a_float32_loss_is_checked_in_float32():
     assert (row.tensor, row.dtype, row.status) == ("dL/dlogits", "float64", "pass")
 
 
-class HalvedBCE(sn.BCELoss):
+class HalvedFocal(sn.FocalLoss):
     def backward(self, dL_out=1.0):
         return super().backward(dL_out) / 2
 
@@ -300,12 +312,34 @@ class HalvedBCE(sn.BCELoss):
 def test_a_wrong_loss_backward_fails_and_the_loss_is_left_as_for_its_inputs():
     p = np.linspace(0.2, 0.8, 6).reshape(-1, 1)
     y = np.array([[0.0], [1.0]] * 3)
-    loss = HalvedBCE()
+    loss = HalvedFocal()
     (row,) = check_loss(loss, p, y, rng=0)
     assert row.status == "FAIL" and row.error == pytest.approx(1 / 3)
-    fresh = HalvedBCE()
+    fresh = HalvedFocal()
     fresh(p, y)
-    np.testing.assert_array_equal(loss.backward(), fresh.backward())
+    np.testing.assert_array_equal(loss.backward(), fresh.backward())  # its cache: p_t, ...
+
+
+class MeanUpstreamBCE(sn.BCELoss):
+    """Wrong for reduction "none": uses the mean of the upstream gradient everywhere."""
+
+    def backward(self, dL_out=1.0):
+        return super().backward(np.full_like(dL_out, np.mean(dL_out)))
+
+
+def test_an_unreduced_loss_gets_an_upstream_gradient_of_its_shape():
+    p = np.linspace(0.2, 0.8, 6).reshape(-1, 1)
+    y = np.array([[0.0], [1.0]] * 3)
+    assert check_loss(sn.BCELoss(reduction="none"), p, y, rng=0)[0].status == "pass"
+    assert check_loss(MeanUpstreamBCE(reduction="none"), p, y, rng=0)[0].status == "FAIL"
+
+
+def test_check_results_are_frozen():
+    row = TensorCheck("input", 0.0, 1e-7, "pass")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.status = "FAIL"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        FLOAT64.tolerance = 1.0
 
 
 # --- what the check leaves behind, and what it refuses -----------------------------------
@@ -431,11 +465,30 @@ def test_inputs_away_from_kinks_gives_up_after_a_hundred_draws_with_a_sentence()
     stuck[0].weight.data[:] = 0.0
     stuck[0].bias.data[:] = 0.0  # its ReLU input is 0 whatever the input
     rng, twin = np.random.default_rng(0), np.random.default_rng(0)
-    with pytest.raises(ValueError, match="found only 0 of 3 inputs whose every ReLU input is 0.05"):
+    with pytest.raises(ValueError, match=r"^found only 0 of 3 inputs whose every ReLU input is "
+                       r"0\.05 or more from 0 \(a unit whose input never strays that far, say\); "
+                       r"try a smaller margin$"):  # fmt: skip
         inputs_away_from_kinks(stuck, rng, 3)
     for _ in range(100):
         twin.standard_normal((12, 2))
     assert rng.standard_normal() == twin.standard_normal()  # exactly 100 draws of 4 n rows
+
+
+def identity_then_relu():
+    model = sn.Sequential(sn.Linear(1, 1, rng=0), sn.ReLU())
+    model[0].weight.data[:] = 1.0
+    model[0].bias.data[:] = 0.0  # the ReLU's input is the input itself
+    return model
+
+
+def test_inputs_away_from_kinks_keep_only_what_is_strictly_beyond_the_margin_and_stop_at_n():
+    n, twin = 5, np.random.default_rng(1)
+    first = twin.standard_normal((4 * n, 1))  # what the first draw will be
+    margin = np.sort(np.abs(first[:, 0]))[-(n + 1)]  # exactly n rows lie beyond it
+    rng = np.random.default_rng(1)
+    x = inputs_away_from_kinks(identity_then_relu(), rng, n, margin=margin)
+    np.testing.assert_array_equal(x, first[np.abs(first[:, 0]) > margin])
+    assert rng.standard_normal() == twin.standard_normal()  # one draw was enough
 
 
 def test_the_report_is_a_table_then_the_steps_then_what_went_wrong():
