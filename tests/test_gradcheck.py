@@ -176,6 +176,22 @@ def test_an_input_on_or_near_relus_kink_is_inconclusive(at):
     assert row.status == "inconclusive" and row.error > 1e-2
 
 
+class WrongSteepParabola(sn.Module):
+    """y = x + 75 x^2, smooth but curved: its one-sided slopes at 0 differ by 0.075 (h = 1e-3)."""
+
+    def forward(self, x):
+        self.x = x
+        return x + 75 * x**2
+
+    def backward(self, dL_dy):
+        return 2 * dL_dy * (1 + 150 * self.x)  # wrong: twice the slope
+
+
+def test_a_curved_but_smooth_function_is_not_mistaken_for_a_kink():
+    (row,) = check_gradients(WrongSteepParabola(), np.zeros((1, 2)), rng=0)
+    assert row.status == "FAIL"
+
+
 class ReLU32(sn.ReLU):
     dtype = np.float32
 

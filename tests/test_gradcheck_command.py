@@ -360,11 +360,11 @@ def test_the_command_says_what_it_does_when_asked(capsys):
     with pytest.raises(SystemExit) as exit:
         main(["--help"])
     assert exit.value.code == 0
-    help = " ".join(capsys.readouterr().out.split())
+    help = f" {' '.join(capsys.readouterr().out.split())} "
     for says in [
         "Check hand-written backward passes against finite differences.",
         "modules of your own, as package.module:Name (default: every scratchnet layer and "
         "loss, and the article's network)",
         "seed of the inputs (default 0)",
     ]:
-        assert says in help
+        assert f" {says} " in help
