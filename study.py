@@ -30,6 +30,7 @@ from scratchnet.article.cli import (
     usable_output_folder,
 )
 from scratchnet.article.data import load_article_data
+from scratchnet.article.dispatch import available_cpus
 from scratchnet.article.experiment import EPOCHS, LEARNING_RATE
 from scratchnet.article.plots import (
     FIGURE_DPI,
@@ -48,7 +49,6 @@ from scratchnet.article.seed_study import (
     PAPER_FOCAL,
     SQRT_POS_WEIGHT,
     Setup,
-    available_cpus,
     compare_paired,
     compare_with_best_focal,
     expand_groups,
