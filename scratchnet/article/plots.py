@@ -544,3 +544,69 @@ def _interval_dots(ax, rows, intervals, style: dict) -> None:
         capsize=3,
         **style,
     )
+
+
+def plot_focal_advantage(
+    grid: dict[tuple[str, str], tuple],
+    others: dict[str, tuple],
+    *,
+    title: str = "",
+    metric: str = "test F1, best focal - best other",
+) -> Figure:
+    """The study across data in one figure: a difference and its interval per data setting.
+
+    grid: {(row label, column label): (mean, low, high)}, rows and columns in the order
+    first met, drawn as a heatmap on a colour scale centred on 0 (blue: focal ahead,
+    red: behind, the scale reaching the largest mean); others: {label: (mean, low,
+    high)}, the settings outside the grid, drawn beside it as dots with interval bars.
+    A setting whose interval excludes 0 is marked: a thick frame around its cell, a
+    filled dot; one whose interval holds 0 gets a thin frame, a hollow dot.
+    """
+    rows = list(dict.fromkeys(row for row, _ in grid))
+    columns = list(dict.fromkeys(column for _, column in grid))
+    means = np.array([[grid[row, column][0] for column in columns] for row in rows])
+    reach = max(float(np.max(np.abs(means))), 0.01)
+    fig, (heat, side) = plt.subplots(
+        1, 2, figsize=(14.5, 5.6), width_ratios=(1.15, 1), layout="constrained"
+    )
+    image = heat.imshow(means, cmap="RdBu", vmin=-reach, vmax=reach, aspect="auto")
+    for (r, c), mean in np.ndenumerate(means):
+        _, low, high = grid[rows[r], columns[c]]
+        excludes_zero = low > 0 or high < 0
+        heat.add_patch(
+            plt.Rectangle(
+                (c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="black",
+                linewidth=3.5 if excludes_zero else 0.5,
+            )
+        )  # fmt: skip
+        heat.text(
+            c, r, f"{mean:+.3f}\n[{low:+.3f}, {high:+.3f}]", ha="center", va="center",
+            fontsize="small", fontweight="bold" if excludes_zero else "normal",
+            color="white" if abs(mean) > 0.6 * reach else "black",
+        )  # fmt: skip
+    heat.set_xticks(range(len(columns)), columns)
+    heat.set_yticks(range(len(rows)), rows)
+    heat.set_xlabel("class separation (make_classification's class_sep)")
+    heat.set_ylabel("imbalance, negatives : positives")
+    heat.set_title("Synthetic data (flip_y = 0)\nthick frame: the interval excludes 0")
+    fig.colorbar(image, ax=heat, label=f"{metric}\n(blue: focal ahead, red: behind)")
+    labels = list(others)
+    positions = np.arange(len(labels))[::-1]
+    for position, label in zip(positions, labels):
+        mean, low, high = others[label]
+        excludes_zero = low > 0 or high < 0
+        side.errorbar(
+            mean, position, xerr=[[mean - low], [high - mean]], fmt="o", markersize=9,
+            capsize=4, color="black", markerfacecolor="black" if excludes_zero else "white",
+        )  # fmt: skip
+    side.axvline(0.0, color="grey", linestyle="--")
+    side_reach = max(abs(value) for interval in others.values() for value in interval)
+    side.set_xlim(-side_reach * 1.1, side_reach * 1.1)
+    side.set_yticks(positions, labels, fontsize="small")
+    side.set_ylim(-0.6, len(labels) - 0.4)
+    side.set_xlabel(metric)
+    side.set_title("The article's data, and real data\nfilled: the interval excludes 0")
+    side.grid(alpha=0.3, axis="x")
+    key = "numbers and bars: mean [95% interval over data seeds and initialisations]"
+    fig.suptitle(f"{title}\n{key}" if title else key)
+    return fig
