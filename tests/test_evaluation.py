@@ -4,10 +4,10 @@ import dataclasses
 
 import numpy as np
 import pytest
-from sklearn.metrics import precision_recall_curve
 
 from scratchnet.article.evaluation import (
     best_f1_threshold,
+    best_f1_threshold_with_scikit_learn,
     evaluate,
     evaluate_with_scikit_learn,
     predict_labels,
@@ -149,20 +149,7 @@ def test_the_report_from_counts_equals_scikit_learns_metrics_bit_for_bit():
                 assert type(mine) is float and mine == reference, (field.name, y, p, threshold)
 
 
-def best_f1_threshold_by_scikit_learn(y, p):
-    """The choice as it was first written, from precision_recall_curve's arrays."""
-    precision, recall, candidates = precision_recall_curve(y, p)
-    precision, recall = precision[:-1], recall[:-1]
-    both = precision + recall
-    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(both), where=both > 0)
-    best = candidates[len(f1) - 1 - np.argmax(f1[::-1])]
-    below = p[p < best]
-    lower = float(below.max()) if below.size else 0.0
-    threshold = (lower + best) / 2
-    return float(threshold if threshold < best else lower)
-
-
 def test_best_f1_threshold_equals_the_choice_from_scikit_learns_curve_bit_for_bit():
     for y, p, _ in random_cases(300, seed=1):
         if y.any():
-            assert best_f1_threshold(y, p) == best_f1_threshold_by_scikit_learn(y, p), (y, p)
+            assert best_f1_threshold(y, p) == best_f1_threshold_with_scikit_learn(y, p), (y, p)

@@ -188,6 +188,18 @@ def evaluate_with_scikit_learn(y_true, p, threshold: float = THRESHOLD) -> Binar
         )
 
 
+def best_f1_threshold_with_scikit_learn(y_train, p_train) -> float:
+    """``best_f1_threshold`` from scikit-learn's ``precision_recall_curve``, as it was
+    first written: the reference it is tested against, and the benchmark's baseline."""
+    y_train, p_train = _labels_and_probabilities(y_train, p_train, "y_train", "p_train")
+    precision, recall, candidates = metrics.precision_recall_curve(y_train, p_train)
+    precision, recall = precision[:-1], recall[:-1]  # the last point (R = 0) has no threshold
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(both), where=both > 0)
+    best = candidates[len(f1) - 1 - np.argmax(f1[::-1])]  # the last of the best: larger s
+    return _between(p_train, best)
+
+
 def best_f1_threshold(y_train, p_train) -> float:
     """The threshold t for which ``p > t`` scores the best F1 on (y_train, p_train).
 
@@ -215,6 +227,11 @@ def threshold_of_best_f1(y: np.ndarray, p: np.ndarray) -> float:
     both = precision + recall
     f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(both), where=both > 0)
     best = candidates[np.argmax(f1)]  # the first of the best, from the largest s down
+    return _between(p, best)
+
+
+def _between(p: np.ndarray, best: float) -> float:
+    """Halfway between ``best`` and the largest p below it (0 if none)."""
     below = p[p < best]
     lower = float(below.max()) if below.size else 0.0
     threshold = (lower + best) / 2
