@@ -213,10 +213,11 @@ def summary_document(args, setups, results) -> str:
         f"# BCE against focal loss over {args.seeds} initialisations",
         "",
         _how_made(args),
-        "Test set: 1,800 samples, 28 positive. Brackets: mean [95% t-interval], or for "
-        "positives found median [quartiles]. Precision counts 0 for a run that predicts "
-        "no positive. Same: exactly equal. Each setup is paired with plain BCE at the "
-        "same epochs and initialisation.",
+        "Test set: 1,800 samples, 28 positive. Brackets: mean [95% bootstrap percentile "
+        "interval over the seeds, which covers the draw of the initial weights only, not of "
+        "the data], or for positives found median [quartiles]. Precision counts 0 for a "
+        "run that predicts no positive. Same: exactly equal. Each setup is paired with "
+        "plain BCE at the same epochs and initialisation.",
     ]
     return "\n".join(header) + "\n\n" + summary_markdown(summaries, comparisons)
 
@@ -229,12 +230,13 @@ def rare_class_document(args, setups, results) -> str:
         f"# What finds the rare class? Every setup over {args.seeds} initialisations",
         "",
         _how_made(args),
-        "Test set: 1,800 samples, 28 positive. Brackets: mean [95% t-interval], or for the "
-        "threshold median [quartiles]. Ranked by mean F1 at the tuned threshold: for each "
-        "run, the threshold t for which p > t gives the best F1 on the training set "
-        "(4,200 points, 60 positive); the test set is never read to choose it. Brier "
-        "score: mean (p - y)^2 over the test set, lower is better; always saying "
-        "p = 28 / 1800 scores 0.0153.",
+        "Test set: 1,800 samples, 28 positive. Brackets: mean [95% bootstrap percentile "
+        "interval over the seeds, which covers the draw of the initial weights only, not of "
+        "the data], or for the threshold median [quartiles]. Ranked by mean F1 at the "
+        "tuned threshold: for each run, the threshold t for which p > t gives the best F1 "
+        "on the training set (4,200 points, 60 positive); the test set is never read to "
+        "choose it. Brier score: mean (p - y)^2 over the test set, lower is better; always "
+        "saying p = 28 / 1800 scores 0.0153.",
         "Second table: for each number of epochs, the focal setup with the best mean F1 "
         "at the tuned threshold (chosen by these test results, so the strongest focal "
         "contender, not one a user could have known in advance) against each BCE setup, "
