@@ -6,26 +6,20 @@
   checks the one, makes the other, and saves and restores both: a new optimizer is one
   class with its declarations and its ``step``.
 * ``step()`` updates every ``param.data`` **in place** from ``param.grad``, so the layers
-  that own the parameters compute with the new values. Float32 stays float32.
-* ``step()`` refuses a gradient holding NaN or infinity with a ``FloatingPointError``
-  before changing anything: training has diverged, and one NaN in Adam's ``exp_avg_sq``
-  would poison every later update of that entry.
-* ``zero_grad()`` is never needed for correctness (``backward`` overwrites gradients, see
-  ``scratchnet.layers``); it is kept so a training loop reads line for line like PyTorch's.
+  that own the parameters compute with the new values. Float32 stays float32. A gradient
+  holding NaN or infinity is refused first (``FloatingPointError``): one NaN in Adam's
+  ``exp_avg_sq`` would poison every later update of that entry.
+* ``zero_grad()`` is never needed (``backward`` overwrites gradients); it is kept so a
+  loop can read line for line like PyTorch's.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from scratchnet._checks import (
-    DECAY_RATE,
-    NON_NEGATIVE,
-    POSITIVE,
-    Pair,
-    checked_gradients,
-    checked_params,
-)
+from scratchnet._checks import DECAY_RATE, NON_NEGATIVE, POSITIVE, Pair
 from scratchnet._state import checked_optimizer_state, copy_all, optimizer_state
 from scratchnet.layers import Module, Parameter
 
@@ -41,7 +35,7 @@ class Optimizer:
     buffers: tuple[str, ...] = ()
 
     def __init__(self, params, **settings):
-        self.params = checked_params(params, Parameter)
+        self.params = checked_params(params)
         for name, check in self.settings.items():
             setattr(self, name, check.check(settings[name], name))
         for name in self.buffers:
@@ -49,7 +43,8 @@ class Optimizer:
         self.step_count = 0  # steps taken so far; during a step, the t of its update rule
 
     def step(self) -> None:
-        raise NotImplementedError
+        name = type(self).__name__
+        raise NotImplementedError(f"{name} has no step: write {name}.step(self)")
 
     def zero_grad(self) -> None:
         """Set every ``param.grad`` to zeros of its parameter's shape and dtype."""
@@ -98,13 +93,9 @@ class Adam(Optimizer):
     weight_decay adds the gradient of the L2 penalty (weight_decay / 2) * theta^2 to g,
     so it passes through m and v (PyTorch's Adam; AdamW instead shrinks theta directly).
 
-    Arguments: params, a non-empty iterable of distinct Parameters; lr > 0;
-    betas = (beta1, beta2), each in [0, 1); eps > 0; weight_decay >= 0. eps = 0 is
-    refused: an entry whose gradient has been exactly 0 at every step so far (a dead ReLU
-    unit's weights) would get 0 / 0 = NaN.
-
-    State: ``step_count`` (t after the last step), and ``exp_avg`` and ``exp_avg_sq``,
-    lists of arrays aligned with ``params``, zeros before the first step.
+    Arguments: lr > 0; betas, each in [0, 1); eps > 0 (at 0, an entry whose gradient was
+    0 at every step, a dead ReLU unit's weight, would get 0 / 0 = NaN); weight_decay >= 0.
+    State: ``step_count`` (t after the last step), ``exp_avg`` and ``exp_avg_sq``.
     """
 
     settings = {
@@ -159,11 +150,7 @@ class SGD(Optimizer):
     PyTorch, lr multiplies b at each step instead of being folded into it (as in
     Sutskever et al., 2013); the two agree while lr stays constant.
 
-    Arguments: params, a non-empty iterable of distinct Parameters; lr > 0;
-    momentum in [0, 1).
-
-    State: ``step_count``, and ``momentum_buffer``, a list of arrays aligned with
-    ``params``, zeros before the first step.
+    Arguments: lr > 0; momentum in [0, 1). State: ``step_count``, ``momentum_buffer``.
     """
 
     settings = {"lr": POSITIVE, "momentum": DECAY_RATE}
@@ -200,3 +187,81 @@ def require_optimizer_of(optimizer, model: Module) -> None:
                 f"optimizer.params[{index}] is not a parameter of model; "
                 "build the optimizer from model.parameters()"
             )
+
+
+def checked_params(params) -> list[Parameter]:
+    """``params`` as a list of distinct Parameters holding float arrays, or an error."""
+    try:
+        if hasattr(params, "named_parameters"):  # a model: iterable, but over its modules
+            raise TypeError
+        params = list(params)
+    except TypeError:
+        raise TypeError(
+            "params must be an iterable of Parameters, such as model.parameters(), "
+            f"got a {type(params).__name__}"
+        ) from None
+    if not params:
+        raise ValueError("params must not be empty: the optimizer would have nothing to update")
+    first_index = {}
+    for index, param in enumerate(params):
+        if not isinstance(param, Parameter):
+            raise TypeError(
+                f"params must contain only Parameters, but params[{index}] is a "
+                f"{type(param).__name__}"
+            )
+        data = param.data
+        if not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
+            found = f"dtype {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+            raise TypeError(
+                f"params[{index}].data must be a floating-point NumPy array, got {found}"
+            )
+        earlier = first_index.setdefault(id(param), index)
+        if earlier != index:
+            raise ValueError(
+                f"params must not contain the same Parameter twice: params[{earlier}] and "
+                f"params[{index}] are one object, which would be updated twice per step"
+            )
+    return params
+
+
+def checked_gradients(params, weight_decay=None) -> list[np.ndarray]:
+    """Every ``param.grad``, in order, once all are known to be usable, or an error.
+
+    A gradient of another shape could broadcast silently; a NaN or infinity means
+    training has diverged. For Adam, ``weight_decay`` is given: v adds up g^2 for
+    g = grad + weight_decay * theta, and a g^2 that overflows (above 1.8e19 in float32)
+    would leave v at inf for good. One cheap test per gradient, g . g, is finite unless
+    an entry is NaN or infinite or the squares overflow their sum; only a gradient that
+    fails it is looked at entry by entry, to say what is wrong (a sum that overflows
+    where no single square does is fine).
+    """
+    gradients = [np.asarray(param.grad) for param in params]
+    for index, (param, grad) in enumerate(zip(params, gradients)):
+        if grad.shape != param.data.shape:
+            raise ValueError(
+                f"params[{index}].grad must have its parameter's shape "
+                f"{param.data.shape}, got {grad.shape}"
+            )
+        grad = grad.astype(param.data.dtype, copy=False)  # squared as the buffers hold it
+        g = grad + weight_decay * param.data if weight_decay else grad
+        if not math.isfinite(np.vdot(g, g)):
+            _require_usable(index, param, grad, g if weight_decay is not None else None)
+    return gradients
+
+
+def _require_usable(index: int, param, grad: np.ndarray, g_to_square) -> None:
+    if not np.isfinite(grad).all():
+        raise FloatingPointError(
+            f"the gradient of params[{index}] (shape {param.data.shape}) contains "
+            "NaN or infinity, so training has diverged; no parameter was updated"
+        )
+    if g_to_square is None:
+        return
+    with np.errstate(over="ignore"):  # the overflow is what is looked for, and refused
+        squares_fit = np.isfinite(g_to_square * g_to_square).all()
+    if not squares_fit:
+        raise FloatingPointError(
+            f"the squared gradient of params[{index}] (shape {param.data.shape}) "
+            f"overflows {param.data.dtype}, so training has diverged; no parameter "
+            "was updated"
+        )
