@@ -330,7 +330,8 @@ def plot_metric_distributions(
                 ax.annotate(
                     f"{count} runs", (value, base + step * (count - 1) / 2),
                     xytext=(5, 0), textcoords="offset points", fontsize="x-small",
-                    va="center", color="tab:blue",
+                    va="center", color="tab:blue", zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
                 )  # fmt: skip
         ax.scatter(
             [np.median(sample) for sample in samples],
@@ -347,6 +348,7 @@ def plot_metric_distributions(
         ax.set_xlabel(metric)
         ax.grid(alpha=0.3, axis="x")
     axes[0, 0].set_yticks(rows, setup_names)
+    axes[0, 0].set_ylim(-0.5, len(setup_names) - 0.5)
     key = (
         "boxes: quartiles and whiskers; diamonds: medians; dots: runs, piled up where "
         "they are equal, so a pile's height counts its runs"
