@@ -218,3 +218,23 @@ def test_grid_command_writes_its_files(tmp_path, monkeypatch, capsys):
     assert "90:10, separation 2" in page and "two-level bootstrap" in page
     assert len(read_grid_csv(tmp_path / "grid_runs.csv")) == 2 * 2 * len(RECIPES) * 2
     assert "## The answer per data setting" in capsys.readouterr().out
+
+
+def test_the_across_data_page_holds_the_answer_table_study_py_wrote():
+    # docs/across-data.md discusses the answer table, so it carries a copy of the one in
+    # docs/study/across_data.md, which python study.py --grid wrote; this keeps it current.
+    written = (ROOT / "docs/study/across_data.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs/across-data.md").read_text(encoding="utf-8")
+    answer = written.split("## The answer per data setting\n\n")[1].split("\n\n")[0]
+    assert answer.startswith("| data |") and answer in page
+
+
+def test_grid_command_refuses_fewer_than_two_data_seeds_in_one_line(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        study.main(["--grid", "--data-seeds", "1"])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert error == (
+        "study.py: error: argument --data-seeds: expected at least 2 data seeds "
+        "(an interval over data needs them), got '1'\n"
+    )

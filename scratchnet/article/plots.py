@@ -594,6 +594,16 @@ def _interval_dots(ax, rows, intervals, style: dict) -> None:
     )
 
 
+def _signed(value: float) -> str:
+    """+0.012, -0.003; a fourth decimal for a nonzero value that rounds to 0.000, so that
+    a bound just off 0 does not read as 0 (+0.0004); 0.000 for one that stays 0."""
+    for places in (3, 4):
+        text = f"{value:+.{places}f}"
+        if float(text) != 0:
+            return text
+    return "0.000"
+
+
 def plot_focal_advantage(
     grid: dict[tuple[str, str], tuple],
     others: dict[str, tuple],
@@ -628,7 +638,7 @@ def plot_focal_advantage(
             )
         )  # fmt: skip
         heat.text(
-            c, r, f"{mean:+.3f}\n[{low:+.3f}, {high:+.3f}]", ha="center", va="center",
+            c, r, f"{_signed(mean)}\n[{_signed(low)}, {_signed(high)}]", ha="center", va="center",
             fontsize="small", fontweight="bold" if excludes_zero else "normal",
             color="white" if abs(mean) > 0.6 * reach else "black",
         )  # fmt: skip
