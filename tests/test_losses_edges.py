@@ -57,3 +57,10 @@ def test_whole_numbers_given_as_options_are_read_and_shown_as_floats(make):
     loss_fn = make(alpha=1, gamma=2, alpha_mode="per_class")
     assert type(loss_fn.alpha) is float and type(loss_fn.gamma) is float
     assert repr(loss_fn).startswith(f"{make.__name__}(alpha=1.0, gamma=2.0, alpha_mode='per_class'")
+
+
+@pytest.mark.parametrize("alpha", [0, 1])
+def test_a_per_class_alpha_may_put_all_the_weight_on_one_class(alpha):
+    p, y = np.array([[0.3], [0.6]]), np.array([[1.0], [0.0]])
+    per_element = sn.FocalLoss(alpha=alpha, alpha_mode="per_class", reduction="none")(p, y)
+    assert (per_element[:, 0] > 0).tolist() == [alpha == 1, alpha == 0]  # alpha for y = 1
