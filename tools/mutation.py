@@ -117,6 +117,7 @@ TESTS = {
         "test_learner",
     ],
     "_checks.py": [
+        "test_checks_edges",
         "test_bad_input_battery",
         "test_layers",
         "test_losses",

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import scratchnet as sn
-from scratchnet import _checks, _loss, losses, serialization, training
+from scratchnet import _checks, _loss, gradcheck, losses, serialization, training
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = []
@@ -203,6 +203,35 @@ def loss_through_reduction_without_the_array_shortcut():
                     results.append(loss_fn.backward(dL_out))
                 assert results[0].dtype == results[1].dtype == dtype
                 np.testing.assert_array_equal(*results)
+
+
+@probe
+def gradcheck_vjp_without_converting_grad_output():
+    """gradcheck.py, ``_vjp_in_place``: ``grad_output = np.asarray(grad_output,
+    dtype=np.float64)`` with ``np.asarray(...)`` removed.
+
+    grad_output only ever multiplies a float64 difference of outputs, and NumPy converts a
+    list, a float32 or an integer array to the same float64 values in that product."""
+    mutant_in_place = mutant_of(
+        gradcheck._vjp_in_place,
+        "grad_output = np.asarray(grad_output, dtype=np.float64)",
+        "grad_output = grad_output",
+    )
+    x = np.array([[0.3, -1.2, 0.5], [2.0, 0.7, -0.1]])
+    upstreams = [
+        np.array([[1.0, -0.5, 2.0], [0.25, 2.0, -1.0]]),
+        [[1.0, -0.5, 2.0], [0.25, 2.0, -1.0]],
+        np.array([[1.5, -0.5, 2.0], [0.25, 2.0, -1.0]], dtype=np.float32),
+        np.array([[1, -2, 3], [0, 2, -1]]),
+        2.5,
+    ]
+    for upstream in upstreams:
+        results = [
+            in_place(lambda: np.tanh(x), x, upstream, gradcheck.FLOAT64)
+            for in_place in (gradcheck._vjp_in_place, mutant_in_place)
+        ]
+        for original, mutant in zip(*results):
+            np.testing.assert_array_equal(original, mutant)
 
 
 def main() -> None:
