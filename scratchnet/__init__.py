@@ -9,15 +9,19 @@ in ``scratchnet.article``, which the lesson never imports.
 """
 
 import importlib
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 
-from scratchnet.layers import Linear, Module, Parameter, ReLU, Sequential, Sigmoid
+from scratchnet._loss import Loss
+from scratchnet.layers import Linear, Module, Parameter, ReLU, Sequential, Sigmoid, Tanh
 from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
-from scratchnet.optimizers import SGD, Adam
+from scratchnet.optimizers import SGD, Adam, Optimizer
 from scratchnet.serialization import load, save
 from scratchnet.training import train
 
-__version__ = version("scratchnet")
+try:
+    __version__ = version("scratchnet")
+except PackageNotFoundError:  # a source checkout that was never pip-installed
+    __version__ = "unknown (not installed)"
 
 __all__ = [
     "Adam",
@@ -26,13 +30,16 @@ __all__ = [
     "FocalLoss",
     "FocalLossWithLogits",
     "Linear",
+    "Loss",
     "MLPClassifier",
     "Module",
+    "Optimizer",
     "Parameter",
     "ReLU",
     "SGD",
     "Sequential",
     "Sigmoid",
+    "Tanh",
     "gradcheck",
     "load",
     "load_article_data",

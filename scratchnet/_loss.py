@@ -1,29 +1,24 @@
 """What every loss shares: its reduction, and the checks of what a user passes it.
 
-As for layers (see ``scratchnet.layers``), a loss's ``forward`` and ``backward`` are the
-math alone: ``Loss.__init_subclass__`` wraps them in the checks below and keeps the math
-as ``forward_unchecked`` and ``backward_unchecked``, which ``train`` calls once it has
-checked its data.
+As for layers (see ``scratchnet.layers``), ``loss_fn(input, y)`` is the front door that
+checks its arguments, then calls ``forward``; ``forward`` and ``backward`` are the math.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 import numbers
 
 import numpy as np
 
 from scratchnet._checks import (
     POSITIVE,
-    arguments,
     as_float_array,
     as_grad_output,
+    missing_attribute,
     require_binary_labels,
     require_finite,
     require_nonempty,
     require_probabilities,
-    wrap_math_in_checks,
 )
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -32,9 +27,10 @@ _LOGITS_HINT = "; pass logits to BCEWithLogitsLoss or FocalLossWithLogits instea
 
 
 class Loss:
-    """Base class of the losses: ``loss(input, y)`` is ``loss.forward(input, y)``.
+    """Base class of the losses: ``loss(input, y)`` checks both, then calls ``forward``.
 
     ``input_name`` says what the loss takes: "p", probabilities in [0, 1], or "logits".
+    ``forward`` caches ``y``, the labels, with the input's shape.
     """
 
     input_name = "p"
@@ -43,14 +39,19 @@ class Loss:
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
-        self.y = None  # cache: the labels of the last forward, shape of the input
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        wrap_math_in_checks(cls, _checked_forward, _checked_backward)
 
     def __call__(self, input, y):
-        return self.forward(input, y)
+        return self.forward(*self.check(input, y))
+
+    def check(self, input, y) -> tuple[np.ndarray, np.ndarray]:
+        """The front door's checks: (input, y) as float arrays of one shape, or an error."""
+        input, y = _checked_pair(input, y, self.input_name)
+        self.check_input(input)
+        return input, y
+
+    def __getattr__(self, name: str):
+        # Only for attributes never set; a cache read by a backward called before forward.
+        raise missing_attribute(self, name, "; call forward first")
 
     def reduce(self, l: np.ndarray):
         """L = mean(l) or sum(l) as a Python float, or l itself for reduction "none"."""
@@ -65,9 +66,10 @@ class Loss:
 
         "mean": L = sum(l) / n, so dL/dl = dL_out / n; "sum": dL_out; "none": dL_out
         elementwise. One number, the same for every element, is returned as a 0-d array
-        of the labels' dtype, so that float32 stays float32.
+        of the labels' dtype, so that float32 stays float32. dL_out is checked first.
         """
-        if self.reduction == "none":
+        dL_out = _checked_dL_out(self, dL_out)
+        if isinstance(dL_out, np.ndarray):  # one gradient per element, for "none"
             return dL_out
         scale = dL_out / self.y.size if self.reduction == "mean" else dL_out
         return np.array(scale, dtype=self.y.dtype)
@@ -96,38 +98,6 @@ def checked_alpha(alpha, alpha_mode: str) -> float | None:
     return float(alpha)
 
 
-def _checked_forward(forward):
-    signature = inspect.signature(forward)  # once: binding is per call, reading is not
-
-    @functools.wraps(forward)
-    def checked_forward(self, *args, **kwargs):
-        input, y = arguments(signature, self, args, kwargs)
-        if type(self).forward is not checked_forward:  # a subclass calling super().forward
-            return forward(self, input, y)  # the subclass's own entry has checked them
-        input, y = _checked_pair(input, y, self.input_name)
-        self.check_input(input)
-        return forward(self, input, y)
-
-    return checked_forward
-
-
-def _checked_backward(backward):
-    signature = inspect.signature(backward)
-
-    @functools.wraps(backward)
-    def checked_backward(self, *args, **kwargs):
-        grad_output = (arguments(signature, self, args, kwargs) or [None])[0]
-        if type(self).backward is not checked_backward:  # called as super().backward
-            return backward(self, *([] if grad_output is None else [grad_output]))
-        if self.y is None:
-            raise ValueError(
-                f"{type(self).__name__}.backward was called before forward; call forward first"
-            )
-        return backward(self, _checked_dL_out(self, grad_output))
-
-    return checked_backward
-
-
 def _checked_pair(input, y, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The input as a float array and y as 0/1 of the same shape and dtype, or an error.
 
@@ -147,15 +117,10 @@ def _checked_pair(input, y, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _checked_dL_out(loss: Loss, grad_output):
-    """The upstream gradient: a finite number for "mean" and "sum" (1 when not given),
-    an array of the unreduced loss's shape for "none" (ones when not given)."""
-    dtype, shape = loss.y.dtype, loss.y.shape
-    if loss.reduction == "none":
-        if grad_output is None:
-            return np.ones(shape, dtype=dtype)
-        return as_grad_output(grad_output, shape, dtype, "the unreduced loss")
-    if grad_output is None:
-        return 1.0
+    """The upstream gradient: a finite number, the same for every element; for reduction
+    "none", also an array of the unreduced loss's shape."""
+    if loss.reduction == "none" and not isinstance(grad_output, numbers.Real):
+        return as_grad_output(grad_output, loss.y.shape, loss.y.dtype, "the unreduced loss")
     if isinstance(grad_output, bool) or not isinstance(grad_output, numbers.Real):
         raise TypeError(
             f"grad_output must be a number for reduction {loss.reduction!r}, got {grad_output!r}"

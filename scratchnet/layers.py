@@ -1,123 +1,42 @@
 """Layers: each one states its forward pass, its backward pass and the math between them.
 
-Conventions used throughout
----------------------------
+Conventions
+-----------
 * A batch is the first axis: ``x`` has shape (N, features).
-* ``forward(x)`` computes the output and keeps, in explicitly named attributes, exactly
-  what ``backward`` will need (the *cache*). The cache holds the arrays themselves, not
-  copies, as NumPy code usually does: change x or the returned output in place between
-  ``forward`` and ``backward`` and the gradient changes with it.
-* ``backward(dL_dy)`` receives the gradient of a scalar loss L with respect to this
-  layer's last output, and returns dL/d(input). It never modifies ``dL_dy``.
-* **Parameter gradients are overwritten, never accumulated.** ``backward`` stores in
-  ``param.grad`` the gradient for the batch of the last ``forward``, replacing what was
-  there, so no reset is needed between steps. (PyTorch accumulates instead, hence its
-  ``zero_grad()``.) A parameter must belong to one layer only: a shared one would keep
-  only the last gradient written.
+* ``forward(x)`` computes the output and keeps, in named attributes, what ``backward``
+  needs (the *cache*): the arrays themselves, not copies, as NumPy code usually does.
+* ``backward(dL_dy)`` takes the gradient of a scalar loss L with respect to the layer's
+  last output and returns dL/d(input). It never modifies ``dL_dy``.
+* **Parameter gradients are overwritten, never accumulated**: ``backward`` stores in
+  ``param.grad`` the gradient for the last forward's batch, so there is nothing to reset
+  between steps (PyTorch accumulates, hence its ``zero_grad()``).
+* A ``Parameter`` or ``Module`` assigned to an attribute (``self.w = Parameter(...)``) is
+  listed by ``named_parameters()``, so it is trained, saved and gradient-checked. A
+  parameter belongs to one module: listed twice, the optimizer refuses it.
 
-Checks: once, where the data comes in
--------------------------------------
-``forward`` and ``backward`` below are the math alone. ``Module.__init_subclass__`` wraps
-each class's own pair in the checks of ``scratchnet._checks``: bad input is refused with
-a sentence, and an output that overflowed to NaN or infinity is a ``FloatingPointError``
-naming the module. The math stays callable as ``forward_unchecked`` and
-``backward_unchecked``: ``Sequential`` and ``train`` use it on arrays the network made
-itself, so the checks run once per call of the whole model. A layer you write yourself
-gets the same checks for free.
+The front door, as in PyTorch: ``module(x)`` checks x once (finite numbers, converted to
+the module's ``dtype``; 2-D with ``in_features`` columns where the first module declares
+``in_features``), calls ``forward`` as the class defines it, and turns an output gone NaN
+or infinite into a ``FloatingPointError`` naming the module. ``forward`` and ``backward``
+are the math alone, which ``Sequential`` and ``train`` call directly.
+``Sequential.backward`` checks the gradient it is given, and a backward called before
+any forward is refused with a sentence. ``Module`` and ``Parameter`` live in ``_module``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from scratchnet._checks import (
-    POSITIVE_INT,
-    as_generator,
-    checked_backward,
-    checked_forward,
-    recorded_forward,
-    require_float_dtype,
-    require_modules,
-    wrap_math_in_checks,
-)
-from scratchnet._state import checked_copies, copy_all
+from scratchnet._checks import POSITIVE_INT, as_generator, as_grad_output, require_float_dtype
+from scratchnet._module import Module, Parameter, overflow
 from scratchnet.functional import sigmoid_and_complement
-
-
-class Parameter:
-    """A trainable array ``data`` and ``grad``, dL/d(data), of the same shape and dtype."""
-
-    def __init__(self, data: np.ndarray):
-        self.data = data
-        self.grad = np.zeros_like(data)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    def __repr__(self) -> str:
-        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
-
-
-class Module:
-    """Base class: ``module(x)`` is ``module.forward(x)``; parameters are listed in order.
-
-    A subclass may declare ``dtype`` (what input is converted to; None keeps float32 and
-    float64 input as it is) and ``in_features`` (the number of input columns it needs;
-    None for any). The checks in the module docstring use both.
-    """
-
-    dtype = None
-    in_features = None
-    _output_spec = None  # (shape, dtype) of the last checked forward's output
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        wrap_math_in_checks(cls, checked_forward, checked_backward, recorded_forward)
-
-    def __call__(self, x) -> np.ndarray:
-        return self.forward(x)
-
-    def forward(self, x) -> np.ndarray:
-        raise NotImplementedError
-
-    def backward(self, dL_dy) -> np.ndarray:
-        raise NotImplementedError
-
-    forward_unchecked = forward
-    backward_unchecked = backward
-
-    @property
-    def input_module(self) -> Module:
-        """The module that receives this one's input: itself, or a Sequential's first."""
-        return self
-
-    def named_parameters(self) -> list[tuple[str, Parameter]]:
-        """(name, Parameter) pairs in a fixed order; names like PyTorch's ("0.weight")."""
-        return []
-
-    def parameters(self) -> list[Parameter]:
-        return [param for _, param in self.named_parameters()]
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter, by name: later training does not change it."""
-        return {name: param.data.copy() for name, param in self.named_parameters()}
-
-    def load_state_dict(self, state) -> None:
-        """Copy a ``state_dict()`` into the parameters in place, after checking all of it."""
-        copy_all(self.checked_state(state))
-
-    def checked_state(self, state) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(parameter array, saved array) pairs, once every name, shape and dtype fits."""
-        targets = {name: param.data for name, param in self.named_parameters()}
-        return checked_copies(state, targets, "the model's parameters")
 
 
 class Linear(Module):
     """Affine layer ``y = x @ W + b``.
 
     Shapes: x (N, in_features), W = ``weight.data`` (in_features, out_features),
-    b = ``bias.data`` (out_features,), y (N, out_features).
+    b = ``bias.data`` (out_features,), y (N, out_features). Cache: ``x``.
 
     Initialisation (PyTorch's default for ``nn.Linear``): every entry of W and b is drawn
     independently from U(-k, k) with k = 1/sqrt(in_features), so its variance is
@@ -134,16 +53,11 @@ class Linear(Module):
         bias = rng.uniform(-bound, bound, size=self.out_features)
         self.weight = Parameter(weight.astype(self.dtype))
         self.bias = Parameter(bias.astype(self.dtype))
-        self.x = None  # cache: the last input, (N, in_features)
-
-    def named_parameters(self) -> list[tuple[str, Parameter]]:
-        return [("weight", self.weight), ("bias", self.bias)]
 
     def forward(self, x) -> np.ndarray:
         """x (N, in_features) -> y = x @ W + b, (N, out_features). Caches x.
 
-        Input of another dtype (integers, or float64 into a float32 layer) is converted
-        to the layer's dtype.
+        Input of another dtype (float64 into a float32 layer) is converted to the layer's.
         """
         self.x = x.astype(self.dtype, copy=False)  # the layer computes in its own dtype
         return self.x @ self.weight.data + self.bias.data
@@ -176,11 +90,8 @@ class ReLU(Module):
     Convention: relu'(0) = 0 (the kink counts as inactive), as in PyTorch.
     """
 
-    def __init__(self):
-        self.y = None  # cache: the last output, (N, features); y > 0 exactly where x > 0
-
     def forward(self, x) -> np.ndarray:
-        """x (N, features) -> y = max(x, 0), (N, features). Caches y."""
+        """x (N, features) -> y = max(x, 0), (N, features). Caches y: y > 0 where x > 0."""
         self.y = np.maximum(x, 0)
         return self.y
 
@@ -192,9 +103,6 @@ class ReLU(Module):
         """
         return dL_dy * (self.y > 0)
 
-    def __repr__(self) -> str:
-        return "ReLU()"
-
 
 class Sigmoid(Module):
     """p = sigma(x) = 1 / (1 + exp(-x)), elementwise; x and p of shape (N, features).
@@ -202,10 +110,6 @@ class Sigmoid(Module):
     Computed without overflow for any finite x, with 1 - p alongside (see
     ``scratchnet.functional.sigmoid_and_complement``).
     """
-
-    def __init__(self):
-        # cache, each (N, features): the last output p and q = 1 - p, computed as sigma(-x)
-        self.p = self.q = None
 
     def forward(self, x) -> np.ndarray:
         """x (N, features) -> p = sigma(x), (N, features). Caches p and q = 1 - p."""
@@ -222,8 +126,23 @@ class Sigmoid(Module):
         """
         return dL_dp * self.p * self.q
 
-    def __repr__(self) -> str:
-        return "Sigmoid()"
+
+class Tanh(Module):
+    """y = tanh(x) = (e^x - e^-x) / (e^x + e^-x), elementwise; x and y (N, features)."""
+
+    def forward(self, x) -> np.ndarray:
+        """x (N, features) -> y = tanh(x), (N, features). Caches y."""
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, dL_dy) -> np.ndarray:
+        """dL_dy (N, features) -> dL_dx (N, features).
+
+        Derivation: tanh'(x) = 1 - tanh(x)^2 (the quotient rule on the definition), so
+            dL_dx = dL_dy * (1 - y^2)
+        from the cached output alone.
+        """
+        return dL_dy * (1 - self.y**2)
 
 
 class Sequential(Module):
@@ -235,20 +154,43 @@ class Sequential(Module):
     """
 
     def __init__(self, *modules: Module):
-        require_modules(modules, Module)
+        require_modules(modules)
         self.modules = list(modules)
 
     def forward(self, x) -> np.ndarray:
-        """x (N, in_features) -> the last module's output; each module caches its own."""
+        """x (N, in_features) -> the last module's output, y; each module caches its own."""
         for module in self.modules:
-            x = module.forward_unchecked(x)
+            x = module.forward(x)
+        self.y = x
         return x
 
     def backward(self, dL_dy) -> np.ndarray:
         """dL_dy, of the last output's shape -> dL_dx, of the input's shape."""
-        for module in reversed(self.modules):
-            dL_dy = module.backward_unchecked(dL_dy)
-        return dL_dy
+        dL_dy = as_grad_output(dL_dy, self.y.shape, self.y.dtype, "the last output")
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below, in words
+            dL_dx = dL_dy
+            for module in reversed(self.modules):
+                dL_dx = module.backward(dL_dx)
+        if not np.isfinite(dL_dx).all():
+            raise overflow(self.where_not_finite(None, dL_dy))
+        return dL_dx
+
+    def where_not_finite(self, x, dL_dy=None) -> str:
+        """The first output to go NaN or infinite ("the output of module 2", "module 1's
+        dL/dx"), found by running the modules again one at a time: forward from ``x``, or
+        backward from ``dL_dy`` when it is given."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            if dL_dy is None:
+                for index, module in enumerate(self.modules):
+                    x = module.forward(x)
+                    if not np.isfinite(x).all():
+                        return f"the output of module {index}"
+            else:
+                for index in reversed(range(len(self.modules))):
+                    dL_dy = self.modules[index].backward(dL_dy)
+                    if not np.isfinite(dL_dy).all():
+                        return f"module {index}'s dL/dx"
+        return "the output"  # not reached: the caller saw a NaN or infinity
 
     @property
     def input_module(self) -> Module:
@@ -290,3 +232,34 @@ class Sequential(Module):
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({index}): {module!r}" for index, module in enumerate(self.modules))
         return f"Sequential({inner}\n)"
+
+
+def require_modules(modules) -> None:
+    """Refuse no modules, a non-module (a class, say), one module in two places, and
+    neighbours whose widths do not fit."""
+    if not modules:
+        raise ValueError("Sequential needs at least one module")
+    width, giver = None, None  # the width the modules so far hand on, and who fixed it
+    for index, module in enumerate(modules):
+        if not isinstance(module, Module):
+            found = (
+                f"the class {module.__name__}; create one: {module.__name__}()"
+                if isinstance(module, type)
+                else f"a {type(module).__name__}"
+            )
+            raise TypeError(
+                f"Sequential's modules must be scratchnet modules; module {index} is {found}"
+            )
+        if any(module is earlier for earlier in modules[:index]):
+            raise ValueError(
+                f"module {index} ({module!r}) already appears earlier in this Sequential; "
+                "each place needs its own module, because each caches its own forward pass"
+            )
+        takes = module.input_module.in_features
+        if takes is not None and width is not None and takes != width:
+            raise ValueError(
+                f"module {index} ({module!r}) takes {takes} features, but module {giver} "
+                f"gives {width}"
+            )
+        if getattr(module, "out_features", None) is not None:
+            width, giver = module.out_features, index

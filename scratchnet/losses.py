@@ -70,11 +70,10 @@ class BCELoss(Loss):
     def __init__(self, reduction: str = "mean", *, pos_weight: float | None = None):
         super().__init__(reduction)
         self.pos_weight = checked_pos_weight(pos_weight)
-        # cache, each of p's shape: the last probabilities and their floored logs
-        self.p = self.log_p = self.log_1_minus_p = None
 
     def forward(self, p, y):
-        """p, y (same shape) -> L (float, or the array l for reduction "none")."""
+        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+        each of the input's shape: y, p and its floored logs."""
         floor = _log_floor(p.dtype, _weight(self.pos_weight))
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: it gets floored
             log_p = np.maximum(np.log(p), floor)
@@ -149,11 +148,10 @@ class FocalLoss(Loss):
         self.alpha_mode = alpha_mode
         self.gamma = NON_NEGATIVE.check(gamma, "gamma")
         self.eps = Number(low=0, high=0.5).check(eps, "eps")
-        # cache, each of p's shape: p before the clamp, then p_t, 1 - p_t, log p_t, alpha_t
-        self.p = self.p_t = self.one_minus_p_t = self.log_p_t = self.alpha_t = None
 
     def forward(self, p, y):
-        """p, y (same shape) -> L (float, or the array l for reduction "none")."""
+        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+        each of the input's shape: y, p, p_t, 1 - p_t, log p_t and alpha_t."""
         p_c = np.clip(p, self.eps, 1 - self.eps)
         positive = y == 1
         self.p, self.y = p, y
@@ -217,10 +215,10 @@ class BCEWithLogitsLoss(Loss):
     def __init__(self, reduction: str = "mean", *, pos_weight: float | None = None):
         super().__init__(reduction)
         self.pos_weight = checked_pos_weight(pos_weight)
-        self.z = self.w_t = None  # cache, each of x's shape: z = s x and w_t
 
     def forward(self, logits, y):
-        """x = logits, y (same shape) -> L (float, or the array l for reduction "none")."""
+        """x = logits, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+        each of the input's shape: y, z = s x and w_t."""
         w_t = 1 + (_weight(self.pos_weight) - 1) * y  # w where y = 1, 1 where y = 0
         self.y, self.z, self.w_t = y, (2 * y - 1) * logits, w_t
         return self.reduce(-w_t * log_sigmoid(self.z))
@@ -272,10 +270,10 @@ class FocalLossWithLogits(Loss):
         self.alpha = checked_alpha(alpha, alpha_mode)
         self.alpha_mode = alpha_mode
         self.gamma = NON_NEGATIVE.check(gamma, "gamma")
-        self.z = self.alpha_t = None  # cache, each of x's shape: z = s x and alpha_t
 
     def forward(self, logits, y):
-        """x = logits, y (same shape) -> L (float, or the array l for reduction "none")."""
+        """x = logits, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+        each of the input's shape: y, z = s x and alpha_t."""
         z = (2 * y - 1) * logits
         alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
         self.y, self.z, self.alpha_t = y, z, alpha_t

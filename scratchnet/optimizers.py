@@ -16,16 +16,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from scratchnet._checks import (
-    DECAY_RATE,
-    NON_NEGATIVE,
-    POSITIVE,
-    Pair,
-    checked_gradients,
-    checked_params,
-)
+from scratchnet._checks import DECAY_RATE, NON_NEGATIVE, POSITIVE, Pair
 from scratchnet._state import checked_optimizer_state, copy_all, optimizer_state
 from scratchnet.layers import Module, Parameter
 
@@ -41,7 +36,7 @@ class Optimizer:
     buffers: tuple[str, ...] = ()
 
     def __init__(self, params, **settings):
-        self.params = checked_params(params, Parameter)
+        self.params = checked_params(params)
         for name, check in self.settings.items():
             setattr(self, name, check.check(settings[name], name))
         for name in self.buffers:
@@ -200,3 +195,84 @@ def require_optimizer_of(optimizer, model: Module) -> None:
                 f"optimizer.params[{index}] is not a parameter of model; "
                 "build the optimizer from model.parameters()"
             )
+
+
+def checked_params(params) -> list[Parameter]:
+    """``params`` as a list of distinct ``kind`` (Parameters) holding float arrays, or an error."""
+    try:
+        if hasattr(params, "named_parameters"):  # a model: iterable, but over its modules
+            raise TypeError
+        params = list(params)
+    except TypeError:
+        raise TypeError(
+            "params must be an iterable of Parameters, such as model.parameters(), "
+            f"got a {type(params).__name__}"
+        ) from None
+    if not params:
+        raise ValueError("params must not be empty: the optimizer would have nothing to update")
+    first_index = {}
+    for index, param in enumerate(params):
+        if not isinstance(param, Parameter):
+            raise TypeError(
+                f"params must contain only Parameters, but params[{index}] is a "
+                f"{type(param).__name__}"
+            )
+        data = param.data
+        if not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
+            found = f"dtype {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+            raise TypeError(
+                f"params[{index}].data must be a floating-point NumPy array, got {found}"
+            )
+        earlier = first_index.setdefault(id(param), index)
+        if earlier != index:
+            raise ValueError(
+                f"params must not contain the same Parameter twice: params[{earlier}] and "
+                f"params[{index}] are one object, which would be updated twice per step"
+            )
+    return params
+
+
+def checked_gradients(params, weight_decay=None) -> list[np.ndarray]:
+    """Every ``param.grad``, in order, once all are known to be usable, or an error.
+
+    A gradient of another shape could broadcast silently; a NaN or infinity means
+    training has diverged. For Adam, ``weight_decay`` is given: its v adds up g^2 for
+    g = grad + weight_decay * theta, and a g^2 that overflows (above 1.8e19 in float32)
+    would leave v at inf for good, so that is refused too. Nothing has changed yet when
+    anything is refused.
+
+    One cheap test per gradient, g . g, is finite exactly when no entry is NaN or
+    infinite and the squares add up without overflow; only a gradient that fails it is
+    looked at entry by entry, to say what is wrong (a sum of squares can overflow where
+    no single square does, and that is fine).
+    """
+    gradients = [np.asarray(param.grad) for param in params]
+    for index, (param, grad) in enumerate(zip(params, gradients)):
+        if grad.shape != param.data.shape:
+            raise ValueError(
+                f"params[{index}].grad must have its parameter's shape "
+                f"{param.data.shape}, got {grad.shape}"
+            )
+        grad = grad.astype(param.data.dtype, copy=False)  # squared as the buffers hold it
+        g = grad + weight_decay * param.data if weight_decay else grad
+        if not math.isfinite(np.vdot(g, g)):
+            _require_usable(index, param, grad, g if weight_decay is not None else None)
+    return gradients
+
+
+def _require_usable(index: int, param, grad: np.ndarray, g_to_square) -> None:
+    if not np.isfinite(grad).all():
+        raise FloatingPointError(
+            f"the gradient of params[{index}] (shape {param.data.shape}) contains "
+            "NaN or infinity, so training has diverged; no parameter was updated"
+        )
+    if g_to_square is None:
+        return
+    with np.errstate(over="ignore"):  # the overflow is what is looked for, and refused
+        squares_fit = np.isfinite(g_to_square * g_to_square).all()
+    if not squares_fit:
+        raise FloatingPointError(
+            f"the squared gradient of params[{index}] (shape {param.data.shape}) "
+            f"overflows {param.data.dtype}, so training has diverged; no parameter "
+            "was updated"
+        )

@@ -32,6 +32,8 @@ objects) sees the loaded values at once.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import zipfile
 
 import numpy as np
@@ -48,7 +50,9 @@ def save(path, model: Module, optimizer: Optimizer | None = None) -> None:
     """Write ``model``'s parameters, and ``optimizer``'s state if given, to ``path``.
 
     The file is written exactly at ``path`` (``np.savez`` alone would append ".npz" to
-    a path without it), replacing any file there.
+    a path without it), replacing any file there, and never leaves half a file: it is
+    written next to ``path`` first and then renamed over it in one step (``os.replace``),
+    so a save cut short (Ctrl-C, a killed process, a full disk) keeps the previous one.
     """
     require_instance(model, Module, "model", "a scratchnet Module")
     arrays = {"format": np.array(FORMAT)}
@@ -57,8 +61,15 @@ def save(path, model: Module, optimizer: Optimizer | None = None) -> None:
         require_instance(optimizer, Optimizer, "optimizer", "a scratchnet optimizer")
         state = optimizer.state_dict()
         arrays.update((f"optimizer/{key}", value) for key, value in state.items())
-    with open(path, "wb") as file:
-        np.savez(file, **arrays)
+    folder, name = os.path.split(os.path.abspath(path))
+    descriptor, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            np.savez(file, **arrays)
+        os.replace(partial, path)
+    except BaseException:
+        os.remove(partial)
+        raise
 
 
 def load(path, model: Module, optimizer: Optimizer | None = None) -> None:

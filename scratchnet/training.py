@@ -18,8 +18,6 @@ from scratchnet._checks import (
     as_labels,
     as_samples,
     require_binary_labels,
-    require_features,
-    where_not_finite,
 )
 from scratchnet._loss import Loss
 from scratchnet.layers import Module
@@ -54,58 +52,45 @@ def train(
 ) -> History:
     """Train ``model`` in place for ``epochs`` passes over (X, y); return each epoch's loss.
 
-    Every step is the article's loop:
+    The loop below is the article's. Each step, on the rows of one batch:
 
-        p = model.forward(X_batch)            (B, outputs)
-        loss = loss_fn.forward(p, y_batch)    a float: the mean loss over the batch
-        optimizer.zero_grad()                 PyTorch's; scratchnet's backward overwrites
-        model.backward(loss_fn.backward())    fills every param.grad
-        optimizer.step()                      updates every param.data in place
+        X_batch, y_batch = X[rows], y[rows]
+        p = model.forward(X_batch)                  (B, outputs)
+        loss = loss_fn.forward(p, y_batch)          a float: the batch's mean loss
+        model.backward(loss_fn.backward())          fills every param.grad
+        optimizer.step()                            updates every param.data in place
 
-    The arguments are checked once, here; each step then runs the unchecked math of the
-    model and of the loss (``forward_unchecked``, see ``scratchnet.layers``).
+    PyTorch's loop also calls ``optimizer.zero_grad()``: scratchnet's backward overwrites
+    the gradients, so there is nothing to reset. The arguments are checked once, here;
+    at the first step the loss also checks the model's output (probabilities for
+    ``BCELoss``, of y's shape), which keeps its kind from step to step. The other lines
+    of the loop check the loss and say where a step went wrong.
 
-    Arguments
-    ---------
-    model: a ``Module``; it is modified in place.
-    loss_fn: has ``forward(p, y)``, returning the mean loss of the batch as a number, and
-        ``backward()``, returning dL/dp of p's shape (e.g. ``BCELoss()``).
-    optimizer: a scratchnet optimizer whose parameters all belong to ``model``. Leaving
-        some of the model's parameters out of it freezes them.
-    X: (N, features). y: 0/1 labels, (N, 1) or (N,) (a pandas Series is fine), read as
-        the column (N, 1) that the network's one output is compared with.
-    epochs: a positive int. batch_size: a positive int, or None for full batch.
-    rng: a ``numpy.random.Generator`` or int seed to shuffle mini-batches; required when
-        ``batch_size`` is given, so that every run can be repeated; unused otherwise.
-        An int seed starts a new generator at every call: calling ``train(epochs=1,
-        rng=0)`` in a loop shuffles every epoch the same way. For a loop, make one
-        generator, ``rng = np.random.default_rng(0)``, and pass it to every call.
-    validation: an optional pair (X_val, y_val). Its loss, through ``loss_fn``, is
-        recorded after each epoch's steps in ``history.validation``.
-    verbose: True prints a line per epoch (epoch, loss, validation loss, seconds taken);
-        an int k prints every k-th epoch and the last.
+    Arguments: ``model``, a ``Module``, changed in place. ``loss_fn``, with ``forward(p,
+    y)`` returning the batch's mean loss as a number and ``backward()`` returning dL/dp
+    (``BCELoss()``, say). ``optimizer``, over parameters of ``model`` (those left out stay
+    frozen). ``X`` (N, features); ``y``, 0/1 labels (N, 1) or (N,), read as that column.
+    ``epochs``, a positive int; ``batch_size``, a positive int, or None for full batch.
+    ``rng``, a ``numpy.random.Generator`` or an int seed to shuffle mini-batches, required
+    with ``batch_size``; an int starts a new generator at every call, so a loop of
+    ``train(epochs=1, rng=0)`` shuffles every epoch alike: pass one generator instead.
+    ``validation``, an optional pair (X_val, y_val) whose loss is recorded after each
+    epoch in ``history.validation``. ``verbose``, True for a line per epoch, k for every
+    k-th epoch and the last.
 
-    Batches and the history returned (a list of ``epochs`` floats)
-    ---------------------------------------------------------------
-    * Full batch (``batch_size=None``, the default, as in the article): one step per
-      epoch on all N rows. ``history[e]`` is the loss computed by epoch e's forward pass,
-      *before* its step, as the article's loop computes it: ``history[0]`` is the loss of
-      the untrained model, and the loss after the last step is not in the history.
-    * Mini-batches: each epoch draws a new permutation of the rows from ``rng`` and takes
-      one step per ``batch_size`` consecutive rows of it; the last batch holds the rows
-      left over, so every row is used once per epoch. ``history[e]`` is the size-weighted
-      mean of the epoch's batch losses, sum_b N_b L_b / N: the mean loss over all N rows
-      when ``loss_fn`` averages over its batch, each L_b taken before its own step.
+    The history: one float per epoch. Full batch (the default, as in the article): one
+    step per epoch, and ``history[e]`` is the loss epoch e's forward computed, *before*
+    its step, so ``history[0]`` is the untrained model's. Mini-batches: each epoch draws a
+    new permutation of the rows and steps on each ``batch_size`` rows of it (the last
+    batch holds what is left); ``history[e]`` is the mean of the batch losses weighted by
+    their share of the rows, each taken before its own step.
 
-    Threads: matrix products run on one BLAS thread while ``train`` runs, which is faster
-    for matrices this small (``scratchnet._blas`` says why and what that means).
-
-    Divergence: a loss that is NaN or infinite raises ``FloatingPointError`` ("loss became
-    nan at epoch 7", epochs counted from 1, with the batch for mini-batches, and the
-    module whose output overflowed) before its backward pass, so the parameters are left
-    as they were when they produced it. It is not a ``ValueError`` because no argument
-    was wrong: the numbers went bad during training (often a learning rate too large).
-    A run whose loss stopped moving (``has_collapsed``) ends with a ``CollapseWarning``.
+    Matrix products run on one BLAS thread meanwhile, faster at this size (see ``_blas``).
+    A loss gone NaN or infinite raises ``FloatingPointError`` ("loss became nan at epoch
+    7", with the batch and the module that overflowed) before its backward pass, leaving
+    the parameters that produced it: no argument was wrong, the numbers diverged (often a
+    learning rate too large). A loss that stopped moving (``has_collapsed``) ends the run
+    with a ``CollapseWarning``.
     """
     _require_model_and_loss(model, loss_fn)
     require_optimizer_of(optimizer, model)
@@ -113,15 +98,9 @@ def train(
     if validation is not None:
         validation = _checked_validation(model, loss_fn, validation)
     epochs = POSITIVE_INT.check(epochs, "epochs")
-    if batch_size is not None:
-        batch_size = POSITIVE_INT.check(batch_size, "batch_size")
-        if rng is None:
-            raise ValueError(
-                "rng is required when batch_size is given: pass a numpy.random.Generator "
-                "or an integer seed, so that the shuffling of the batches can be repeated"
-            )
-        rng = as_generator(rng)
+    batches = _batches(len(X), batch_size, rng)
     every = _checked_verbose(verbose)
+    first_step = True
 
     history = History()
     # One BLAS thread: small matrices, where threads cost more than they save (see _blas).
@@ -129,18 +108,22 @@ def train(
     # refused below, in words that say where.
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
-            start = time.perf_counter()
-            if batch_size is None:
-                epoch_loss = _training_step(
-                    model, loss_fn, optimizer, X, y, f"epoch {epoch}", check=epoch == 1
-                )
-            else:
-                epoch_loss = _mini_batch_epoch(
-                    model, loss_fn, optimizer, X, y, batch_size, rng, epoch
-                )
+            start, epoch_loss = time.perf_counter(), 0.0
+            for where, rows in batches(epoch):
+                X_batch, y_batch = X[rows], y[rows]
+                p = model.forward(X_batch)
+                if first_step:
+                    _check_output(loss_fn, p, y_batch)
+                loss = loss_fn.forward(p, y_batch)
+                _require_finite_loss(loss, where, model, X_batch)
+                with _located(where):
+                    model.backward(loss_fn.backward())
+                    optimizer.step()
+                epoch_loss += loss * (len(p) / len(X))  # the batch's share of the rows
+                first_step = False
             history.append(epoch_loss)
             if validation is not None:
-                history.validation.append(_loss_of(model, loss_fn, *validation))
+                history.validation.append(_validation_loss(model, loss_fn, *validation))
             if every and (epoch % every == 0 or epoch == epochs):
                 print(_progress_line(history, epoch, epochs, time.perf_counter() - start))
     if has_collapsed(history):
@@ -172,49 +155,32 @@ def has_collapsed(history, window: int = 5) -> bool:
     return bool(flat and recent[-1] > 0.01 * history[0])
 
 
-def _mini_batch_epoch(model, loss_fn, optimizer, X, y, batch_size, rng, epoch) -> float:
-    """One pass over the rows in a random order; the size-weighted mean of batch losses."""
-    order = rng.permutation(len(X))
-    batch_count = math.ceil(len(X) / batch_size)
-    weighted_loss_sum = 0.0
-    for batch_index, start in enumerate(range(0, len(X), batch_size)):
-        rows = order[start : start + batch_size]
-        where = f"epoch {epoch}, batch {batch_index + 1} of {batch_count}"
-        check = epoch == 1 and batch_index == 0
-        loss = _training_step(model, loss_fn, optimizer, X[rows], y[rows], where, check)
-        weighted_loss_sum += loss * len(rows)
-    return weighted_loss_sum / len(X)
+def _batches(n: int, batch_size, rng):
+    """``batches(epoch)``: that epoch's (where, rows) pairs; "where" names it in messages.
 
-
-def _training_step(model, loss_fn, optimizer, X_batch, y_batch, where, check=False) -> float:
-    """forward, loss, backward, step on one batch; returns the loss before the step.
-
-    ``check``: the first step of a ``train`` call, where the loss checks its input.
+    Full batch: one step on every row (a slice, so that X[rows] is X itself, not a copy).
+    Mini-batches: a new permutation of the rows each epoch, cut into ``batch_size`` rows.
     """
-    loss = _loss_of(model, loss_fn, X_batch, y_batch, check)
-    if not math.isfinite(loss):
-        raise FloatingPointError(
-            f"loss became {loss} at {where}{_overflow_in(model, X_batch)}; the parameters "
-            "were left as they were before this step (a smaller learning rate may help)"
+    if batch_size is None:
+        return lambda epoch: [(f"epoch {epoch}", slice(None))]
+    batch_size = POSITIVE_INT.check(batch_size, "batch_size")
+    if rng is None:
+        raise ValueError(
+            "rng is required when batch_size is given: pass a numpy.random.Generator "
+            "or an integer seed, so that the shuffling of the batches can be repeated"
         )
-    # No optimizer.zero_grad() here: backward overwrites every gradient (see layers).
-    with _located(where):
-        model.backward_unchecked(_loss_backward(loss_fn)())
-        optimizer.step()
-    return loss
+    rng, count = as_generator(rng), math.ceil(n / batch_size)
+
+    def mini_batches(epoch):
+        order = rng.permutation(n)
+        for index, start in enumerate(range(0, n, batch_size)):
+            yield f"epoch {epoch}, batch {index + 1} of {count}", order[start : start + batch_size]
+
+    return mini_batches
 
 
-def _loss_of(model, loss_fn, X, y, check=False) -> float:
-    """The loss of the model on (X, y), as one Python float; keeps the forward caches.
-
-    With ``check``, the loss's own checks run on the model's output (probabilities for
-    ``BCELoss``, p of y's shape): once per ``train`` call is enough, since the model's
-    output keeps its shape and kind from step to step. An output that is already NaN
-    or infinite is left to the finiteness check of the loss, which names the module.
-    """
-    p = model.forward_unchecked(X)
-    checked = check and np.isfinite(p).all()
-    loss = (loss_fn.forward if checked else _loss_forward(loss_fn))(p, y)
+def _require_finite_loss(loss, where: str, model, X_batch) -> None:
+    """Refuse a loss that is not one number, or that is NaN or infinite, saying where."""
     if isinstance(loss, bool) or not isinstance(loss, numbers.Real):
         found = (
             f"an array of shape {loss.shape}"
@@ -225,32 +191,37 @@ def _loss_of(model, loss_fn, X, y, check=False) -> float:
             "loss_fn.forward must return one number, the mean loss of the batch "
             f"(reduction 'mean'), got {found}"
         )
-    return float(loss)
+    if not math.isfinite(loss):
+        overflowed = ""
+        if not np.isfinite(model.forward(X_batch)).all():
+            overflowed = f": {model.where_not_finite(X_batch)} contains NaN or infinity"
+        raise FloatingPointError(
+            f"loss became {loss} at {where}{overflowed}; the parameters were left as they "
+            "were before this step (a smaller learning rate may help)"
+        )
 
 
-def _loss_forward(loss_fn):
-    """scratchnet's losses have their math unchecked; a loss of your own is called as is."""
-    return getattr(loss_fn, "forward_unchecked", loss_fn.forward)
+def _check_output(loss_fn, p, y) -> None:
+    """Let a scratchnet loss check the model's output, as ``loss_fn(p, y)`` would. An
+    output already NaN or infinite is left to ``_require_finite_loss``, which names the
+    module that overflowed."""
+    if isinstance(loss_fn, Loss) and np.isfinite(p).all():
+        loss_fn.check(p, y)
 
 
-def _loss_backward(loss_fn):
-    return getattr(loss_fn, "backward_unchecked", loss_fn.backward)
-
-
-def _overflow_in(model, X) -> str:
-    """Where the network overflowed, as ": the output of module 2 contains NaN or ...", or ""."""
-    if np.isfinite(model.forward_unchecked(X)).all():
-        return ""
-    return f": {where_not_finite(model, X)} contains NaN or infinity"
+def _validation_loss(model, loss_fn, X, y) -> float:
+    """The loss on the validation rows, through the checked front doors of both."""
+    p = model(X)
+    return float(loss_fn(p, y) if isinstance(loss_fn, Loss) else loss_fn.forward(p, y))
 
 
 @contextmanager
 def _located(where: str):
-    """Add where training was ("epoch 7") to a FloatingPointError raised inside."""
+    """Add where training was ("epoch 7") to an error raised inside a step."""
     try:
         yield
-    except FloatingPointError as error:
-        raise FloatingPointError(f"at {where}: {error}") from error
+    except (FloatingPointError, ValueError) as error:
+        raise type(error)(f"at {where}: {error}") from error
 
 
 def _progress_line(history: History, epoch: int, epochs: int, seconds: float) -> str:
@@ -279,8 +250,8 @@ def _checked_data(model, loss_fn, X, y, X_name, y_name) -> tuple[np.ndarray, np.
 
     scratchnet's losses need 0/1 labels; a loss of your own may take other targets.
     """
-    X = as_samples(X, X_name, dtype=model.input_module.dtype)
-    require_features(X, model.input_module, X_name)
+    first = model.input_module
+    X = as_samples(X, X_name, first.dtype, first.in_features, type(first).__name__)
     y = as_labels(y, len(X), X.dtype, y_name)
     if isinstance(loss_fn, Loss):
         require_binary_labels(y, y_name)

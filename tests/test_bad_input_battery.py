@@ -52,7 +52,7 @@ def one_relu_in_two_places():
 
 
 def backward_after_forward(module, grad_output):
-    module.forward(X)
+    module(X)
     return module.backward(grad_output)
 
 
@@ -64,13 +64,13 @@ def loss_backward_after_forward(loss_fn, grad_output):
 def overflowing_forward():
     model = sn.Sequential(sn.Linear(2, 2, rng=0), sn.ReLU())
     model.modules[0].weight.data[...] = 1e308
-    return model.forward(np.full((1, 2), 10.0))  # and no NumPy warning first
+    return model(np.full((1, 2), 10.0))  # and no NumPy warning first
 
 
 def overflowing_backward():
     model = sn.Sequential(sn.Linear(2, 2, rng=0), sn.Linear(2, 2, rng=0))
     model.modules[1].weight.data[...] = 1e308
-    model.forward(np.full((1, 2), 1e-300))
+    model(np.full((1, 2), 1e-300))
     return model.backward(np.full((1, 2), 10.0))
 
 
@@ -81,15 +81,31 @@ def overflowing_training():
 
 
 class NaNGradientLoss(sn.BCELoss):
-    """A loss whose backward goes wrong: the optimizer must refuse the NaN it sends back."""
+    """A loss whose backward goes wrong: the model must refuse the NaN it sends back."""
 
     def backward(self, dL_out=1.0):
         return np.full_like(self.p, np.nan)
 
 
-def training_on_a_nan_gradient():
-    model = small_model()
-    return sn.train(model, NaNGradientLoss(), sn.Adam(model.parameters()), X, Y, epochs=2)
+class NaNWeightGradientLinear(sn.Linear):
+    """A layer whose backward writes NaN into its weight gradient: the optimizer refuses it."""
+
+    def backward(self, dL_dy):
+        dL_dx = super().backward(dL_dy)
+        self.weight.grad = np.full_like(self.weight.data, np.nan)
+        return dL_dx
+
+
+def training_on_a_nan_gradient(model=None, loss_fn=None):
+    model = small_model() if model is None else model
+    loss_fn = sn.BCELoss() if loss_fn is None else loss_fn
+    return sn.train(model, loss_fn, sn.Adam(model.parameters()), X, Y, epochs=2)
+
+
+def a_layer_writing_a_nan_gradient():
+    rng = np.random.default_rng(0)
+    layers = [NaNWeightGradientLinear(2, 3, rng=rng), sn.ReLU(), sn.Linear(3, 1, rng=rng)]
+    return training_on_a_nan_gradient(sn.Sequential(*layers, sn.Sigmoid()))
 
 
 def focal_clamp_too_fine_for_float32():
@@ -221,7 +237,7 @@ MISTAKES = [
     ("NaN in the input", lambda f: small_model()([[np.nan, 1.0]]), ValueError,
      "x must be finite, but it contains NaN or infinity"),
     ("NaN into an activation alone (every layer class checks, not only models)",
-     lambda f: sn.ReLU().forward([[np.nan, 0.0]]), ValueError,
+     lambda f: sn.ReLU()([[np.nan, 0.0]]), ValueError,
      "x must be finite, but it contains NaN or infinity"),
     ("backward before forward, on a layer", lambda f: sn.Sigmoid().backward(np.ones((2, 1))),
      ValueError, "Sigmoid.backward was called before forward: there is no cached input"),
@@ -429,9 +445,12 @@ MISTAKES = [
     ("weights so large that training overflows", lambda f: overflowing_training(),
      FloatingPointError, "loss became nan at epoch 1: the output of module 2 contains NaN or "
      "infinity; the parameters were left as they were"),
-    ("a loss whose backward sends NaN", lambda f: training_on_a_nan_gradient(),
+    ("a layer whose backward writes a NaN gradient", lambda f: a_layer_writing_a_nan_gradient(),
      FloatingPointError, "at epoch 1: the gradient of params[0] (shape (2, 3)) contains NaN "
      "or infinity, so training has diverged; no parameter was updated"),
+    ("a loss whose backward sends NaN (the model refuses it, at the epoch)",
+     lambda f: training_on_a_nan_gradient(loss_fn=NaNGradientLoss()), ValueError,
+     "at epoch 1: grad_output must be finite, but it contains NaN or infinity"),
     ("a negative seed for the article's comparison", lambda f: compare_losses(None, seed=-1),
      ValueError, "seed must be a non-negative integer, got -1"),
     ("an integer dtype for the article's data (it checks its own dtype)",

@@ -68,4 +68,4 @@ def test_float32_model_agrees_with_float64_model_to_float32_precision():
 
 def test_integer_input_is_accepted_and_converted():
     layer = sn.Linear(2, 3, rng=0)
-    np.testing.assert_array_equal(layer.forward(np.array([[1, 2]])), layer.forward([[1.0, 2.0]]))
+    np.testing.assert_array_equal(layer(np.array([[1, 2]])), layer([[1.0, 2.0]]))

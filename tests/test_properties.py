@@ -132,14 +132,14 @@ def test_every_loss_gradient_matches_finite_differences(loss, shape, seed):
     y = rng.integers(0, 2, size=shape)  # integer labels, as users pass them
     if loss_fn.reduction == "none":
         upstream = rng.standard_normal(shape)
-        loss_fn.forward(inputs, y)
+        loss_fn(inputs, y)
         analytic = loss_fn.backward(upstream)
-        numerical = numerical_vjp(lambda v: loss_fn.forward(v, y), inputs, upstream)
+        numerical = numerical_vjp(lambda v: loss_fn(v, y), inputs, upstream)
         tolerance = TOLERANCE
     else:
-        loss_fn.forward(inputs, y)
+        loss_fn(inputs, y)
         analytic = loss_fn.backward()
-        numerical = numerical_gradient(lambda v: loss_fn.forward(v, y), inputs)
+        numerical = numerical_gradient(lambda v: loss_fn(v, y), inputs)
         tolerance = REDUCED_TOLERANCE
     assert analytic.shape == inputs.shape
     assert np.max(relative_error(analytic, numerical)) <= tolerance
@@ -169,7 +169,7 @@ def test_logit_losses_are_finite_for_any_finite_logits(x, seed, gamma, alpha):
         sn.BCEWithLogitsLoss("none"),
         sn.FocalLossWithLogits(alpha[0], gamma, "none", alpha_mode=alpha[1]),
     ):
-        per_element = loss_fn.forward(x, y)
+        per_element = loss_fn(x, y)
         dL_dx = loss_fn.backward()
         assert per_element.dtype == x.dtype and dL_dx.dtype == x.dtype
         assert np.all(np.isfinite(per_element)) and np.all(per_element >= 0), loss_fn
@@ -226,9 +226,9 @@ def test_focal_with_gamma_zero_and_no_alpha_is_bce_in_value_and_gradient(p, seed
 def test_layers_keep_float_dtypes_and_convert_integers(layer, dtype, n, seed):
     rng = np.random.default_rng(seed)
     x = rng.integers(-3, 4, size=(n, 3))
-    assert layer.forward(x).dtype == np.float64  # integers become float64
+    assert layer(x).dtype == np.float64  # integers become float64 at the front door
     x = rng.standard_normal((n, 3)).astype(dtype)
-    y = layer.forward(x)
+    y = layer(x)
     expected = np.float64 if isinstance(layer, sn.Linear) else dtype  # Linear: its own dtype
     assert y.dtype == expected and np.all(np.isfinite(y))
     assert layer.backward(np.ones_like(y)).dtype == expected

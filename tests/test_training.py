@@ -1,5 +1,7 @@
 """train(): the article's loop reduces the loss, its history means what it says, it stops on NaN."""
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -183,3 +185,13 @@ def test_parameters_left_out_of_the_optimizer_stay_frozen():
     np.testing.assert_array_equal(first.weight.data, frozen[0])
     np.testing.assert_array_equal(first.bias.data, frozen[1])
     assert not np.array_equal(second.weight.data, before)
+
+
+def test_the_loop_the_docstring_of_train_quotes_is_the_code_that_runs():
+    source = inspect.getsource(sn.train)
+    docstring, code = source.split('"""')[1], source.split('"""')[2]
+    quoted = [line.strip().split("  ")[0] for line in docstring.splitlines()[4:9]]
+    assert quoted[1] == "p = model.forward(X_batch)"
+    code_lines = [line.strip() for line in code.splitlines()]
+    positions = [code_lines.index(line) for line in quoted]
+    assert positions == sorted(positions)  # in the same order

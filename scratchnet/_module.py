@@ -1,0 +1,111 @@
+"""The base of every layer: ``Parameter``, and ``Module`` with its front door ``module(x)``.
+
+What the front door checks, and why ``forward`` and ``backward`` are left as written, is
+said in ``scratchnet.layers``, where the layers themselves are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scratchnet._checks import as_samples, missing_attribute
+from scratchnet._state import checked_copies, copy_all
+
+
+class Parameter:
+    """A trainable array ``data`` and ``grad``, dL/d(data), of the same shape and dtype."""
+
+    def __init__(self, data: np.ndarray):
+        self.data = data
+        self.grad = np.zeros_like(data)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    def __repr__(self) -> str:
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+class Module:
+    """Base class: ``module(x)`` checks x, then calls ``forward``; parameters are found.
+
+    A subclass may declare ``dtype`` (what input is converted to; None keeps float32 and
+    float64 input as it is) and ``in_features`` (the number of input columns it needs;
+    None for any shape). The front door in the module docstring uses both.
+    """
+
+    dtype = None
+    in_features = None
+
+    def __call__(self, x, *args, **kwargs) -> np.ndarray:
+        first = self.input_module
+        x = as_samples(x, "x", first.dtype, first.in_features, type(first).__name__)
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below, in words
+            y = self.forward(x, *args, **kwargs)
+        if not np.isfinite(y).all():
+            raise overflow(self.where_not_finite(x))
+        return y
+
+    def forward(self, x) -> np.ndarray:
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward: write {type(self).__name__}.forward(self, x)"
+        )
+
+    def backward(self, dL_dy) -> np.ndarray:
+        raise NotImplementedError(
+            f"{type(self).__name__} has no backward: write "
+            f"{type(self).__name__}.backward(self, dL_dy), returning dL_dx"
+        )
+
+    def __getattr__(self, name: str):
+        # Only for attributes never set; a cache read by a backward called before forward.
+        advice = ": there is no cached input to differentiate at; call forward(x) first"
+        raise missing_attribute(self, name, advice)
+
+    def where_not_finite(self, x) -> str:
+        """Which output went NaN or infinite, for the message: a model names its module."""
+        return f"the output of {type(self).__name__}"
+
+    @property
+    def input_module(self) -> Module:
+        """The module that receives this one's input: itself, or a Sequential's first."""
+        return self
+
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
+        """(name, Parameter) pairs, in the order the attributes were first set; a module
+        held in an attribute lends its own, prefixed as in PyTorch ("linear.weight")."""
+        pairs = []
+        for name, value in vars(self).items():
+            if isinstance(value, Parameter):
+                pairs.append((name, value))
+            elif isinstance(value, Module):
+                pairs += [(f"{name}.{inner}", param) for inner, param in value.named_parameters()]
+        return pairs
+
+    def parameters(self) -> list[Parameter]:
+        return [param for _, param in self.named_parameters()]
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter, by name: later training does not change it."""
+        return {name: param.data.copy() for name, param in self.named_parameters()}
+
+    def load_state_dict(self, state) -> None:
+        """Copy a ``state_dict()`` into the parameters in place, after checking all of it."""
+        copy_all(self.checked_state(state))
+
+    def checked_state(self, state) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(parameter array, saved array) pairs, once every name, shape and dtype fits."""
+        targets = {name: param.data for name, param in self.named_parameters()}
+        return checked_copies(state, targets, "the model's parameters")
+
+    def __repr__(self) -> str:
+        shapes = (f"{name}: {param.data.shape}" for name, param in self.named_parameters())
+        return f"{type(self).__name__}({', '.join(shapes)})"
+
+
+def overflow(where: str) -> FloatingPointError:
+    return FloatingPointError(
+        f"{where} contains NaN or infinity: the numbers overflowed inside the network "
+        "(a smaller learning rate or smaller weights may help)"
+    )
