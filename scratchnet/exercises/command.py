@@ -17,6 +17,7 @@ import hashlib
 import importlib
 import json
 import sys
+import textwrap
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -143,7 +144,11 @@ def check(exercise: Exercise, folder: Path) -> int:
 
 
 def _indented(text: str) -> str:
-    return "\n".join(f"        {line}" for line in text.splitlines())
+    """Each line of ``text`` wrapped to 92 columns, indented under its check."""
+    return "\n".join(
+        textwrap.fill(line, 92, initial_indent=" " * 8, subsequent_indent=" " * 10)
+        for line in text.splitlines()
+    )
 
 
 def _verdict(exercise, folder, all_passed, passed_count, failed_count, error) -> str:

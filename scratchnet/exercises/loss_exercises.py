@@ -168,8 +168,8 @@ def _first_failure(exercise: LossExercise, cls, options: dict, mistakes) -> str 
         for shape in SHAPES:
             for seed in SEEDS:
                 got, case = _one_case(exercise, cls, options, shape, dtype, seed)
-                hint = require_dtype(exercise.tensor, got, dtype)
-                hint = hint or diagnose(exercise.tensor, got, case, mistakes)
+                hint = diagnose(exercise.tensor, got, case, mistakes)
+                hint = hint or require_dtype(exercise.tensor, got, dtype)
                 if hint is not None:
                     return f"{hint} [{np.dtype(dtype)}, shape {shape}, seed {seed}]"
     return None

@@ -10,7 +10,7 @@ steps by hand, and makes sure step leaves the gradients alone.
 Not graded: weight_decay; your step may leave it out.
 """
 
-from scratchnet.optimizers import Optimizer
+from scratchnet import Optimizer
 
 
 class Adam(Optimizer):

@@ -13,7 +13,7 @@ everything passes is a good extra step.
 
 import numpy as np
 
-from scratchnet._loss import Loss
+from scratchnet import Loss
 
 LOG_FLOOR = -100.0  # log(p) is floored here, as PyTorch's BCELoss does
 
@@ -30,11 +30,10 @@ class BCELoss(Loss):
     def __init__(self, reduction="mean", *, pos_weight=None):
         super().__init__(reduction)
         self.pos_weight = pos_weight
-        # cache, each of p's shape: the last probabilities and their floored logs
-        self.p = self.log_p = self.log_1_minus_p = None
 
     def forward(self, p, y):
-        """p, y (same shape) -> L (float, or the array l for reduction "none")."""
+        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+        each of the input's shape: y, p and its floored logs."""
         w = 1.0 if self.pos_weight is None else self.pos_weight
         floor = log_floor(p.dtype, w)
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: it gets floored

@@ -12,7 +12,7 @@ Not graded: pos_weight (in w_t below); your backward may take w_t = 1.
 
 import numpy as np
 
-from scratchnet._loss import Loss
+from scratchnet import Loss
 
 
 def sigmoid(x):
@@ -40,10 +40,10 @@ class BCEWithLogitsLoss(Loss):
     def __init__(self, reduction="mean", *, pos_weight=None):
         super().__init__(reduction)
         self.pos_weight = pos_weight
-        self.z = self.w_t = None  # cache, each of x's shape: z = s x and w_t
 
     def forward(self, logits, y):
-        """x = logits, y (same shape) -> L (float, or the array l for reduction "none")."""
+        """x = logits, y (same shape) -> L (float, or the array l for reduction "none").
+        Caches, each of the input's shape: y, z = s x and w_t."""
         w = 1.0 if self.pos_weight is None else self.pos_weight
         w_t = 1 + (w - 1) * y  # w where y = 1, 1 where y = 0
         self.y, self.z, self.w_t = y, (2 * y - 1) * logits, w_t

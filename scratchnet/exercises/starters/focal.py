@@ -12,7 +12,7 @@ and makes sure backward changes nothing it is given.
 
 import numpy as np
 
-from scratchnet._loss import Loss
+from scratchnet import Loss
 
 
 def alpha_t_of(alpha, alpha_mode, y):
@@ -39,11 +39,10 @@ class FocalLoss(Loss):
                  eps=1e-7):  # fmt: skip
         super().__init__(reduction)
         self.alpha, self.alpha_mode, self.gamma, self.eps = alpha, alpha_mode, gamma, eps
-        # cache, each of p's shape: p before the clamp, then p_t, 1 - p_t, log p_t, alpha_t
-        self.p = self.p_t = self.one_minus_p_t = self.log_p_t = self.alpha_t = None
 
     def forward(self, p, y):
-        """p, y (same shape) -> L (float, or the array l for reduction "none")."""
+        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+        each of the input's shape: y, p (before the clamp), p_t, 1 - p_t, log p_t, alpha_t."""
         p_c = np.clip(p, self.eps, 1 - self.eps)
         positive = y == 1
         self.p, self.y = p, y

@@ -12,7 +12,7 @@ nothing it is given.
 
 import numpy as np
 
-from scratchnet._loss import Loss
+from scratchnet import Loss
 
 
 def sigmoid(x):
@@ -49,10 +49,10 @@ class FocalLossWithLogits(Loss):
     def __init__(self, alpha=0.25, gamma=2.0, reduction="mean", *, alpha_mode="constant"):
         super().__init__(reduction)
         self.alpha, self.alpha_mode, self.gamma = alpha, alpha_mode, gamma
-        self.z = self.alpha_t = None  # cache, each of x's shape: z = s x and alpha_t
 
     def forward(self, logits, y):
-        """x = logits, y (same shape) -> L (float, or the array l for reduction "none")."""
+        """x = logits, y (same shape) -> L (float, or the array l for reduction "none").
+        Caches, each of the input's shape: y, z = s x and alpha_t."""
         z = (2 * y - 1) * logits
         alpha_t = alpha_t_of(self.alpha, self.alpha_mode, y)
         self.y, self.z, self.alpha_t = y, z, alpha_t

@@ -18,7 +18,7 @@ class Linear(Module):
     """Affine layer y = x @ W + b.
 
     Shapes: x (N, in_features), W = weight.data (in_features, out_features),
-    b = bias.data (out_features,), y (N, out_features).
+    b = bias.data (out_features,), y (N, out_features). Cache: x.
     Every entry of W and b is drawn from U(-k, k), k = 1/sqrt(in_features), W first.
     """
 
@@ -31,11 +31,7 @@ class Linear(Module):
         weight = rng.uniform(-bound, bound, size=(in_features, out_features))
         bias = rng.uniform(-bound, bound, size=out_features)
         self.weight = Parameter(weight.astype(self.dtype))
-        self.bias = Parameter(bias.astype(self.dtype))
-        self.x = None  # cache: the last input, (N, in_features)
-
-    def named_parameters(self):
-        return [("weight", self.weight), ("bias", self.bias)]
+        self.bias = Parameter(bias.astype(self.dtype))  # both found by named_parameters()
 
     def forward(self, x):
         """x (N, in_features) -> y = x @ W + b, (N, out_features). Caches x."""

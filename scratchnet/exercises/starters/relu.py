@@ -20,11 +20,8 @@ class ReLU(Module):
     Convention: relu'(0) = 0 (the kink counts as inactive), as in PyTorch.
     """
 
-    def __init__(self):
-        self.y = None  # cache: the last output, (N, features); y > 0 exactly where x > 0
-
     def forward(self, x):
-        """x (N, features) -> y = max(x, 0), (N, features). Caches y."""
+        """x (N, features) -> y = max(x, 0), (N, features). Caches y: y > 0 where x > 0."""
         self.y = np.maximum(x, 0)
         return self.y
 

@@ -26,12 +26,9 @@ def sigmoid_and_complement(x):
 class Sigmoid(Module):
     """p = sigma(x) = 1 / (1 + exp(-x)), elementwise; x and p of shape (N, features)."""
 
-    def __init__(self):
-        # cache, each (N, features): the last output p and q = 1 - p, computed as sigma(-x)
-        self.p = self.q = None
-
     def forward(self, x):
-        """x (N, features) -> p = sigma(x), (N, features). Caches p and q = 1 - p."""
+        """x (N, features) -> p = sigma(x), (N, features). Caches p and q = 1 - p, each
+        (N, features), q computed as sigma(-x)."""
         self.p, self.q = sigmoid_and_complement(x)
         return self.p
 

@@ -4,7 +4,7 @@ Read first: docs/tour.md, section "Writing your own layer: Tanh" (try it before 
 its code).
 Check it:   python -m scratchnet.exercises check tanh
 
-Tanh is the lesson's class (scratchnet/layers.py), with its constructor given. The check
+Tanh is the lesson's class (scratchnet/layers.py); nothing of it is given. The check
 compares your forward with np.tanh and your backward with finite differences on several
 shapes, in float64 and float32, then with a case worked by hand, and makes sure backward
 changes nothing it is given.
@@ -17,9 +17,6 @@ from scratchnet import Module
 
 class Tanh(Module):
     """y = tanh(x), elementwise; x and y of shape (N, features), same dtype."""
-
-    def __init__(self):
-        self.y = None  # cache: what backward needs (decide what that is)
 
     def forward(self, x):
         """x (N, features) -> y = tanh(x), (N, features)."""
