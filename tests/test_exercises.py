@@ -28,7 +28,6 @@ from exercise_mistakes import (
     SIGMOID,
     TANH,
     LinearInputTransposed,
-    lesson_parts,
 )
 
 import scratchnet as sn
