@@ -87,6 +87,7 @@ def test_a_starter_imports_only_numpy_and_scratchnets_public_base_classes(name):
         for line in (STARTERS / f"{name}.py").read_text().splitlines()
         if line.startswith(("import ", "from "))
     ]
+    assert imports[0].startswith("import numpy as np")  # there for the learner to use
     for line in imports:
         assert line.startswith("import numpy as np") or re.fullmatch(
             r"from scratchnet import (Loss|Module|Optimizer|Module, Parameter)", line

@@ -61,7 +61,7 @@ EXERCISES = (
     Exercise(
         "linear",
         "Linear.backward (weight, bias and input gradients)",
-        "matrix gradients: a sum over the batch, a transpose in the right place",
+        "matrix gradients, with a sum over the batch and a transpose in the right place",
         "Layers",
         "the paragraph Linear",
         f"{_LAYERS}:grade_linear",
