@@ -24,28 +24,11 @@ except PackageNotFoundError:  # a source checkout that was never pip-installed
     __version__ = "unknown (not installed)"
 
 __all__ = [
-    "Adam",
-    "BCELoss",
-    "BCEWithLogitsLoss",
-    "FocalLoss",
-    "FocalLossWithLogits",
-    "Linear",
-    "Loss",
-    "MLPClassifier",
-    "Module",
-    "Optimizer",
-    "Parameter",
-    "ReLU",
-    "SGD",
-    "Sequential",
-    "Sigmoid",
-    "Tanh",
-    "gradcheck",
-    "load",
-    "load_article_data",
-    "save",
+    "Adam", "BCELoss", "BCEWithLogitsLoss", "FocalLoss", "FocalLossWithLogits", "Linear",
+    "Loss", "MLPClassifier", "Module", "Optimizer", "Parameter", "ReLU", "SGD",
+    "Sequential", "Sigmoid", "Tanh", "gradcheck", "load", "load_article_data", "save",
     "train",
-]
+]  # fmt: skip
 
 
 _LOADED_ON_FIRST_USE = {

@@ -7,7 +7,7 @@ scratchnet {version}: a pure-NumPy neural network whose every gradient is writte
 
 Start reading here, in this order (each file holds the math of its forward and backward
 passes, with the derivation beside the code):
-  scratchnet/layers.py         Linear, ReLU, Sigmoid, Sequential
+  scratchnet/layers.py         Linear, ReLU, Sigmoid, Tanh, Sequential
   scratchnet/losses.py         BCE and focal loss, from probabilities and from logits
   scratchnet/optimizers.py     Adam and SGD
   scratchnet/gradcheck.py      finite differences that prove each backward pass

@@ -231,13 +231,16 @@ class CalledBeforeForward(ValueError, AttributeError):
 def missing_attribute(owner, name: str, advice: str) -> AttributeError:
     """What ``__getattr__`` raises for an attribute that was never set.
 
-    Python calls ``__getattr__`` only then. When ``owner``'s own ``backward`` asked (itself
-    or through a helper of ``owner``'s), the attribute is a cache that forward fills, so
-    backward was called before forward: say that, with ``advice``.
+    Python calls ``__getattr__`` only then. When one of ``owner``'s backward methods asked
+    (itself, or through a helper of ``owner``'s), the attribute is a cache that forward
+    fills, so backward was called before forward: say that, with ``advice``.
     """
+    backwards = {
+        getattr(vars(kind).get("backward"), "__code__", None) for kind in type(owner).__mro__
+    }
     frame = sys._getframe(2)  # 0: here, 1: __getattr__, 2: the code that read the attribute
     while not name.startswith("__") and frame is not None and frame.f_locals.get("self") is owner:
-        if frame.f_code.co_name == "backward":
+        if frame.f_code in backwards:
             return CalledBeforeForward(
                 f"{type(owner).__name__}.backward was called before forward{advice} "
                 f"(self.{name} is set by forward)"

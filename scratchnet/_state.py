@@ -1,9 +1,5 @@
-"""Building and checking saved states, for models and optimizers alike.
-
-Loading is all or nothing: every saved array is checked against its target (its name,
-shape and dtype, and that it is finite) before anything is written, so that a mistake
-leaves the model and the optimizer as they were.
-"""
+"""Building and checking saved states, for models and optimizers alike: every saved array
+is checked against its target before anything is written (see ``serialization``)."""
 
 from __future__ import annotations
 

@@ -6,12 +6,11 @@
   checks the one, makes the other, and saves and restores both: a new optimizer is one
   class with its declarations and its ``step``.
 * ``step()`` updates every ``param.data`` **in place** from ``param.grad``, so the layers
-  that own the parameters compute with the new values. Float32 stays float32.
-* ``step()`` refuses a gradient holding NaN or infinity with a ``FloatingPointError``
-  before changing anything: training has diverged, and one NaN in Adam's ``exp_avg_sq``
-  would poison every later update of that entry.
-* ``zero_grad()`` is never needed for correctness (``backward`` overwrites gradients, see
-  ``scratchnet.layers``); it is kept so a training loop reads line for line like PyTorch's.
+  that own the parameters compute with the new values. Float32 stays float32. A gradient
+  holding NaN or infinity is refused first (``FloatingPointError``): one NaN in Adam's
+  ``exp_avg_sq`` would poison every later update of that entry.
+* ``zero_grad()`` is never needed (``backward`` overwrites gradients); it is kept so a
+  loop can read line for line like PyTorch's.
 """
 
 from __future__ import annotations
@@ -44,7 +43,8 @@ class Optimizer:
         self.step_count = 0  # steps taken so far; during a step, the t of its update rule
 
     def step(self) -> None:
-        raise NotImplementedError
+        name = type(self).__name__
+        raise NotImplementedError(f"{name} has no step: write {name}.step(self)")
 
     def zero_grad(self) -> None:
         """Set every ``param.grad`` to zeros of its parameter's shape and dtype."""
@@ -93,13 +93,9 @@ class Adam(Optimizer):
     weight_decay adds the gradient of the L2 penalty (weight_decay / 2) * theta^2 to g,
     so it passes through m and v (PyTorch's Adam; AdamW instead shrinks theta directly).
 
-    Arguments: params, a non-empty iterable of distinct Parameters; lr > 0;
-    betas = (beta1, beta2), each in [0, 1); eps > 0; weight_decay >= 0. eps = 0 is
-    refused: an entry whose gradient has been exactly 0 at every step so far (a dead ReLU
-    unit's weights) would get 0 / 0 = NaN.
-
-    State: ``step_count`` (t after the last step), and ``exp_avg`` and ``exp_avg_sq``,
-    lists of arrays aligned with ``params``, zeros before the first step.
+    Arguments: lr > 0; betas, each in [0, 1); eps > 0 (at 0, an entry whose gradient was
+    0 at every step, a dead ReLU unit's weight, would get 0 / 0 = NaN); weight_decay >= 0.
+    State: ``step_count`` (t after the last step), ``exp_avg`` and ``exp_avg_sq``.
     """
 
     settings = {
@@ -154,11 +150,7 @@ class SGD(Optimizer):
     PyTorch, lr multiplies b at each step instead of being folded into it (as in
     Sutskever et al., 2013); the two agree while lr stays constant.
 
-    Arguments: params, a non-empty iterable of distinct Parameters; lr > 0;
-    momentum in [0, 1).
-
-    State: ``step_count``, and ``momentum_buffer``, a list of arrays aligned with
-    ``params``, zeros before the first step.
+    Arguments: lr > 0; momentum in [0, 1). State: ``step_count``, ``momentum_buffer``.
     """
 
     settings = {"lr": POSITIVE, "momentum": DECAY_RATE}
@@ -198,7 +190,7 @@ def require_optimizer_of(optimizer, model: Module) -> None:
 
 
 def checked_params(params) -> list[Parameter]:
-    """``params`` as a list of distinct ``kind`` (Parameters) holding float arrays, or an error."""
+    """``params`` as a list of distinct Parameters holding float arrays, or an error."""
     try:
         if hasattr(params, "named_parameters"):  # a model: iterable, but over its modules
             raise TypeError
@@ -236,15 +228,12 @@ def checked_gradients(params, weight_decay=None) -> list[np.ndarray]:
     """Every ``param.grad``, in order, once all are known to be usable, or an error.
 
     A gradient of another shape could broadcast silently; a NaN or infinity means
-    training has diverged. For Adam, ``weight_decay`` is given: its v adds up g^2 for
+    training has diverged. For Adam, ``weight_decay`` is given: v adds up g^2 for
     g = grad + weight_decay * theta, and a g^2 that overflows (above 1.8e19 in float32)
-    would leave v at inf for good, so that is refused too. Nothing has changed yet when
-    anything is refused.
-
-    One cheap test per gradient, g . g, is finite exactly when no entry is NaN or
-    infinite and the squares add up without overflow; only a gradient that fails it is
-    looked at entry by entry, to say what is wrong (a sum of squares can overflow where
-    no single square does, and that is fine).
+    would leave v at inf for good. One cheap test per gradient, g . g, is finite unless
+    an entry is NaN or infinite or the squares overflow their sum; only a gradient that
+    fails it is looked at entry by entry, to say what is wrong (a sum that overflows
+    where no single square does is fine).
     """
     gradients = [np.asarray(param.grad) for param in params]
     for index, (param, grad) in enumerate(zip(params, gradients)):

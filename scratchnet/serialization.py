@@ -5,29 +5,18 @@
 
 Why ``.npz`` and never pickle: unpickling can run any code the file asks for, so a saved
 model from someone else could take over the machine that loads it. A scratchnet file
-holds plain arrays only and is read with ``np.load(path, allow_pickle=False)``; a file
-that needs pickle is refused, not trusted.
+holds plain arrays, read with ``np.load(path, allow_pickle=False)``.
 
-State dicts
------------
-A state is a flat ``dict[str, np.ndarray]``, exactly what the file holds:
+The file holds a ``state_dict()`` of each, flat ``dict[str, np.ndarray]``, prefixed
+"model/" and "optimizer/", and "format", a marker that tells it from any other ``.npz``:
 
-    model state       "<name>" for each parameter of ``model.named_parameters()``
-                      ("0.weight", "0.bias", "2.weight", ...): a copy of ``param.data``
-    optimizer state   "type"              "Adam" or "SGD"
-                      "step_count"        the number of steps taken, an integer
-                      "<setting>"         lr, betas, eps, weight_decay (Adam); lr, momentum (SGD)
-                      "<buffer>/<i>"      exp_avg/i, exp_avg_sq/i (Adam), momentum_buffer/i
-                                          (SGD): the running averages of ``params[i]``
+    model state       each parameter by name ("0.weight", "0.bias", ...), a copy of its data
+    optimizer state   "type" ("Adam"), "step_count", each setting ("lr", "betas", ...),
+                      and "<buffer>/<i>" ("exp_avg/0", ...): the running averages of params[i]
 
-The file prefixes them with "model/" and "optimizer/", and adds "format", a marker by
-which a scratchnet file is told from any other ``.npz``.
-
-Loading is all or nothing: every array is checked against the one it will replace (its
-name, shape and dtype, and that it is finite) before anything is written, so a mistake
-leaves the model and optimizer as they were. Values are copied *into* the existing
-arrays, so everything that holds them (an optimizer holds the model's Parameter
-objects) sees the loaded values at once.
+Loading is all or nothing: every array is checked against the one it will replace (name,
+shape, dtype, finite) before anything is written. Values are copied *into* the existing
+arrays, so whoever holds them (an optimizer holds the model's Parameters) sees them.
 """
 
 from __future__ import annotations

@@ -90,6 +90,47 @@ def test_python_blocks_run_in_order_in_a_fresh_interpreter(page, tmp_path):
         )
 
 
+# Feeds a page's blocks to Python's interactive console line by line, as a paste would,
+# pressing Enter after each block; any traceback, or a block left open, fails the page.
+CONSOLE = """
+import code, sys
+from pathlib import Path
+
+class Console(code.InteractiveConsole):
+    failed = False
+    def showtraceback(self):
+        Console.failed = True
+        super().showtraceback()
+    def showsyntaxerror(self, filename=None, **kwargs):
+        Console.failed = True
+        super().showsyntaxerror(filename)
+
+console = Console()
+for block in Path(sys.argv[1]).read_text(encoding="utf-8").split("\\0"):
+    for line in [*block.splitlines(), ""]:
+        console.push(line)
+    if console.buffer:
+        sys.exit("a block was left open: " + block.splitlines()[0])
+sys.exit(1 if Console.failed else 0)
+"""
+
+
+@pytest.mark.parametrize("page", [ROOT / "docs/tour.md"], ids=page_id)
+def test_python_blocks_paste_into_the_interactive_prompt(page, tmp_path):
+    blocks = "\0".join(code for _, code in python_blocks(page))
+    (tmp_path / "blocks.txt").write_text(blocks, encoding="utf-8")
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", CONSOLE, "blocks.txt"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"{page_id(page)} does not paste cleanly:\n{result.stderr}"
+
+
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 
 

@@ -159,6 +159,13 @@ def test_backward_before_forward_is_refused_on_a_learners_layer_and_loss():
     with pytest.raises(ValueError, match="MyTanh.backward was called before forward.*self.y"):
         MyTanh().backward(np.ones((1, 1)))
 
+    class Fixed(MyTanh):
+        pass
+
+    Fixed.backward = lambda self, dL_dy: dL_dy * (1 - self.y**2)  # set from outside the class
+    with pytest.raises(ValueError, match="Fixed.backward was called before forward"):
+        Fixed().backward(np.ones((1, 1)))
+
     class MeanSquare(sn.Loss):
         def forward(self, p, y):
             self.p, self.y = p, y
