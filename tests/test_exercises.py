@@ -120,7 +120,7 @@ def test_each_catalogued_mistake_fails_first_with_its_own_hint(name, wrong, hint
     assert not [other for other in others if other in failure.hint], failure.hint
 
 
-@pytest.mark.parametrize(("parts", "hint"), NETWORK, ids=lambda each: str(each)[:30])
+@pytest.mark.parametrize(("parts", "hint"), NETWORK, ids=[hint for _, hint in NETWORK])
 def test_each_network_mistake_fails_first_with_its_own_hint(parts, hint):
     failure = first_failure("network", parts().__getitem__)
     assert failure is not None and hint in failure.hint, failure

@@ -110,8 +110,8 @@ EXERCISES = (
         "tanh",
         "Tanh.forward and Tanh.backward",
         "a layer of your own from nothing: what to cache, and the derivative",
-        "Writing your own layer: Tanh",
-        "the whole section",
+        "Writing your own layer",
+        "its first part, MyTanh (the lesson's Tanh under another name)",
         f"{_LAYERS}:grade_tanh",
     ),
     Exercise(

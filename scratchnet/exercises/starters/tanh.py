@@ -1,7 +1,7 @@
 """Exercise tanh: write a layer of your own, Tanh, forward and backward.
 
-Read first: docs/tour.md, section "Writing your own layer: Tanh" (try it before you read
-its code).
+Read first: docs/tour.md, section "Writing your own layer", its first part, MyTanh (try
+the derivation before you read its code).
 Check it:   python -m scratchnet.exercises check tanh
 
 Tanh is the lesson's class (scratchnet/layers.py); nothing of it is given. The check
