@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from scratchnet.exercises.grading import Check, failed, passed, run, same
+from scratchnet.exercises.grading import Check, class_in, failed, no_class, passed, run, same
 from scratchnet.layers import Parameter
 from scratchnet.optimizers import Adam as LessonAdam
 
@@ -93,9 +93,9 @@ def simulate(initial, gradients, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, mista
 
 
 def grade_adam(answer) -> Iterator[Check]:
-    cls = getattr(answer, "Adam", None)
-    if not isinstance(cls, type):
-        yield failed("the file defines class Adam", "no class Adam found: keep the starter's name")
+    cls = class_in(answer, "Adam")
+    if cls is None:
+        yield no_class("Adam")
         return
     for settings in SETTINGS:
         yield _trajectory_check(cls, settings, np.float64)

@@ -1,6 +1,6 @@
 """The exercises, in the order a learner takes them: what each asks, teaches, and grades.
 
-A grader is named as "module:function" and imported only when its exercise is checked,
+A grader is named as "module:name" and imported only when its exercise is checked,
 so that listing the exercises stays instant (the network's grader loads scikit-learn).
 """
 
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 class Exercise:
     """name: the file the learner writes, ``name.py``. writes: the method(s) to write.
     teaches: one line. tour: the heading of docs/tour.md whose derivation to read, and
-    which part of it. grader: "module:function", taking the learner's module (or, with
-    ``needs``, a function loading any of the learner's files by exercise name)."""
+    which part of it. grader: "module:name" of a callable that takes the learner's module
+    (or, with ``needs``, a function loading any of the learner's files by exercise name)
+    and yields the checks."""
 
     name: str
     writes: str
@@ -33,8 +34,8 @@ class Exercise:
 
     def grade(self, load):
         """The grader's checks, one at a time, on the learner's files."""
-        module_name, _, function = self.grader.partition(":")
-        grader = getattr(importlib.import_module(module_name), function)
+        module_name, _, name = self.grader.partition(":")
+        grader = getattr(importlib.import_module(module_name), name)
         return grader(load) if self.needs else grader(load(self.name))
 
 
@@ -48,7 +49,7 @@ EXERCISES = (
         "the chain rule through a mask; relu'(0) = 0",
         "Layers",
         "the paragraph ReLU",
-        f"{_LAYERS}:grade_relu",
+        f"{_LAYERS}:RELU",
     ),
     Exercise(
         "sigmoid",
@@ -56,7 +57,7 @@ EXERCISES = (
         "sigma' = p (1 - p), and why 1 - p is cached as sigma(-x)",
         "Layers",
         "the paragraph Sigmoid",
-        f"{_LAYERS}:grade_sigmoid",
+        f"{_LAYERS}:SIGMOID",
     ),
     Exercise(
         "linear",
@@ -64,7 +65,7 @@ EXERCISES = (
         "matrix gradients, with a sum over the batch and a transpose in the right place",
         "Layers",
         "the paragraph Linear",
-        f"{_LAYERS}:grade_linear",
+        f"{_LAYERS}:LINEAR",
     ),
     Exercise(
         "bce",
@@ -72,7 +73,7 @@ EXERCISES = (
         "a loss's gradient, through the reduction; floored logs",
         "Losses",
         "the paragraph BCE",
-        f"{_LOSSES}:grade_bce",
+        f"{_LOSSES}:BCE",
     ),
     Exercise(
         "bce_logits",
@@ -80,7 +81,7 @@ EXERCISES = (
         "why sigmoid + BCE collapses to p - y, computed without cancellation",
         "Losses",
         "the paragraphs BCE and From logits",
-        f"{_LOSSES}:grade_bce_logits",
+        f"{_LOSSES}:BCE_LOGITS",
     ),
     Exercise(
         "focal",
@@ -88,7 +89,7 @@ EXERCISES = (
         "the product rule through p_t, alpha_t and the article's clamp",
         "Losses",
         "the paragraph Focal loss",
-        f"{_LOSSES}:grade_focal",
+        f"{_LOSSES}:FOCAL",
     ),
     Exercise(
         "focal_logits",
@@ -96,7 +97,7 @@ EXERCISES = (
         "the chain rule through the sigmoid cancels both divisions",
         "Losses",
         "the paragraph From logits",
-        f"{_LOSSES}:grade_focal_logits",
+        f"{_LOSSES}:FOCAL_LOGITS",
     ),
     Exercise(
         "adam",
@@ -112,7 +113,7 @@ EXERCISES = (
         "a layer of your own from nothing: what to cache, and the derivative",
         "Writing your own layer",
         "its first part, MyTanh (the lesson's Tanh under another name)",
-        f"{_LAYERS}:grade_tanh",
+        f"{_LAYERS}:TANH",
     ),
     Exercise(
         "network",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sysconfig
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +55,15 @@ def failed(description: str, hint: str) -> Check:
     return Check(description, False, hint)
 
 
-Grader = Callable[[Callable[[str], object]], Iterator[Check]]
+def no_class(name: str) -> Check:
+    """The check a file fails when it does not define the class ``name``."""
+    return failed(f"the file defines class {name}", f"no class {name} found: keep the starter's")
+
+
+def class_in(answer, name: str) -> type | None:
+    """The learner's class ``name`` from their module ``answer``, or None."""
+    found = getattr(answer, name, None)
+    return found if isinstance(found, type) else None
 
 
 class LearnerError(Exception):

@@ -20,10 +20,12 @@ import numpy as np
 from scratchnet.exercises.grading import (
     Check,
     Mistake,
+    class_in,
     copies,
     diagnose,
     failed,
     finite_differences,
+    no_class,
     passed,
     require_dtype,
     run,
@@ -85,15 +87,16 @@ class LayerExercise:
     def tensors(self) -> list[str]:
         return [INPUT] + [f"{name} gradient" for name in self.parameters]
 
+    def __call__(self, answer) -> Iterator[Check]:
+        """Grade the learner's module ``answer``: the catalogue's grader."""
+        return grade_layer(self, answer)
+
 
 def grade_layer(exercise: LayerExercise, answer) -> Iterator[Check]:
     """Every check of ``exercise`` on the learner's module ``answer``, one at a time."""
-    cls = getattr(answer, exercise.class_name, None)
-    if not isinstance(cls, type):
-        yield failed(
-            f"the file defines class {exercise.class_name}",
-            f"no class {exercise.class_name} found: keep the starter's class name",
-        )
+    cls = class_in(answer, exercise.class_name)
+    if cls is None:
+        yield no_class(exercise.class_name)
         return
     if exercise.forward_written_by_learner:
         yield from _forward_checks(exercise, cls)
@@ -518,16 +521,8 @@ TANH = LayerExercise(
 )
 
 
-def grade_relu(answer) -> Iterator[Check]:
-    return grade_layer(RELU, answer)
-
-
 def grade_sigmoid(answer) -> Iterator[Check]:
     return grade_layer(SIGMOID, answer)
-
-
-def grade_linear(answer) -> Iterator[Check]:
-    return grade_layer(LINEAR, answer)
 
 
 def grade_tanh(answer) -> Iterator[Check]:

@@ -26,9 +26,11 @@ import numpy as np
 from scratchnet.exercises.grading import (
     Check,
     Mistake,
+    class_in,
     diagnose,
     failed,
     finite_differences,
+    no_class,
     passed,
     require_dtype,
     run,
@@ -133,15 +135,16 @@ class LossExercise:
     mistakes: list
     hand_worked: tuple = ()
 
+    def __call__(self, answer) -> Iterator[Check]:
+        """Grade the learner's module ``answer``: the catalogue's grader."""
+        return grade_loss(self, answer)
+
 
 def grade_loss(exercise: LossExercise, answer) -> Iterator[Check]:
     """Every check of ``exercise`` on the learner's module ``answer``, one at a time."""
-    cls = getattr(answer, exercise.class_name, None)
-    if not isinstance(cls, type):
-        yield failed(
-            f"the file defines class {exercise.class_name}",
-            f"no class {exercise.class_name} found: keep the starter's class name",
-        )
+    cls = class_in(answer, exercise.class_name)
+    if cls is None:
+        yield no_class(exercise.class_name)
         return
     mistakes = _named(exercise, exercise.mistakes + _REDUCTION)
     for options in exercise.configs:
@@ -512,16 +515,8 @@ FOCAL_LOGITS = LossExercise(
 )
 
 
-def grade_bce(answer) -> Iterator[Check]:
-    return grade_loss(BCE, answer)
-
-
 def grade_bce_logits(answer) -> Iterator[Check]:
     return grade_loss(BCE_LOGITS, answer)
-
-
-def grade_focal(answer) -> Iterator[Check]:
-    return grade_loss(FOCAL, answer)
 
 
 def grade_focal_logits(answer) -> Iterator[Check]:
