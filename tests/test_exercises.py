@@ -216,7 +216,7 @@ def test_check_exits_0_1_or_2_and_never_shows_a_traceback(tmp_path):
 def test_list_shows_each_exercise_with_its_stored_result(tmp_path, capsys):
     write_answer_key(tmp_path)
     (tmp_path / "sigmoid.py").write_text("from scratchnet import ReLU as Sigmoid\n")
-    assert main(["check", "relu", "--dir", str(tmp_path)]) == 0
+    assert main(["--dir", str(tmp_path), "check", "relu"]) == 0  # --dir on either side
     assert main(["check", "sigmoid", "--dir", str(tmp_path)]) == 1
     assert (tmp_path / RESULTS).exists()
     (tmp_path / "relu.py").write_text(ANSWER_KEY["relu"] + "# edited\n")

@@ -36,12 +36,13 @@ class UsageError(Exception):
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    folder = getattr(args, "dir", DEFAULT_DIR)
     try:
         if args.command == "start":
-            return start(_exercise(args.name), args.dir)
+            return start(_exercise(args.name), folder)
         if args.command == "check":
-            return check(_exercise(args.name), args.dir)
-        return show_list(args.dir)
+            return check(_exercise(args.name), folder)
+        return show_list(folder)
     except UsageError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
@@ -53,11 +54,13 @@ class _OneLineErrors(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    # --dir before or after the command: SUPPRESS keeps a command's parser from resetting
+    # to the default a --dir given before it.
     folder = argparse.ArgumentParser(add_help=False)
     folder.add_argument(
         "--dir",
         type=Path,
-        default=DEFAULT_DIR,
+        default=argparse.SUPPRESS,
         help=f"the folder of your exercise files (default ./{DEFAULT_DIR})",
     )
     parser = _OneLineErrors(
