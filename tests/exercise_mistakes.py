@@ -58,6 +58,11 @@ class ReLUInPlace(sn.ReLU):
         return dL_dy
 
 
+class ReLUOffByOne(sn.ReLU):
+    def backward(self, dL_dy):
+        return dL_dy * (self.y > 0) + 1
+
+
 RELU = [
     (ReLUDroppedUpstream, "the input gradient ignores dL_dy"),
     (ReLUMaskFromGreaterOrEqual, "the input gradient is dL_dy unchanged everywhere"),
@@ -67,6 +72,7 @@ RELU = [
     (ReLUPassesAtTheKink, "relu'(0) = 0"),
     (ReLUSignFlipped, "the input gradient has the right size but the wrong sign"),
     (ReLUInPlace, "backward changed dL_dy in place"),
+    (ReLUOffByOne, "the input gradient is wrong (relative error"),  # in no catalogue
 ]
 
 # --- sigmoid ----------------------------------------------------------------------------------
@@ -103,6 +109,11 @@ class SigmoidChangesItsCache(sn.Sigmoid):
         return dL_dp * self.p
 
 
+class SigmoidHalved(sn.Sigmoid):
+    def backward(self, dL_dp):
+        return dL_dp * self.p * self.q / 2
+
+
 SIGMOID = [
     (SigmoidDroppedUpstream, "the input gradient ignores dL_dy"),
     (SigmoidOnlyP, "the factor 1 - p (the cached q) is missing"),
@@ -110,6 +121,7 @@ SIGMOID = [
     (SigmoidOneMinusPSubtracted, "the input gradient is 0 at x = 40"),
     (SigmoidSignFlipped, "the input gradient has the right size but the wrong sign"),
     (SigmoidChangesItsCache, "the input gradient changed on a second backward"),
+    (SigmoidHalved, "the input gradient is half what it should be"),
 ]
 
 # --- linear -----------------------------------------------------------------------------------
@@ -161,6 +173,11 @@ class LinearBiasDroppedUpstream(LinearWith):
 class LinearBiasFloat64(LinearWith):
     def bias_gradient(self, dL_dy):
         return np.ones(len(dL_dy)) @ dL_dy
+
+
+class LinearBiasKeptAsARow(LinearWith):
+    def bias_gradient(self, dL_dy):
+        return dL_dy.sum(axis=0, keepdims=True)
 
 
 class LinearWeightTransposed(LinearWith):
@@ -222,6 +239,7 @@ LINEAR = [
     (LinearBiasMean, "the bias gradient is the batch mean"),
     (LinearBiasDroppedUpstream, "the bias gradient ignores dL_dy"),
     (LinearBiasFloat64, "the bias gradient is float64 for float32 input"),
+    (LinearBiasKeptAsARow, "the bias gradient has shape (1, 3); it must have shape (3,)"),
     (LinearWeightTransposed, "the weight gradient is transposed"),
     (LinearWeightOverN, "the weight gradient is divided by the batch size N"),
     (LinearWeightDroppedUpstream, "the weight gradient ignores dL_dy"),
@@ -569,6 +587,22 @@ class AdamWritesIntoTheGradient(AdamWith):
         v[...] = beta2 * v + (1 - beta2) * (g / (1 - beta1)) ** 2
 
 
+class AdamOwnFloat64Moments(AdamWith):
+    """Moments of its own, made without dtype=, and a parameter rebound, not updated."""
+
+    def step(self):
+        self.step_count += 1
+        beta1, beta2 = self.betas
+        t = self.step_count
+        if t == 1:
+            self.moments = [(np.zeros(p.data.shape), np.zeros(p.data.shape)) for p in self.params]
+        for param, (m, v) in zip(self.params, self.moments):
+            m[...] = beta1 * m + (1 - beta1) * param.grad
+            v[...] = beta2 * v + (1 - beta2) * param.grad**2
+            update = self.lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + self.eps)
+            param.data = param.data - update
+
+
 ADAM = [
     (AdamNoBiasCorrection, "as if without the bias correction"),
     (AdamStepCountAfter, "the step count must be incremented before the bias correction"),
@@ -578,6 +612,7 @@ ADAM = [
     (AdamBetasSwapped, "beta and 1 - beta are swapped"),
     (AdamUphill, "the parameters move up the gradient"),
     (AdamWritesIntoTheGradient, "step changed params[0].grad"),
+    (AdamOwnFloat64Moments, "params[0] became float64 at step 1"),
 ]
 
 # --- tanh -------------------------------------------------------------------------------------
@@ -611,11 +646,17 @@ class TanhForwardIsTheInput(sn.Tanh):
         return dL_dy
 
 
+class TanhDoubled(sn.Tanh):
+    def backward(self, dL_dy):
+        return 2 * dL_dy * (1 - self.y**2)
+
+
 TANH = [
     (TanhForgotTheSquare, "the square is missing"),
     (TanhOfTheInput, "the derivative is 1 - y^2 with y = tanh(x), the output"),
     (TanhDroppedUpstream, "the input gradient ignores dL_dy"),
     (TanhForwardIsTheInput, "the output of forward is wrong"),
+    (TanhDoubled, "the input gradient is twice what it should be"),
 ]
 
 # --- network ----------------------------------------------------------------------------------
