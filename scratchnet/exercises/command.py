@@ -122,8 +122,10 @@ def check(exercise: Exercise, folder: Path) -> int:
         if not (folder / f"{name}.py").exists()
     ]
     if missing:
+        files_named = "no file" if len(missing) == 1 else "no files"
+        first = "it" if len(missing) == 1 else "each, the first"
         raise UsageError(
-            f"no file {', '.join(map(str, missing))}: start it with "
+            f"{files_named} {', '.join(map(str, missing))}: start {first} with "
             f"`{_command('start', BY_NAME[missing[0].stem], folder)}`"
         )
     print(f"checking {exercise.name}: {exercise.writes}, in {folder / (exercise.name + '.py')}")

@@ -189,11 +189,11 @@ def _one_case(exercise: LossExercise, cls, options: dict, shape, dtype, seed):
         dL_out = rng.standard_normal(shape).astype(dtype)
     else:
         dL_out = float(rng.uniform(0.5, 2.0))
+    # float64 copies, taken before their code could change what it was given
+    x64, y64, dL_out64 = x.astype(np.float64), y.astype(np.float64), np.array(dL_out, float)
     run(loss.forward, x, y)
     got = run(loss.backward, dL_out)
     got = None if got is None else np.array(got, copy=True)
-    x64, y64 = x.astype(np.float64), y.astype(np.float64)
-    dL_out64 = np.asarray(dL_out, dtype=np.float64)
     expected = finite_differences(lambda v: loss.forward(v, y64), x64, dL_out64)
     case = LossCase(x64, y64, dL_out64, reduction, options, dtype, expected, tolerance_of(dtype))
     return got, case
