@@ -3,8 +3,8 @@ comparison of a gradient with its expected value that names the mistake it finds
 
 A grader is a generator of ``Check``s, one per line of output. It calls the learner's
 code only through ``run``, so that an exception raised there stops the grading as a
-``LearnerError``: one line with the exception's type, its message and the learner's own
-``file:line``, never a traceback.
+``LearnerError``: the exception's type, its message and the learner's own ``file:line``,
+never a traceback.
 
 Mistakes are diagnosed by probes, not guessed from the size of an error: each catalogued
 ``Mistake`` computes what the learner's tensor would be had they made it, on the very
@@ -67,7 +67,7 @@ def class_in(answer, name: str) -> type | None:
 
 
 class LearnerError(Exception):
-    """An exception raised inside the learner's code, told in one line with their file:line."""
+    """An exception raised inside the learner's code, told as ``describe_error`` tells it."""
 
     def __init__(self, error: BaseException):
         super().__init__(describe_error(error))
@@ -85,8 +85,8 @@ def run(function, *args, **kwargs):
 
 
 def describe_error(error: BaseException) -> str:
-    """ "TypeError: message (linear.py:42: the line)": the type, the message, and the last
-    place in the traceback that is the learner's, not scratchnet's or NumPy's."""
+    """The type and message, then "at linear.py:42: the line": the last place in the
+    traceback that is the learner's, not scratchnet's, NumPy's or Python's."""
     where = _learners_frame(error)
     text = f"{type(error).__name__}: {error}"
     if isinstance(error, SyntaxError):
@@ -160,7 +160,7 @@ def generic_mistakes(tensor: str) -> list[Mistake]:
     return [
         Mistake(
             f"the {tensor} has the right size but the wrong sign: check each minus sign "
-            "of the derivation (the derivative of 1 - p is -1)",
+            "of the derivation, and which way the update goes",
             lambda case: -case.expected,
         ),
         Mistake(
