@@ -7,8 +7,8 @@ BCELoss is the lesson's class (scratchnet/losses.py), with its constructor and f
 given. The check compares your backward with finite differences for the reductions
 "mean", "sum" and "none", in float64 and float32, then with cases worked by hand (p = 0
 and p = 1 among them), and makes sure backward changes nothing it is given.
-Not graded: pos_weight (w below); your backward may take w = 1. Carrying w through once
-everything passes is a good extra step.
+Not graded: pos_weight (w below) and per-example weights; your backward may take w = 1.
+Carrying w through once everything passes is a good extra step.
 """
 
 import numpy as np

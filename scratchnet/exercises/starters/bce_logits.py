@@ -7,7 +7,8 @@ BCEWithLogitsLoss is the lesson's class (scratchnet/losses.py), with its constru
 forward given. The check compares your backward with finite differences for the
 reductions "mean", "sum" and "none", in float64 and float32, then with cases worked by
 hand (a logit of 40 among them), and makes sure backward changes nothing it is given.
-Not graded: pos_weight (in w_t below); your backward may take w_t = 1.
+Not graded: pos_weight (in w_t below) and per-example weights; your backward may take
+w_t = 1.
 """
 
 import numpy as np

@@ -7,7 +7,7 @@ FocalLoss is the lesson's class (scratchnet/losses.py), with its constructor and
 given. The check compares your backward with finite differences for the reductions
 "mean", "sum" and "none" and both alpha modes ("constant", "per_class"), in float64 and
 float32, then with cases worked by hand (the article's; p where the clamp is active),
-and makes sure backward changes nothing it is given.
+and makes sure backward changes nothing it is given. Not graded: per-example weights.
 """
 
 import numpy as np

@@ -7,7 +7,7 @@ FocalLossWithLogits is the lesson's class (scratchnet/losses.py), with its const
 and forward given. The check compares your backward with finite differences for the
 reductions "mean", "sum" and "none" and both alpha modes ("constant", "per_class"), in
 float64 and float32, then with a case worked by hand, and makes sure backward changes
-nothing it is given.
+nothing it is given. Not graded: per-example weights.
 """
 
 import numpy as np
