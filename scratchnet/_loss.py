@@ -19,6 +19,7 @@ from scratchnet._checks import (
     require_finite,
     require_nonempty,
     require_probabilities,
+    require_weights,
 )
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -27,21 +28,28 @@ _LOGITS_HINT = "; pass logits to BCEWithLogitsLoss or FocalLossWithLogits instea
 
 
 class Loss:
-    """Base class of the losses: ``loss(input, y)`` checks both, then calls ``forward``.
+    """Base class of the losses: ``loss(input, y, sample_weight=None)`` checks them, then
+    calls ``forward``.
 
     ``input_name`` says what the loss takes: "p", probabilities in [0, 1], or "logits".
-    ``forward`` caches ``y``, the labels, with the input's shape.
+    ``forward`` caches ``y``, the labels, with the input's shape. ``sample_weight`` (sw in
+    the formulas), when given, weighs each element's loss l (see ``reduce``); it has y's
+    shape, or (N,) next to y of shape (N, 1), and is passed to ``forward`` only if given.
     """
 
     input_name = "p"
+    sample_weight = None  # the last forward's weights, cached by reduce; None for none
 
     def __init__(self, reduction: str = "mean"):
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
 
-    def __call__(self, input, y):
-        return self.forward(*self.check(input, y))
+    def __call__(self, input, y, sample_weight=None):
+        input, y = self.check(input, y)
+        if sample_weight is None:
+            return self.forward(input, y)
+        return self.forward(input, y, _checked_sample_weight(sample_weight, y))
 
     def check(self, input, y) -> tuple[np.ndarray, np.ndarray]:
         """The front door's checks: (input, y) as float arrays of one shape, or an error."""
@@ -53,22 +61,40 @@ class Loss:
         # Only for attributes never set; a cache read by a backward called before forward.
         raise missing_attribute(self, name, "; call forward first")
 
-    def reduce(self, l: np.ndarray):
-        """L = mean(l) or sum(l) as a Python float, or l itself for reduction "none"."""
+    def reduce(self, l: np.ndarray, sample_weight: np.ndarray | None = None):
+        """L from the elementwise losses l, each weighted by sw = sample_weight:
+
+            "mean"  L = sum(sw l) / sum(sw)     a Python float
+            "sum"   L = sum(sw l)               a Python float
+            "none"  the array sw l
+
+        Without weights sw = 1, and "mean" is sum(l) / n, n the number of elements. A
+        weighted mean divides by sum(sw), so an integer sw = k counts an element k times:
+        the same L as repeating it k times. sw is cached for ``through_reduction``.
+        """
+        self.sample_weight = sw = sample_weight
+        weighted = l if sw is None else sw * l
         if self.reduction == "mean":
-            return float(np.mean(l))
+            return float(np.mean(l) if sw is None else np.sum(weighted) / np.sum(sw))
         if self.reduction == "sum":
-            return float(np.sum(l))
-        return l
+            return float(np.sum(weighted))
+        return weighted
 
     def through_reduction(self, dL_out) -> np.ndarray:
         """dL/dl for each element l, from dL_out, the gradient of what follows the loss.
 
-        "mean": L = sum(l) / n, so dL/dl = dL_out / n; "sum": dL_out; "none": dL_out
-        elementwise. One number, the same for every element, is returned as a 0-d array
-        of the labels' dtype, so that float32 stays float32. dL_out is checked first.
+        sum(sw) does not depend on the input, so each l_i enters L once, times a constant:
+            "mean"  L = sum(sw l) / sum(sw)  ->  dL/dl_i = dL_out sw_i / sum(sw)
+            "sum"   L = sum(sw l)            ->  dL/dl_i = dL_out sw_i
+            "none"  L_i = sw_i l_i           ->  dL/dl_i = dL_out_i sw_i
+        Without weights (sw = 1): dL_out / n, dL_out, and dL_out elementwise; one number,
+        the same for every element, is then returned as a 0-d array of the labels' dtype,
+        so that float32 stays float32 (sw has the labels' dtype already). dL_out is
+        checked first.
         """
-        dL_out = _checked_dL_out(self, dL_out)
+        dL_out, sw = _checked_dL_out(self, dL_out), self.sample_weight
+        if sw is not None:
+            return dL_out * sw / np.sum(sw) if self.reduction == "mean" else dL_out * sw
         if isinstance(dL_out, np.ndarray):  # one gradient per element, for "none"
             return dL_out
         scale = dL_out / self.y.size if self.reduction == "mean" else dL_out
@@ -114,6 +140,20 @@ def _checked_pair(input, y, name: str) -> tuple[np.ndarray, np.ndarray]:
     require_finite(input, name)
     require_binary_labels(y, "y")
     return input, y
+
+
+def _checked_sample_weight(sample_weight, y: np.ndarray) -> np.ndarray:
+    """The weights as an array of y's shape and dtype: finite, >= 0 and not all 0.
+
+    A weight vector (N,) next to y of shape (N, 1) is read as that column, as y is.
+    """
+    sw = as_float_array(sample_weight, "sample_weight", dtype=y.dtype)
+    if sw.ndim == 1 and y.shape == (len(sw), 1):
+        sw = sw.reshape(y.shape)
+    if sw.shape != y.shape:
+        raise ValueError(f"sample_weight must have y's shape {y.shape}, got {sw.shape}")
+    require_weights(sw, "sample_weight")
+    return sw
 
 
 def _checked_dL_out(loss: Loss, grad_output):

@@ -12,6 +12,7 @@ Symbols used in every docstring and in the code
     alpha_t  the weight of an example in the focal loss (see FocalLoss)
     w        pos_weight, the weight of the positive class in BCE (1 when not given)
     l        the loss of one element; L the reduced loss, l averaged or summed
+    sw       sample_weight, the weight of one element (1 when not given)
     dL_out   the gradient of whatever follows the loss: 1 when L is the training loss
 
 Every loss is used the same way::
@@ -19,6 +20,7 @@ Every loss is used the same way::
     loss_fn = FocalLoss(alpha=0.25, gamma=2.0)     # or BCELoss(), or a ...WithLogits loss
     value = loss_fn(p, y)          # forward: a Python float for reduction "mean" or "sum"
     dL_dp = loss_fn.backward()     # dL/dp, same shape and dtype as p
+    loss_fn(p, y, sample_weight=sw)   # each element's l weighted by sw, of y's shape
 
 * From probabilities (``BCELoss``, ``FocalLoss``): p = sigma(x) comes out of a
   ``Sigmoid`` layer, as in the article. log(p) must then be guarded near 0 and 1.
@@ -30,6 +32,10 @@ Reductions: "mean" gives L = sum(l) / n (n = number of elements), "sum" gives
 L = sum(l), "none" returns the array l. ``backward(dL_out)`` takes dL_out (1 by
 default; an array of l's shape, ones by default, for "none"), and the chain rule through
 the reduction gives dL/dl = dL_out / n, dL_out or dL_out (``Loss.through_reduction``).
+With per-element weights sw (``sample_weight``, scikit-learn's name), "mean" is the
+weighted mean sum(sw l) / sum(sw), "sum" is sum(sw l) and "none" is sw l, so dL/dl
+gains the factor sw / sum(sw), sw or sw; every forward below computes l and hands it,
+with sw, to ``reduce``.
 The checks of the arguments, and the reduction, live in ``scratchnet._loss``.
 """
 
@@ -71,8 +77,8 @@ class BCELoss(Loss):
         super().__init__(reduction)
         self.pos_weight = checked_pos_weight(pos_weight)
 
-    def forward(self, p, y):
-        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+    def forward(self, p, y, sample_weight=None):
+        """p, y, sw (same shape) -> L (float, or the array sw l for reduction "none"). Caches,
         each of the input's shape: y, p and its floored logs."""
         floor = _log_floor(p.dtype, _weight(self.pos_weight))
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: it gets floored
@@ -81,7 +87,7 @@ class BCELoss(Loss):
         self.p, self.y, self.log_p, self.log_1_minus_p = p, y, log_p, log_1_minus_p
         w = _weight(self.pos_weight)
         l = -(w * y * log_p + (1 - y) * log_1_minus_p)
-        return self.reduce(l)
+        return self.reduce(l, sample_weight)
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dp, shape and dtype of p.
@@ -149,8 +155,8 @@ class FocalLoss(Loss):
         self.gamma = NON_NEGATIVE.check(gamma, "gamma")
         self.eps = Number(low=0, high=0.5).check(eps, "eps")
 
-    def forward(self, p, y):
-        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+    def forward(self, p, y, sample_weight=None):
+        """p, y, sw (same shape) -> L (float, or the array sw l for reduction "none"). Caches,
         each of the input's shape: y, p, p_t, 1 - p_t, log p_t and alpha_t."""
         p_c = np.clip(p, self.eps, 1 - self.eps)
         positive = y == 1
@@ -160,7 +166,7 @@ class FocalLoss(Loss):
         self.log_p_t = np.where(positive, np.log(p_c), np.log1p(-p_c))
         self.alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
         l = -self.alpha_t * self.one_minus_p_t**self.gamma * self.log_p_t
-        return self.reduce(l)
+        return self.reduce(l, sample_weight)
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dp, shape and dtype of p.
@@ -216,12 +222,12 @@ class BCEWithLogitsLoss(Loss):
         super().__init__(reduction)
         self.pos_weight = checked_pos_weight(pos_weight)
 
-    def forward(self, logits, y):
-        """x = logits, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+    def forward(self, logits, y, sample_weight=None):
+        """x = logits, y, sw (same shape) -> L (float, or the array sw l for "none"). Caches,
         each of the input's shape: y, z = s x and w_t."""
         w_t = 1 + (_weight(self.pos_weight) - 1) * y  # w where y = 1, 1 where y = 0
         self.y, self.z, self.w_t = y, (2 * y - 1) * logits, w_t
-        return self.reduce(-w_t * log_sigmoid(self.z))
+        return self.reduce(-w_t * log_sigmoid(self.z), sample_weight)
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dx, shape and dtype of the logits.
@@ -271,13 +277,14 @@ class FocalLossWithLogits(Loss):
         self.alpha_mode = alpha_mode
         self.gamma = NON_NEGATIVE.check(gamma, "gamma")
 
-    def forward(self, logits, y):
-        """x = logits, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+    def forward(self, logits, y, sample_weight=None):
+        """x = logits, y, sw (same shape) -> L (float, or the array sw l for "none"). Caches,
         each of the input's shape: y, z = s x and alpha_t."""
         z = (2 * y - 1) * logits
         alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
         self.y, self.z, self.alpha_t = y, z, alpha_t
-        return self.reduce(-alpha_t * sigmoid(-z) ** self.gamma * log_sigmoid(z))
+        l = -alpha_t * sigmoid(-z) ** self.gamma * log_sigmoid(z)
+        return self.reduce(l, sample_weight)
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dx, shape and dtype of the logits.

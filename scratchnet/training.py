@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import time
@@ -18,9 +19,10 @@ from scratchnet._checks import (
     as_labels,
     as_samples,
     require_binary_labels,
+    require_weights,
 )
 from scratchnet._loss import Loss
-from scratchnet.layers import Module
+from scratchnet.layers import Module, Sequential, Sigmoid
 from scratchnet.optimizers import require_optimizer_of
 
 
@@ -37,6 +39,11 @@ class CollapseWarning(RuntimeWarning):
     """Training ran to the end, but the loss stopped moving: see ``has_collapsed``."""
 
 
+class DivergenceWarning(RuntimeWarning):
+    """Training ran to the end, but the loss ended above where it started: see
+    ``has_diverged``."""
+
+
 def train(
     model,
     loss_fn,
@@ -49,6 +56,7 @@ def train(
     rng=None,
     validation=None,
     verbose=False,
+    sample_weight=None,
 ) -> History:
     """Train ``model`` in place for ``epochs`` passes over (X, y); return each epoch's loss.
 
@@ -56,9 +64,12 @@ def train(
 
         X_batch, y_batch = X[rows], y[rows]
         p = model.forward(X_batch)                  (B, outputs)
-        loss = loss_fn.forward(p, y_batch)          a float: the batch's mean loss
-        model.backward(loss_fn.backward())          fills every param.grad
+        loss = loss_fn.forward(p, y_batch, **weights(rows))    the batch's mean loss
+        model.backward(scale * loss_fn.backward())  fills every param.grad
         optimizer.step()                            updates every param.data in place
+
+    Without ``sample_weight``, ``weights(rows)`` is {} and ``scale`` is 1: the loss is
+    ``loss_fn.forward(p, y_batch)`` and the gradient is the loss's own.
 
     PyTorch's loop also calls ``optimizer.zero_grad()``: scratchnet's backward overwrites
     the gradients, so there is nothing to reset. The arguments are checked once, here;
@@ -76,29 +87,49 @@ def train(
     ``train(epochs=1, rng=0)`` shuffles every epoch alike: pass one generator instead.
     ``validation``, an optional pair (X_val, y_val) whose loss is recorded after each
     epoch in ``history.validation``. ``verbose``, True for a line per epoch, k for every
-    k-th epoch and the last.
+    k-th epoch and the last. ``sample_weight``, an optional weight >= 0 per row, (N,) or
+    (N, 1), not all 0, for a loss whose forward takes ``sample_weight`` (scratchnet's
+    do): ``weights(rows)`` is then {"sample_weight": the batch's rows' weights}, and the
+    weighted mean sum(sw l) / sum(sw) makes an integer weight k train as k copies of
+    its row would.
 
     The history: one float per epoch. Full batch (the default, as in the article): one
     step per epoch, and ``history[e]`` is the loss epoch e's forward computed, *before*
     its step, so ``history[0]`` is the untrained model's. Mini-batches: each epoch draws a
     new permutation of the rows and steps on each ``batch_size`` rows of it (the last
     batch holds what is left); ``history[e]`` is the mean of the batch losses weighted by
-    their share of the rows, each taken before its own step.
+    their share of the rows, each taken before its own step. With weights, N_b rows of
+    weights summing to SW_b out of N rows and SW: a batch's share is SW_b / SW, and a
+    batch whose weights are all 0 is skipped (nothing to learn from). Each batch's loss
+    is its own weighted mean, so its gradient is multiplied by ``scale`` = (SW_b / N_b) /
+    (SW / N), its rows' mean weight over all rows' mean weight: a batch of light rows
+    then moves the model less than a batch of heavy ones, and the steps estimate the
+    gradient of the weighted mean over all rows, as unweighted mini-batches estimate
+    that of the plain mean.
 
     Matrix products run on one BLAS thread meanwhile, faster at this size (see ``_blas``).
     A loss gone NaN or infinite raises ``FloatingPointError`` ("loss became nan at epoch
     7", with the batch and the module that overflowed) before its backward pass, leaving
     the parameters that produced it: no argument was wrong, the numbers diverged (often a
     learning rate too large). A loss that stopped moving (``has_collapsed``) ends the run
-    with a ``CollapseWarning``.
+    with a ``CollapseWarning``; one that ended above where it started (``has_diverged``),
+    with a ``DivergenceWarning``. A model ending in ``Sigmoid`` with a loss on logits gets
+    a warning before the first step: the network would squash twice.
     """
     _require_model_and_loss(model, loss_fn)
     require_optimizer_of(optimizer, model)
+    _warn_if_squashed_twice(model, loss_fn)
     X, y = _checked_data(model, loss_fn, X, y, "X", "y")
     if validation is not None:
         validation = _checked_validation(model, loss_fn, validation)
+    if sample_weight is not None:
+        sample_weight = _checked_sample_weight(loss_fn, sample_weight, len(X), X.dtype)
+
+    def weights(rows) -> dict:
+        return {} if sample_weight is None else {"sample_weight": sample_weight[rows]}
+
     epochs = POSITIVE_INT.check(epochs, "epochs")
-    batches = _batches(len(X), batch_size, rng)
+    batches = _batches(len(X), batch_size, rng, sample_weight)
     every = _checked_verbose(verbose)
     first_step = True
 
@@ -109,17 +140,17 @@ def train(
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
             start, epoch_loss = time.perf_counter(), 0.0
-            for where, rows in batches(epoch):
+            for where, rows, share, scale in batches(epoch):
                 X_batch, y_batch = X[rows], y[rows]
                 p = model.forward(X_batch)
                 if first_step:
                     _check_output(loss_fn, p, y_batch)
-                loss = loss_fn.forward(p, y_batch)
+                loss = loss_fn.forward(p, y_batch, **weights(rows))
                 _require_finite_loss(loss, where, model, X_batch)
                 with _located(where):
-                    model.backward(loss_fn.backward())
+                    model.backward(scale * loss_fn.backward())
                     optimizer.step()
-                epoch_loss += loss * (len(p) / len(X))  # the batch's share of the rows
+                epoch_loss += loss * share  # the batch's share of the rows (or weight)
                 first_step = False
             history.append(epoch_loss)
             if validation is not None:
@@ -132,6 +163,14 @@ def train(
             "epochs, so nothing is learning any more (every output is likely saturated at "
             "0 or 1); a smaller learning rate may help",
             CollapseWarning,
+            stacklevel=2,
+        )
+    elif has_diverged(history):
+        warnings.warn(
+            f"training diverged: the loss ended above where it started: {history[0]:.6g} "
+            f"at epoch 1, {history[-1]:.6g} at epoch {len(history)}; a smaller learning "
+            "rate may help",
+            DivergenceWarning,
             stacklevel=2,
         )
     return history
@@ -155,14 +194,28 @@ def has_collapsed(history, window: int = 5) -> bool:
     return bool(flat and recent[-1] > 0.01 * history[0])
 
 
-def _batches(n: int, batch_size, rng):
-    """``batches(epoch)``: that epoch's (where, rows) pairs; "where" names it in messages.
+def has_diverged(history) -> bool:
+    """True when the last epoch's loss is above the first's: training made the model
+    worse, as a learning rate too large does (the loss climbs, or swings ever wider).
 
+    A run that spikes and comes back below its start has not diverged; a run of one
+    epoch has nothing to compare.
+    """
+    return len(history) >= 2 and history[-1] > history[0]
+
+
+def _batches(n: int, batch_size, rng, sample_weight=None):
+    """``batches(epoch)``: that epoch's (where, rows, share, scale) for each step.
+
+    "where" names the step in messages; ``share``, the batch's share of the rows, or of
+    their weight, SW_b / SW, weighs its loss in the epoch's history; ``scale`` = (SW_b /
+    N_b) / (SW / N) multiplies its gradient, 1 without weights (see ``train``).
     Full batch: one step on every row (a slice, so that X[rows] is X itself, not a copy).
-    Mini-batches: a new permutation of the rows each epoch, cut into ``batch_size`` rows.
+    Mini-batches: a new permutation of the rows each epoch, cut into ``batch_size`` rows;
+    a batch whose rows all weigh 0 is left out.
     """
     if batch_size is None:
-        return lambda epoch: [(f"epoch {epoch}", slice(None))]
+        return lambda epoch: [(f"epoch {epoch}", slice(None), 1.0, 1.0)]
     batch_size = POSITIVE_INT.check(batch_size, "batch_size")
     if rng is None:
         raise ValueError(
@@ -170,11 +223,19 @@ def _batches(n: int, batch_size, rng):
             "or an integer seed, so that the shuffling of the batches can be repeated"
         )
     rng, count = as_generator(rng), math.ceil(n / batch_size)
+    total = n if sample_weight is None else float(np.sum(sample_weight))
 
     def mini_batches(epoch):
         order = rng.permutation(n)
         for index, start in enumerate(range(0, n, batch_size)):
-            yield f"epoch {epoch}, batch {index + 1} of {count}", order[start : start + batch_size]
+            rows = order[start : start + batch_size]
+            where = f"epoch {epoch}, batch {index + 1} of {count}"
+            if sample_weight is None:
+                yield where, rows, len(rows) / n, 1.0
+                continue
+            weight = float(np.sum(sample_weight[rows]))
+            if weight > 0:  # else every row weighs 0: nothing to learn from, no step
+                yield where, rows, weight / total, (weight / len(rows)) / (total / n)
 
     return mini_batches
 
@@ -256,6 +317,41 @@ def _checked_data(model, loss_fn, X, y, X_name, y_name) -> tuple[np.ndarray, np.
     if isinstance(loss_fn, Loss):
         require_binary_labels(y, y_name)
     return X, y
+
+
+def _checked_sample_weight(loss_fn, sample_weight, rows: int, dtype) -> np.ndarray:
+    """The row weights as a column (N, 1), finite, >= 0 and not all 0, for a loss that
+    takes them."""
+    if "sample_weight" not in inspect.signature(loss_fn.forward).parameters:
+        raise TypeError(
+            f"loss_fn.forward takes no sample_weight, so {type(loss_fn).__name__} cannot "
+            "weight rows; give it a sample_weight=None argument, or leave sample_weight out"
+        )
+    sample_weight = as_labels(sample_weight, rows, dtype, "sample_weight")
+    if sample_weight.shape[1] != 1:
+        raise ValueError(
+            "sample_weight must hold one weight per row, shape (N,) or (N, 1), got shape "
+            f"{sample_weight.shape}"
+        )
+    require_weights(sample_weight, "sample_weight")
+    return sample_weight
+
+
+def _warn_if_squashed_twice(model, loss_fn) -> None:
+    """Warn when a model ending in Sigmoid feeds a loss on logits (BCEWithLogitsLoss,
+    FocalLossWithLogits): the loss applies sigma again, so the p it scores,
+    sigma(sigma(x)), never leaves (0.5, 0.73), and nothing else would say so."""
+    last = model
+    while isinstance(last, Sequential) and last.modules:
+        last = last.modules[-1]
+    if isinstance(last, Sigmoid) and getattr(loss_fn, "input_name", None) == "logits":
+        warnings.warn(
+            f"model ends in Sigmoid, and {type(loss_fn).__name__} takes logits: it applies "
+            "the sigmoid again, so the network squashes twice and its p = sigma(sigma(x)) "
+            "stays in (0.5, 0.73); drop the Sigmoid, or use a loss on probabilities "
+            "(BCELoss, FocalLoss)",
+            stacklevel=3,
+        )
 
 
 def _checked_validation(model, loss_fn, validation) -> tuple[np.ndarray, np.ndarray]:

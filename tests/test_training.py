@@ -7,6 +7,7 @@ import pytest
 
 import scratchnet as sn
 from scratchnet.article.experiment import article_network
+from scratchnet.training import DivergenceWarning
 
 
 class MeanSquaredError:
@@ -195,3 +196,135 @@ def test_the_loop_the_docstring_of_train_quotes_is_the_code_that_runs():
     code_lines = [line.strip() for line in code.splitlines()]
     positions = [code_lines.index(line) for line in quoted]
     assert positions == sorted(positions)  # in the same order
+
+
+# --- row weights ----------------------------------------------------------------------------
+
+
+class WeightedMeanSquaredError(MeanSquaredError):
+    """L = sum(w (p - y)^2) / sum(w): records the weights of every batch it sees."""
+
+    def forward(self, p, y, sample_weight=None):
+        w = np.ones_like(y) if sample_weight is None else sample_weight
+        self.difference, self.w = p - y, w
+        loss = float(np.sum(w * self.difference**2) / np.sum(w))
+        self.batches.append((y, loss, sample_weight))
+        return loss
+
+    def backward(self):
+        return 2 * self.w * self.difference / np.sum(self.w)
+
+
+def test_integer_weights_train_as_repeated_rows_do(article_data):
+    X, y = article_data.X_train[:300], article_data.y_train[:300]
+    counts = np.random.default_rng(0).integers(0, 4, size=300)
+    models, histories = [], []
+    for X_fit, y_fit, w in [(X, y, counts), (X.repeat(counts, 0), y.repeat(counts, 0), None)]:
+        model = article_network(np.random.default_rng(4))
+        histories.append(
+            sn.train(model, sn.BCELoss(), sn.Adam(model.parameters(), lr=0.01), X_fit, y_fit,
+                     epochs=20, sample_weight=w)
+        )  # fmt: skip
+        models.append(model)
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-12)
+    np.testing.assert_allclose(models[0].forward(X), models[1].forward(X), rtol=1e-10)
+
+
+def test_each_batch_gets_its_rows_weights_and_the_history_weighs_batches_by_them():
+    X, y = small_problem(10)
+    w = np.arange(1.0, 11.0)  # row i weighs i + 1, so y = i says which weight it carries
+    model = sn.Linear(1, 1, rng=0)
+    loss_fn = WeightedMeanSquaredError()
+    history = sn.train(model, loss_fn, sn.SGD(model.parameters(), lr=0.001), X, y,
+                       epochs=1, batch_size=4, rng=0, sample_weight=w)  # fmt: skip
+    total = 0.0
+    for batch_y, loss, batch_w in loss_fn.batches:
+        np.testing.assert_array_equal(batch_w, batch_y + 1)  # a column, (B, 1), like y
+        total += batch_w.sum() * loss
+    assert history[0] == pytest.approx(total / w.sum(), rel=1e-14)
+
+
+def test_a_batch_of_zero_weight_is_skipped_without_a_step():
+    X, y = small_problem(4)
+    model = sn.Linear(1, 1, rng=0)
+    optimizer = sn.SGD(model.parameters(), lr=0.001)
+    loss_fn = WeightedMeanSquaredError()
+    sn.train(model, loss_fn, optimizer, X, y, epochs=1, batch_size=1, rng=0,
+             sample_weight=[0.0, 1.0, 0.0, 2.0])  # fmt: skip
+    assert optimizer.step_count == 2
+    assert sorted(float(batch_y[0, 0]) for batch_y, _, _ in loss_fn.batches) == [1.0, 3.0]
+
+
+def test_weights_for_a_loss_that_takes_none_are_refused():
+    with pytest.raises(TypeError, match=r"loss_fn.forward takes no sample_weight"):
+        train_small(sample_weight=np.ones(10))
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.ones(9), r"sample_weight must have one row per row of X, 10, got shape \(9,\)"),
+        (np.ones((10, 2)), r"sample_weight must hold one weight per row, shape \(N,\) or"),
+        (-np.ones(10), r"sample_weight must be non-negative"),
+        (np.zeros(10), r"sample_weight must not be all zero"),
+    ],
+)
+def test_bad_weights_are_refused_at_the_front_door(bad, message):
+    with pytest.raises(ValueError, match=message):
+        train_small(loss_fn=WeightedMeanSquaredError(), sample_weight=bad)
+
+
+# --- no silent failure: divergence, and a Sigmoid before a loss on logits -------------------
+
+
+@pytest.mark.parametrize(
+    "loss_fn", [sn.BCEWithLogitsLoss(), sn.FocalLossWithLogits(), sn.BCELoss(), sn.FocalLoss()]
+)
+def test_a_learning_rate_far_too_large_warns_whatever_the_loss(article_data, loss_fn):
+    model = article_network(np.random.default_rng(0))
+    if loss_fn.input_name == "logits":
+        model = sn.Sequential(*model.modules[:-1])
+    optimizer = sn.Adam(model.parameters(), lr=1e6)
+    X, y = article_data.X_train, article_data.y_train
+    with pytest.warns(RuntimeWarning, match="training (diverged|has collapsed)"):
+        sn.train(model, loss_fn, optimizer, X, y, epochs=30)
+
+
+def test_divergence_is_a_last_loss_above_the_first():
+    assert sn.training.has_diverged([0.7, 0.9, 1e5])
+    assert sn.training.has_diverged([0.7, 0.5, 0.71])
+    assert not sn.training.has_diverged([0.7, 3.0, 0.69])  # a spike it recovered from
+    assert not sn.training.has_diverged([0.7, 0.7])
+    assert not sn.training.has_diverged([0.7])  # one epoch: nothing to compare
+
+
+def test_a_diverged_run_warns_with_both_losses_in_the_sentence():
+    X, y = small_problem()
+    model = sn.Linear(1, 1, rng=0)
+    with pytest.warns(DivergenceWarning, match=r"the loss ended above where it started: \d"):
+        sn.train(model, MeanSquaredError(), sn.SGD(model.parameters(), lr=10.0), X, y, epochs=3)
+
+
+def test_a_sigmoid_before_a_loss_on_logits_warns():
+    model = article_network(np.random.default_rng(0))  # ends in Sigmoid
+    X, y = small_problem(6)
+    y = (y > 2).astype(float)
+    X = np.hstack([X, X])
+    with pytest.warns(UserWarning, match=r"model ends in Sigmoid.*BCEWithLogitsLoss.*twice"):
+        sn.train(model, sn.BCEWithLogitsLoss(), sn.Adam(model.parameters()), X, y, epochs=2)
+
+
+def test_a_weighted_batch_sends_back_its_gradient_times_its_mean_weight_over_the_mean():
+    X, y = small_problem(4)
+    w = np.array([3.0, 3.0, 1.0, 1.0])  # mean weight 2
+    model = sn.Linear(1, 1, rng=0)
+    sn.train(model, WeightedMeanSquaredError(), sn.SGD(model.parameters(), lr=0.01), X, y,
+             epochs=1, batch_size=2, rng=0, sample_weight=w)  # fmt: skip
+    by_hand = sn.Linear(1, 1, rng=0)
+    for rows in np.random.default_rng(0).permutation(4).reshape(2, 2):  # train's batches
+        loss_fn = WeightedMeanSquaredError()
+        loss_fn.forward(by_hand.forward(X[rows]), y[rows], sample_weight=w[rows, None])
+        by_hand.backward(w[rows].mean() / 2.0 * loss_fn.backward())
+        sn.SGD(by_hand.parameters(), lr=0.01).step()
+    np.testing.assert_allclose(model.weight.data, by_hand.weight.data, rtol=1e-14)
+    np.testing.assert_allclose(model.bias.data, by_hand.bias.data, rtol=1e-14)
