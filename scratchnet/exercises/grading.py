@@ -32,6 +32,9 @@ _NOT_THE_LEARNERS = (
     Path(sysconfig.get_paths()["stdlib"]).resolve(),
 )
 
+DTYPES = (np.float64, np.float32)  # every gradient check runs in both
+SEEDS = (0, 1)  # and on each shape, with inputs drawn from each of these seeds
+
 FLOAT64_TOLERANCE = 1e-7  # elementwise relative error, as scratchnet.gradcheck's
 # float32 keeps about 7 digits: its gradients are compared with float64 finite differences
 # of the same math, relative to the largest entry, with a hundredfold margin.

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from scratchnet.exercises.grading import (
+    DTYPES,
+    SEEDS,
     Check,
     Mistake,
     class_in,
@@ -32,8 +34,6 @@ from scratchnet.exercises.grading import (
     tolerance_of,
 )
 
-DTYPES = (np.float64, np.float32)
-SEEDS = (0, 1)
 INPUT = "input gradient"
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from scratchnet.exercises.grading import (
+    DTYPES,
+    SEEDS,
     Check,
     Mistake,
     class_in,
@@ -38,8 +40,6 @@ from scratchnet.exercises.grading import (
 )
 from scratchnet.functional import log_sigmoid, sigmoid
 
-DTYPES = (np.float64, np.float32)
-SEEDS = (0, 1)
 SHAPES = ((8, 1), (5,))
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -391,6 +391,20 @@ def _focal_dl_dp_t(case: LossCase, inner=-1.0, log_term=True, power_term=True, a
     return weight * (focal_term + log_term_value)
 
 
+# Hints both focal losses give; "{tensor}" becomes dL_dp or dL_dx (see _named).
+INNER_DERIVATIVE_MISSED = (
+    "{tensor} misses the inner derivative of 1 - p_t: d/dp_t (1 - p_t)^gamma = "
+    "-gamma (1 - p_t)^(gamma - 1)"
+)
+ALPHA_T_MISSING = (
+    "{tensor} is missing alpha_t: l = -alpha_t (1 - p_t)^gamma log p_t, and alpha_t "
+    "multiplies its derivative too"
+)
+ALPHA_FOR_EVERY_EXAMPLE = (
+    "{tensor} uses alpha for every example: with alpha_mode 'per_class' the negatives "
+    "weigh alpha_t = 1 - alpha"
+)
+
 FOCAL = LossExercise(
     class_name="FocalLoss",
     tensor="dL_dp",
@@ -402,11 +416,7 @@ FOCAL = LossExercise(
             "p_t = 1 - p, so dl/dp = -dl/dp_t",
             lambda c: _focal_dl_dp_t(c),
         ),
-        each_element(
-            "dL_dp misses the inner derivative of 1 - p_t: d/dp_t (1 - p_t)^gamma = "
-            "-gamma (1 - p_t)^(gamma - 1)",
-            lambda c: c.s * _focal_dl_dp_t(c, inner=1.0),
-        ),
+        each_element(INNER_DERIVATIVE_MISSED, lambda c: c.s * _focal_dl_dp_t(c, inner=1.0)),
         each_element(
             "dL_dp has only half of the product rule: it differentiates -log p_t but not "
             "the factor (1 - p_t)^gamma",
@@ -417,14 +427,9 @@ FOCAL = LossExercise(
             "but not -log p_t",
             lambda c: c.s * _focal_dl_dp_t(c, log_term=False),
         ),
+        each_element(ALPHA_T_MISSING, lambda c: c.s * _focal_dl_dp_t(c, alpha=False)),
         each_element(
-            "dL_dp is missing alpha_t: l = -alpha_t (1 - p_t)^gamma log p_t, and alpha_t "
-            "multiplies its derivative too",
-            lambda c: c.s * _focal_dl_dp_t(c, alpha=False),
-        ),
-        each_element(
-            "dL_dp uses alpha for every example: with alpha_mode 'per_class' the negatives "
-            "weigh alpha_t = 1 - alpha",
+            ALPHA_FOR_EVERY_EXAMPLE,
             lambda c: c.s * c.options["alpha"] * _focal_dl_dp_t(c, alpha=False),
         ),
     ],
@@ -485,19 +490,10 @@ FOCAL_LOGITS = LossExercise(
             "dp_t/dz = p_t (1 - p_t) as well",
             lambda c: c.s * _focal_dl_dp_t(replace(c, x=sigmoid(c.x))),
         ),
+        each_element(INNER_DERIVATIVE_MISSED, lambda c: c.s * _focal_dl_dz(c, inner=1.0)),
+        each_element(ALPHA_T_MISSING, lambda c: c.s * _focal_dl_dz(c, alpha=False)),
         each_element(
-            "dL_dx misses the inner derivative of 1 - p_t: d/dp_t (1 - p_t)^gamma = "
-            "-gamma (1 - p_t)^(gamma - 1)",
-            lambda c: c.s * _focal_dl_dz(c, inner=1.0),
-        ),
-        each_element(
-            "dL_dx is missing alpha_t: l = -alpha_t (1 - p_t)^gamma log p_t, and alpha_t "
-            "multiplies its derivative too",
-            lambda c: c.s * _focal_dl_dz(c, alpha=False),
-        ),
-        each_element(
-            "dL_dx uses alpha for every example: with alpha_mode 'per_class' the negatives "
-            "weigh alpha_t = 1 - alpha",
+            ALPHA_FOR_EVERY_EXAMPLE,
             lambda c: c.s * c.options["alpha"] * _focal_dl_dz(c, alpha=False),
         ),
     ],
