@@ -231,6 +231,12 @@ def test_list_shows_each_exercise_with_its_stored_result(tmp_path, capsys):
     assert status["linear"] == "not checked yet" and status["adam"] == "not started"
     # relu first: edited since it passed, it needs checking again
     assert lines[-1] == f"Next: python -m scratchnet.exercises check relu --dir {tmp_path}"
+    write_answer_key(tmp_path)  # every file the lesson's, every check passed
+    for exercise in EXERCISES:
+        assert main(["check", exercise.name, "--dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["list", "--dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "Every exercise passed."
 
 
 def test_the_command_works_from_a_non_editable_build(tmp_path):

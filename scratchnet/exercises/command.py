@@ -159,7 +159,7 @@ def _indented(text: str) -> str:
 def _verdict(exercise, folder, all_passed, passed_count, failed_count, error) -> str:
     if all_passed:
         following = EXERCISES[EXERCISES.index(exercise) + 1 :]
-        after = f" Next: `{_command('start', following[0], folder)}`." if following else ""
+        after = f" Next: `{_next_command(following[0], folder)}`." if following else ""
         return f"{exercise.name}: all {passed_count} checks passed.{after}"
     if error is not None:
         return (
@@ -248,7 +248,11 @@ def show_list(folder: Path) -> int:
         print(f"{number:>3}. {exercise.name:<{width}}  {status(folder, exercise)}")
         print(f"     {'':<{width}}  {exercise.writes}: {exercise.teaches}")
     first = next((e for e in EXERCISES if status(folder, e) != "passed"), None)
-    if first is not None:
-        verb = "start" if status(folder, first) == "not started" else "check"
-        print(f"Next: {_command(verb, first, folder)}")
+    print("Every exercise passed." if first is None else f"Next: {_next_command(first, folder)}")
     return 0
+
+
+def _next_command(exercise: Exercise, folder: Path) -> str:
+    """start for an exercise not started yet, check for one that is."""
+    verb = "check" if (folder / f"{exercise.name}.py").exists() else "start"
+    return _command(verb, exercise, folder)
