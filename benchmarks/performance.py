@@ -16,7 +16,10 @@ What is timed, all in this one process except the two scripts:
 * focal loss forward + backward on 1,000,000 elements;
 * one epoch on one BLAS thread and on one per CPU, for the article's network and wider
   ones, on the machine as found and with another process keeping a core busy;
-* ``python demo.py`` end to end with its peak resident memory, and the default study.
+* ``python demo.py`` end to end with its peak resident memory, and the default study;
+* where the studies' CPU time goes: the share spent in ``train`` (the epochs) for runs
+  of the seed study, with today's evaluation and with the seven scikit-learn calls it
+  replaced, and for a sample of the study across data.
 
 Contenders are timed in interleaved repetitions (A B C, A B C, ...) so that a slow spell
 of a shared machine hits all of them alike, and only medians and ratios are reported.
@@ -738,7 +741,99 @@ def report_scripts(repeats, skip_study):
         print(f"python study.py: {study:.0f}s, {study / demo:.0f}x python demo.py")
 
 
-SECTIONS = ("epochs", "threads", "losses", "memory", "scripts")
+@contextmanager
+def replaced(module, name, value):
+    """``module.name`` is ``value`` inside the block (the benchmark's own instrument)."""
+    original = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield original
+    finally:
+        setattr(module, name, original)
+
+
+@contextmanager
+def training_clock():
+    """Times every call of ``train`` the article's experiment makes: yields a list whose
+    one item is the CPU seconds spent inside them so far."""
+    from scratchnet.article import experiment
+
+    spent = [0.0]
+    with replaced(experiment, "train", None) as train:
+
+        def timed_train(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return train(*args, **kwargs)
+            finally:
+                spent[0] += time.process_time() - started
+
+        experiment.train = timed_train
+        yield spent
+
+
+@contextmanager
+def scikit_learn_evaluation():
+    """The study's evaluation as it was: seven validated scikit-learn calls per report,
+    and the threshold chosen from ``precision_recall_curve``."""
+    from scratchnet.article import evaluation, experiment, seed_study
+
+    with (
+        replaced(experiment, "evaluate", evaluation.evaluate_with_scikit_learn),
+        replaced(seed_study, "evaluate", evaluation.evaluate_with_scikit_learn),
+        replaced(seed_study, "best_f1_threshold", evaluation.best_f1_threshold_with_scikit_learn),
+    ):
+        yield
+
+
+def training_share(run, evaluation=nullcontext):
+    """(CPU seconds in train, CPU seconds in all) of ``run()``, in this process."""
+    with evaluation(), training_clock() as spent:
+        started = time.process_time()
+        run()
+        return spent[0], time.process_time() - started
+
+
+def report_study_shares(repeats, seeds):
+    """The share of CPU time the studies spend training, before and after the evaluation
+    was computed from counts."""
+    from scratchnet.article.across_data import grid_task
+    from scratchnet.article.grid_data import default_settings
+    from scratchnet.article.seed_study import GROUPS, expand_groups, run_study
+
+    setups = expand_groups(GROUPS)
+
+    def seed_study():
+        run_study(setups, range(seeds), jobs=1)
+
+    shares = {"scikit-learn's metrics (before)": [], "from counts (now)": []}
+    for _ in range(repeats):  # interleaved, so a slow spell hits both
+        shares["scikit-learn's metrics (before)"].append(
+            training_share(seed_study, scikit_learn_evaluation)
+        )
+        shares["from counts (now)"].append(training_share(seed_study))
+    print(
+        f"\nthe seed study's runs ({len(setups)} setups x {seeds} seeds, one process), "
+        f"medians of {repeats}: CPU in train / CPU in all"
+    )
+    for name, pairs in shares.items():
+        training, total = (statistics.median(values) for values in zip(*pairs))
+        share = f"{training:7.1f}s / {total:6.1f}s = {training / total:.0%}"
+        print(f"  evaluation {name:<34}{share}")
+    settings = default_settings()
+
+    def grid_sample():
+        for setting in settings:
+            grid_task(setting, 0, 0)
+
+    training, total = training_share(grid_sample)
+    print(
+        f"the study across data, data seed 0 and initialisation 0 of its {len(settings)} "
+        f"settings: {training:.1f}s / {total:.1f}s = {training / total:.0%} in train"
+    )
+
+
+SECTIONS = ("epochs", "threads", "losses", "memory", "scripts", "study")
 
 
 def parse_args(argv=None):
@@ -785,6 +880,8 @@ def main(argv=None):
         print(f"\nmemory held after epoch 100 minus after epoch 10 (tracemalloc): {growth} bytes")
     if "scripts" in args.only:
         report_scripts(script_repeats, args.skip_study or args.quick)
+    if "study" in args.only:
+        report_study_shares(*((1, 2) if args.quick else (3, 10)))
     return 0
 
 

@@ -457,9 +457,10 @@ MISTAKES = [
      lambda f: sn.load_article_data(dtype=int), TypeError,
      "dtype must be float32 or float64, got int64"),
     # -- gradient checks ------------------------------------------------------------------
-    ("a gradient check of a float32 layer",
-     lambda f: check_module(sn.Linear(2, 2, rng=0, dtype=np.float32), np.ones((1, 2))),
-     TypeError, "gradient checks need float64 parameters; weight is float32"),
+    ("a gradient check of a loss as if it were a layer",
+     lambda f: check_module(sn.BCELoss(), np.full((2, 1), 0.5)), TypeError,
+     "module must be a scratchnet Module (a layer or a model); check a loss with check_loss, "
+     "got a BCELoss"),
     ("relative errors of arrays of different shapes",
      lambda f: max_relative_error(np.zeros(3), np.zeros((3, 1))), ValueError,
      "a and b must have the same shape, got (3,) and (3, 1)"),

@@ -1,9 +1,17 @@
 """The test-set metrics and the threshold choice, checked against numbers worked out by hand."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from scratchnet.article.evaluation import best_f1_threshold, evaluate, predict_labels
+from scratchnet.article.evaluation import (
+    best_f1_threshold,
+    best_f1_threshold_with_scikit_learn,
+    evaluate,
+    evaluate_with_scikit_learn,
+    predict_labels,
+)
 
 
 def test_metrics_from_a_confusion_matrix_worked_by_hand():
@@ -112,3 +120,36 @@ def test_best_f1_threshold_names_bad_input():
         best_f1_threshold([0, 1], [0.1, 1.5])
     with pytest.raises(ValueError, match="y_train must hold only the labels 0 and 1"):
         best_f1_threshold([0, 2], [0.1, 0.5])
+
+
+def random_cases(count: int, seed: int = 0):
+    """(y, p, threshold): sizes 1 to 80; some with one class only; p continuous, rounded
+    to tenths (ties), or only 0, 0.5 and 1 (ties at the threshold and at the ends)."""
+    rng = np.random.default_rng(seed)
+    for case in range(count):
+        n = int(rng.integers(1, 81))
+        share = (0.0, 1.0)[case % 2] if case % 7 == 0 else rng.uniform()
+        y = (rng.uniform(size=n) < share).astype(int)
+        p = (
+            rng.uniform(size=n),
+            np.round(rng.uniform(size=n), 1),
+            rng.choice([0.0, 0.5, 1.0], size=n),
+        )[case % 3]
+        yield y, p, (0.5, float(rng.uniform()))[case % 2]
+
+
+def test_the_report_from_counts_equals_scikit_learns_metrics_bit_for_bit():
+    for y, p, threshold in random_cases(120):
+        ours, theirs = evaluate(y, p, threshold), evaluate_with_scikit_learn(y, p, threshold)
+        for field in dataclasses.fields(ours):
+            mine, reference = getattr(ours, field.name), getattr(theirs, field.name)
+            if field.name == "confusion":
+                np.testing.assert_array_equal(mine, reference)
+            else:
+                assert type(mine) is float and mine == reference, (field.name, y, p, threshold)
+
+
+def test_best_f1_threshold_equals_the_choice_from_scikit_learns_curve_bit_for_bit():
+    for y, p, _ in random_cases(300, seed=1):
+        if y.any():
+            assert best_f1_threshold(y, p) == best_f1_threshold_with_scikit_learn(y, p), (y, p)

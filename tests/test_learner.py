@@ -1,16 +1,15 @@
 """What a learner meets on their own data: 1-D labels, progress, validation, collapse, a
-model they can index and summarise, a gradient-check command, and the package's front door."""
+model they can index and summarise, and the package's front door (the gradient-check
+command: tests/test_gradcheck_command.py)."""
 
 import re
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
 
 import scratchnet as sn
-from scratchnet.gradcheck import check_gradients, check_module, main, relative_error
 from scratchnet.training import CollapseWarning, History
 
 X = np.random.default_rng(0).standard_normal((40, 2))
@@ -181,122 +180,6 @@ def test_sequential_summary_lists_widths_and_parameter_counts():
     assert rows[-1] == ["total", "193"]
 
 
-# --- the gradient checker as a learner uses it --------------------------------------------
-
-TANH = """
-import numpy as np
-import scratchnet as sn
-
-
-class Tanh(sn.Module):
-    def forward(self, x):
-        self.y = np.tanh(x)
-        return self.y
-
-    def backward(self, dL_dy):
-        return dL_dy * (1 - self.y**2)
-
-
-class BrokenTanh(Tanh):
-    def backward(self, dL_dy):
-        return dL_dy * (1 - self.y)  # forgot the square
-
-
-def tanh_net():
-    return sn.Sequential(sn.Linear(3, 4, rng=0), Tanh(), sn.Linear(4, 1, rng=1))
-"""
-
-
-@pytest.fixture
-def learner_module(tmp_path, monkeypatch):
-    (tmp_path / "mylayers.py").write_text(textwrap.dedent(TANH))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    return tmp_path
-
-
-def run_gradcheck(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "scratchnet.gradcheck", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=120,
-    )  # fmt: skip
-
-
-def test_the_gradcheck_command_checks_every_layer_loss_and_the_network(tmp_path):
-    result = run_gradcheck(cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stderr == ""
-    lines = result.stdout.splitlines()
-    assert lines[0].split() == [
-        "checked",
-        "tensor",
-        "worst",
-        "rel.",
-        "error",
-        "tolerance",
-        "result",
-    ]
-    for checked in ["Linear(3, 4)", "ReLU()", "Sigmoid()", "BCELoss()", "FocalLossWithLogits()",
-                    "the article's network, 2-16-8-1"]:  # fmt: skip
-        assert any(line.startswith(checked) for line in lines), checked
-    assert sum(line.startswith("the article's network") for line in lines) == 7  # input + 6
-    assert lines[-1] == f"{len(lines) - 2} passed, 0 failed"
-
-
-def test_the_gradcheck_command_checks_a_learners_own_module(learner_module):
-    passed = run_gradcheck("mylayers:Tanh", "mylayers:tanh_net", cwd=learner_module)
-    assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert "mylayers:tanh_net" in passed.stdout and "2.bias" in passed.stdout
-    failed = run_gradcheck("mylayers:BrokenTanh", cwd=learner_module)
-    assert failed.returncode == 1
-    assert re.search(r"mylayers:BrokenTanh\s+input\s+\S+\s+1e-07\s+FAIL", failed.stdout)
-    assert failed.stdout.splitlines()[-1] == "0 passed, 1 failed"
-
-
-def test_main_is_the_same_check_through_a_function(learner_module, capsys):
-    assert main(["mylayers:Tanh"]) == 0
-    assert "mylayers:Tanh" in capsys.readouterr().out
-
-
-def test_an_input_on_relus_kink_is_reported_as_near_a_kink_not_as_a_failure():
-    x = np.array([[1e-4, 1.0, -1.0]])  # 1e-4 is within a step h = 1e-3 of the kink
-    (row,) = check_gradients(sn.ReLU(), x, rng=0)
-    assert row.status == "near a kink" and row.error > 1e-2
-    (row,) = check_gradients(sn.ReLU(), np.array([[0.5, 1.0, -1.0]]), rng=0)
-    assert row.status == "pass"
-
-
-def test_a_wrong_backward_away_from_kinks_is_a_failure_not_a_kink():
-    class Doubled(sn.ReLU):
-        def backward(self, dL_dy):
-            return 2 * super().backward(dL_dy)
-
-    (row,) = check_gradients(Doubled(), np.array([[0.5, 1.0, -1.0]]), rng=0)
-    assert row.status == "FAIL"
-
-
-def test_check_module_refuses_what_is_not_a_module_with_a_sentence():
-    with pytest.raises(TypeError, match="module must be a scratchnet Module.*got a BCELoss"):
-        check_module(sn.BCELoss(), np.full((2, 1), 0.5))
-
-
-def test_relative_error_is_the_difference_over_the_sum_of_sizes():
-    assert relative_error(3.0, 1.0) == 0.5
-    assert relative_error(1.0, 0.0) == 1.0
-
-
-def test_check_module_leaves_the_caches_and_gradients_of_a_fresh_pass():
-    rng = np.random.default_rng(4)
-    layer, twin = sn.Linear(3, 2, rng=1), sn.Linear(3, 2, rng=1)
-    x = rng.standard_normal((4, 3))
-    check_module(layer, x, rng=np.random.default_rng(5))
-    dL_dy = np.random.default_rng(5).standard_normal((4, 2))  # what check_module drew
-    twin.forward(x)
-    twin.backward(dL_dy)
-    np.testing.assert_array_equal(layer.x, twin.x)
-    np.testing.assert_array_equal(layer.weight.grad, twin.weight.grad)
-    np.testing.assert_array_equal(layer.bias.grad, twin.bias.grad)
-
-
 # --- the front door ------------------------------------------------------------------------
 
 
@@ -387,23 +270,6 @@ def test_weighted_bce_in_float32_is_finite_and_silent_where_p_is_tiny():
         loss = sn.BCELoss(pos_weight=pos_weight)
         assert np.isfinite(loss(p, y))  # warnings are errors in these tests
         assert np.isfinite(loss.backward()).all()
-
-
-def test_the_gradcheck_command_takes_an_instance_and_refuses_what_is_not_a_module(
-    learner_module,
-):
-    (learner_module / "more.py").write_text(
-        "import scratchnet as sn\ntanh = __import__('mylayers').Tanh()\nnot_a_layer = dict\n"
-    )
-    assert run_gradcheck("more:tanh", cwd=learner_module).returncode == 0
-    for target, says in [
-        ("more:not_a_layer", "must be a scratchnet Module, got a dict"),
-        ("more:missing", "more has no missing"),
-        ("more", "target must be package.module:Name, got 'more'"),
-    ]:
-        result = run_gradcheck(target, cwd=learner_module)
-        assert result.returncode == 2 and says in result.stderr, result.stderr
-        assert len(result.stderr.strip().splitlines()) == 2  # usage line and one sentence
 
 
 def test_a_perfect_fit_is_not_a_collapse():

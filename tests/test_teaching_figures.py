@@ -5,6 +5,7 @@ import pytest
 
 import scratchnet as sn
 from scratchnet.article.plots import (
+    BOX_OFFSET,
     LOGIT_GRID,
     P_T_GRID,
     focal_loss_curves,
@@ -100,8 +101,23 @@ def test_distribution_figure_shows_each_median_on_top_even_on_a_box_edge():
     ax = figure.axes[0]
     medians = ax.collections[-1]
     assert medians.get_paths()[0] != ax.collections[0].get_paths()[0]  # a marker of its own
-    np.testing.assert_array_equal(medians.get_offsets(), [[0.0, 1.0], [0.5, 0.0]])
+    np.testing.assert_allclose(medians.get_offsets(), [[0.0, 1 + BOX_OFFSET], [0.5, BOX_OFFSET]])
     assert medians.get_zorder() > max(line.get_zorder() for line in ax.lines)
+
+
+def test_distribution_figure_piles_equal_runs_so_a_piles_height_counts_them():
+    # BCE: three runs at 0, one at 1/28, one at 0.25; focal: three at 0.5.
+    values = {
+        "recall": {"BCE": [0.0, 0.0, 0.0, 1 / 28, 0.25], "focal": [0.5, 0.25, 0.0, 0.5, 0.5]},
+    }
+    figure = plot_metric_distributions(values, rng=np.random.default_rng(0))
+    ax = figure.axes[0]
+    bce_dots = ax.collections[0].get_offsets()
+    heights = sorted(y for x, y in bce_dots if x == 0.0)
+    assert len(set(heights)) == 3  # one above the other, not on top of each other
+    assert len({y for x, y in bce_dots if x > 0}) == 1  # single runs sit on the base
+    labels = [text.get_text() for text in ax.texts]
+    assert labels == ["3 runs", "3 runs"]  # each row's largest pile, a fifth or more
 
 
 def test_precision_recall_figure_draws_the_first_curve_dashed_over_the_others():

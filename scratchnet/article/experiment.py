@@ -37,11 +37,15 @@ ALPHA = 0.25
 GAMMA = 2.0
 
 
-def article_network(rng=None, dtype=np.float64) -> Sequential:
-    """The article's MLP: 2 -> 16 -> 8 -> 1 with ReLU, ReLU, Sigmoid; PyTorch's default init."""
+def article_network(rng=None, dtype=np.float64, in_features: int = 2) -> Sequential:
+    """The article's MLP: 2 -> 16 -> 8 -> 1 with ReLU, ReLU, Sigmoid; PyTorch's default init.
+
+    in_features: the width of the input, 2 in the article; the study across data gives
+    real data sets their own (64 pixels for digits, 30 measurements for breast cancer).
+    """
     rng = as_generator(rng)
     return Sequential(
-        Linear(2, 16, rng=rng, dtype=dtype), ReLU(),
+        Linear(in_features, 16, rng=rng, dtype=dtype), ReLU(),
         Linear(16, 8, rng=rng, dtype=dtype), ReLU(),
         Linear(8, 1, rng=rng, dtype=dtype), Sigmoid(),
     )  # fmt: skip
@@ -106,12 +110,15 @@ def train_in_stages(
     for bit: each stop yields what ``train_article_model(..., epochs=stop)`` returns, for
     the price of the longest run alone. stops: increasing positive ints. Every yielded
     ``model`` is the same network, which goes on training: read it before the next stop.
+    data: the article's, or any object with X_train (N, d), y_train (N, 1), X_test and
+    y_test; the network's input is d wide.
     """
     stops = [POSITIVE_INT.check(stop, "each of stops") for stop in stops]
     if not stops or any(later <= earlier for earlier, later in zip(stops, stops[1:])):
         raise ValueError(f"stops must be increasing epoch counts, got {stops}")
     dtype = require_float_dtype(dtype)
-    model = article_network(NON_NEGATIVE_INT.check(seed, "seed"), dtype)
+    seed = NON_NEGATIVE_INT.check(seed, "seed")
+    model = article_network(seed, dtype, in_features=data.X_train.shape[1])
     if positive_prior is not None:
         set_prior_bias(model, positive_prior)
     optimizer = Adam(model.parameters(), lr=lr)

@@ -265,16 +265,41 @@ def plot_gradient_per_example(gamma: float = 2.0, logits: np.ndarray = LOGIT_GRI
     return fig
 
 
+PILE_BINS = 150  # values closer than 1/150 of a panel's range stack in one pile
+# Within a row (1 high): the piles grow up from PILE_BASE below its centre, the tallest
+# PILE_HEIGHT high; the box sits above them, centred BOX_OFFSET above the centre.
+PILE_BASE, PILE_HEIGHT, BOX_OFFSET, BOX_WIDTH = 0.42, 0.45, 0.22, 0.3
+
+
+def stacked_offsets(values: np.ndarray, bins: int, rng: np.random.Generator):
+    """For a dot plot: each value's place in its pile (0, 1, 2, ...), piles being the
+    values that fall in one of ``bins`` equal bins over their range; and (value, count)
+    of the largest pile. rng shuffles who stands where within a pile."""
+    low, high = float(values.min()), float(values.max())
+    pile = np.floor((values - low) / max(high - low, 1e-12) * (bins - 1e-9)).astype(int)
+    offsets = np.empty(values.size, dtype=int)
+    for each in np.unique(pile):
+        members = rng.permutation(np.flatnonzero(pile == each))
+        offsets[members] = np.arange(members.size)
+    counts = np.bincount(pile)
+    largest = int(np.argmax(counts))
+    return offsets, (float(np.median(values[pile == largest])), int(counts[largest]))
+
+
 def plot_metric_distributions(
     values: dict[str, dict[str, np.ndarray]], *, rng: np.random.Generator, title: str = ""
 ) -> Figure:
     """Each setup's values of each metric across seeds: a box plot with every run as a dot.
 
     values: {metric name: {setup label: (n,) values, one per seed}}; every metric lists
-    the same setups, drawn top to bottom in order. rng: jitters the dots vertically so
-    that equal values (recall comes in steps of 1/28) stay visible; it moves nothing
-    along the metric's axis. Each median is also a diamond on top, since a median that
-    equals a quartile (recall's pile-up at 0) would otherwise hide in the box's edge.
+    the same setups, drawn top to bottom in order. Every run is a dot, and runs with
+    (nearly) the same value stack up, each dot one step above the last, the step the
+    same in every row of a panel: so a pile's height counts its runs (recall comes in
+    steps of 1/28, and 127 runs at 0 make a column, not a few dots), and the largest
+    pile of a row, when it holds a fifth of the runs or more, is labelled with its count.
+    rng: shuffles the order of the dots within a pile, so none is systematically on top.
+    Each median is also a diamond on top, since a median that equals a quartile
+    (recall's pile-up at 0) would otherwise hide in the box's edge.
     """
     setup_names = list(next(iter(values.values())))
     fig, axes = plt.subplots(
@@ -288,13 +313,29 @@ def plot_metric_distributions(
     rows = np.arange(len(setup_names))[::-1]  # the first setup on top
     for ax, (metric, by_setup) in zip(axes[0], values.items()):
         samples = [np.asarray(by_setup[name], dtype=np.float64) for name in setup_names]
-        ax.boxplot(samples, positions=rows, orientation="horizontal", widths=0.6, showfliers=False)
-        for row, sample in zip(rows, samples):
-            jitter = rng.uniform(-0.22, 0.22, size=sample.size)
-            ax.scatter(sample, row + jitter, s=8, alpha=0.4, color="tab:blue", linewidths=0)
+        boxes = rows + BOX_OFFSET
+        ax.boxplot(
+            samples, positions=boxes, orientation="horizontal", widths=BOX_WIDTH,
+            showfliers=False, manage_ticks=False,
+        )  # fmt: skip
+        piles = [stacked_offsets(sample, PILE_BINS, rng) for sample in samples]
+        step = PILE_HEIGHT / max(int(offsets.max()) + 1 for offsets, _ in piles)
+        for row, sample, (offsets, largest) in zip(rows, samples, piles):
+            base = row - PILE_BASE
+            ax.scatter(
+                sample, base + step * offsets, s=9, alpha=0.6, color="tab:blue", linewidths=0
+            )
+            value, count = largest
+            if count >= sample.size / 5:
+                ax.annotate(
+                    f"{count} runs", (value, base + step * (count - 1) / 2),
+                    xytext=(5, 0), textcoords="offset points", fontsize="x-small",
+                    va="center", color="tab:blue", zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
+                )  # fmt: skip
         ax.scatter(
             [np.median(sample) for sample in samples],
-            rows,
+            boxes,
             marker="D",
             s=40,
             color="tab:orange",
@@ -302,10 +343,16 @@ def plot_metric_distributions(
             linewidths=0.8,
             zorder=4,  # over the box's edges and the dots
         )
+        for edge in rows[:-1] - 0.5:  # between rows: which pile goes with which box
+            ax.axhline(edge, color="grey", linewidth=0.5, alpha=0.4)
         ax.set_xlabel(metric)
         ax.grid(alpha=0.3, axis="x")
     axes[0, 0].set_yticks(rows, setup_names)
-    key = "boxes: quartiles and whiskers; diamonds: medians; dots: runs"
+    axes[0, 0].set_ylim(-0.5, len(setup_names) - 0.5)
+    key = (
+        "boxes: quartiles and whiskers; diamonds: medians; dots: runs, piled up where "
+        "they are equal, so a pile's height counts its runs"
+    )
     fig.suptitle(f"{title}\n{key}" if title else key)
     return fig
 
@@ -329,7 +376,7 @@ def plot_precision_recall(
     """
     y_true = np.asarray(y_true).ravel().astype(int)
     positive = y_true == 1
-    fig, (curves, spread) = plt.subplots(1, 2, figsize=(11.0, 4.3), layout="constrained")
+    fig, (curves, spread) = plt.subplots(1, 2, figsize=(11.0, 5.4), layout="constrained")
     for row, (name, p) in enumerate(probabilities.items()):
         p = np.asarray(p, dtype=np.float64).ravel()
         precision, recall, _ = precision_recall_curve(y_true, p)
@@ -380,7 +427,8 @@ def plot_precision_recall(
     curves.set_ylabel("precision (alarms that were right)")
     curves.set_xlim(0, 1)
     curves.set_ylim(0, 1.02)
-    curves.legend(fontsize="small", loc="lower left")
+    # Below the axes: inside, any corner covers a stretch of some curve.
+    curves.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2))
     first, *others = probabilities
     on_top = f"\n({first} dashed, drawn over {', '.join(others)})" if others else ""
     curves.set_title(f"Precision-recall curves, test set{on_top}")
@@ -527,7 +575,7 @@ def plot_threshold_and_brier(
     for ax in (f1_ax, brier_ax):
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize="small")
         ax.grid(alpha=0.3, axis="x")
-    key = "dots: means over runs; bars: 95% intervals"
+    key = "dots: means over runs; bars: 95% bootstrap intervals over the runs"
     fig.suptitle(f"{title}\n{key}" if title else key)
     return fig
 
@@ -544,3 +592,79 @@ def _interval_dots(ax, rows, intervals, style: dict) -> None:
         capsize=3,
         **style,
     )
+
+
+def _signed(value: float) -> str:
+    """+0.012, -0.003; a fourth decimal for a nonzero value that rounds to 0.000, so that
+    a bound just off 0 does not read as 0 (+0.0004); 0.000 for one that stays 0."""
+    for places in (3, 4):
+        text = f"{value:+.{places}f}"
+        if float(text) != 0:
+            return text
+    return "0.000"
+
+
+def plot_focal_advantage(
+    grid: dict[tuple[str, str], tuple],
+    others: dict[str, tuple],
+    *,
+    title: str = "",
+    metric: str = "test F1, best focal - best other",
+) -> Figure:
+    """The study across data in one figure: a difference and its interval per data setting.
+
+    grid: {(row label, column label): (mean, low, high)}, rows and columns in the order
+    first met, drawn as a heatmap on a colour scale centred on 0 (blue: focal ahead,
+    red: behind, the scale reaching the largest mean); others: {label: (mean, low,
+    high)}, the settings outside the grid, drawn beside it as dots with interval bars.
+    A setting whose interval excludes 0 is marked: a thick frame around its cell, a
+    filled dot; one whose interval holds 0 gets a thin frame, a hollow dot.
+    """
+    rows = list(dict.fromkeys(row for row, _ in grid))
+    columns = list(dict.fromkeys(column for _, column in grid))
+    means = np.array([[grid[row, column][0] for column in columns] for row in rows])
+    reach = max(float(np.max(np.abs(means))), 0.01)
+    fig, (heat, side) = plt.subplots(
+        1, 2, figsize=(14.5, 5.6), width_ratios=(1.15, 1), layout="constrained"
+    )
+    image = heat.imshow(means, cmap="RdBu", vmin=-reach, vmax=reach, aspect="auto")
+    for (r, c), mean in np.ndenumerate(means):
+        _, low, high = grid[rows[r], columns[c]]
+        excludes_zero = low > 0 or high < 0
+        heat.add_patch(
+            plt.Rectangle(
+                (c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="black",
+                linewidth=3.5 if excludes_zero else 0.5,
+            )
+        )  # fmt: skip
+        heat.text(
+            c, r, f"{_signed(mean)}\n[{_signed(low)}, {_signed(high)}]", ha="center", va="center",
+            fontsize="small", fontweight="bold" if excludes_zero else "normal",
+            color="white" if abs(mean) > 0.6 * reach else "black",
+        )  # fmt: skip
+    heat.set_xticks(range(len(columns)), columns)
+    heat.set_yticks(range(len(rows)), rows)
+    heat.set_xlabel("class separation (make_classification's class_sep)")
+    heat.set_ylabel("imbalance, negatives : positives")
+    heat.set_title("Synthetic data (flip_y = 0)\nthick frame: the interval excludes 0")
+    fig.colorbar(image, ax=heat, label=f"{metric}\n(blue: focal ahead, red: behind)")
+    labels = list(others)
+    positions = np.arange(len(labels))[::-1]
+    for position, label in zip(positions, labels):
+        mean, low, high = others[label]
+        excludes_zero = low > 0 or high < 0
+        side.errorbar(
+            mean, position, xerr=[[mean - low], [high - mean]], fmt="o", markersize=9,
+            capsize=4, color="black", markerfacecolor="black" if excludes_zero else "white",
+        )  # fmt: skip
+    side.axvline(0.0, color="grey", linestyle="--")
+    side_reach = max(abs(value) for interval in others.values() for value in interval)
+    side.set_xlim(-side_reach * 1.1, side_reach * 1.1)
+    side.set_yticks(positions, labels, fontsize="small")
+    side.set_ylim(-0.6, len(labels) - 0.4)
+    side.set_xlabel(metric)
+    side.set_title("The article's data, and real data\nfilled: the interval excludes 0")
+    side.grid(alpha=0.3, axis="x")
+    key = "numbers and bars: mean [95% interval over data seeds and initialisations]"
+    fig.suptitle(f"{title}\n{key}" if title else key)
+    return fig

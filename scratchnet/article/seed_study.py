@@ -17,13 +17,15 @@ F1 on the training set (``best_f1_threshold``), which is never chosen on the tes
 
 Statistics
 ----------
-* Means come with a 95% t-interval, mean +- t(0.975, n - 1) s / sqrt(n), where s is the
-  sample standard deviation of the n runs (see ``mean_interval``).
+* Means come with a 95% bootstrap percentile interval over the n seeds
+  (``statistics.mean_interval``), which stays within [0, 1] for a recall or an F1
+  however few the seeds. It covers the draw of the initial weights only: every run
+  sees the same data.
 * Counts of positives found are summarised by median and quartiles (numpy's default,
   linear interpolation), since they are small whole numbers with a pile-up at 0.
 * Paired comparisons count the seeds on which one setup (focal loss, say) scores higher
   than, exactly the same as, or lower than another (BCE) from the same seed, and give
-  the mean of the differences with its t-interval.
+  the mean of the differences with its bootstrap interval.
 """
 
 from __future__ import annotations
@@ -32,12 +34,9 @@ import csv
 import dataclasses
 import functools
 import math
-import numbers
-import os
-import signal
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +44,10 @@ import numpy as np
 
 from scratchnet._checks import NON_NEGATIVE_INT, POSITIVE_INT
 from scratchnet.article.data import ArticleData, load_article_data
+from scratchnet.article.dispatch import dispatch
 from scratchnet.article.evaluation import BinaryReport, best_f1_threshold, evaluate
 from scratchnet.article.experiment import ALPHA, EPOCHS, GAMMA, TrainedModel, train_in_stages
+from scratchnet.article.statistics import Interval, formatted, mean_interval
 from scratchnet.losses import BCELoss, FocalLoss
 
 LOSSES = ("BCE", "focal")
@@ -285,7 +286,9 @@ def run_study(
 ) -> list[RunResult]:
     """Train every setup from every seed; results ordered by setup (as given), then seed.
 
-    jobs: worker processes (default ``available_cpus()``); 1 runs in this process.
+    jobs: 1 runs in this process; more are worker processes, through joblib (see
+    ``dispatch``), which a ``joblib.parallel_config`` may send to a Dask cluster instead.
+    None: the enclosing ``parallel_config``'s n_jobs, or else ``available_cpus()``.
     on_progress(done, total) is called as runs finish (the runs that share a training run
     finish together). An exception, from a run, from on_progress or from Ctrl-C, cancels
     the runs not yet started.
@@ -297,58 +300,18 @@ def run_study(
     runs on one BLAS thread, so two processes on two cores do not fight over them.)
     """
     setups, seeds = _checked_setups(setups), _checked_seeds(seeds)
-    jobs = available_cpus() if jobs is None else POSITIVE_INT.check(jobs, "jobs")
     paths: dict[Setup, list[Setup]] = {}  # setups that differ only in epochs train once
     for setup in setups:
         paths.setdefault(setup.path(), []).append(setup)
     tasks = [(path, seed) for seed in seeds for path in paths.values()]
     total = len(setups) * len(seeds)
     report = on_progress or (lambda done, total: None)
-    results, done = {}, 0
-    if jobs == 1:
-        for path, seed in tasks:
-            results.update(_keyed(_run_task(path, seed)))
-            done += len(path)
-            report(done, total)
-    else:
-        executor = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
-        try:
-            futures = {executor.submit(_run_task, *task): task for task in tasks}
-            for future in as_completed(futures):
-                results.update(_keyed(future.result()))
-                done += len(futures[future][0])
-                report(done, total)
-        finally:
-            # After Ctrl-C or a failed run, cancel the runs not yet started; leaving a
-            # ``with`` block would instead wait for every one of them to finish.
-            executor.shutdown(cancel_futures=True)
+    results = {}
+    with closing(dispatch(_run_task, tasks, jobs=jobs)) as finished:
+        for runs in finished:
+            results.update({(run.setup, run.seed): run for run in runs})
+            report(len(results), total)
     return [results[setup, seed] for setup in setups for seed in seeds]
-
-
-def _keyed(runs: list[RunResult]) -> dict:
-    return {(run.setup, run.seed): run for run in runs}
-
-
-def available_cpus() -> int:
-    """The CPUs this process may run on: ``run_study``'s and study.py's default jobs.
-
-    ``os.sched_getaffinity`` sees a limit set by taskset or a container's cpuset, which
-    ``os.cpu_count`` (every CPU of the machine) does not; it is missing on macOS and
-    Windows.
-    """
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def _ignore_interrupts() -> None:
-    """A worker's initializer: leave Ctrl-C, which reaches every process of the
-    terminal's group, to the parent.
-
-    The parent cancels the runs not yet started, and each worker finishes the run in
-    hand and exits, instead of printing a traceback of its own or breaking the pool.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @functools.cache
@@ -359,55 +322,6 @@ def _article_data() -> ArticleData:
 
 def _run_task(setups: list[Setup], seed: int) -> list[RunResult]:
     return run_path(setups, seed, _article_data())
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A mean and its 95% confidence interval [low, high]."""
-
-    mean: float
-    low: float
-    high: float
-
-
-def t_quantile_975(df: int) -> float:
-    """t(0.975, df), the 97.5% quantile of Student's t with df degrees of freedom.
-
-    Computed from the normal quantile z = 1.95996... by the Cornish-Fisher expansion in
-    1/df (Abramowitz and Stegun, 26.7.5). Its error is below 0.001 for df >= 4
-    (2.7756 for 2.7764 at df = 4) and below 0.00002 from df = 9 (1.98422 at df = 99, the
-    exact value to five decimals); below df = 4 it grows (3.179 for 3.182 at df = 3),
-    so it is refused.
-    """
-    if isinstance(df, bool) or not isinstance(df, numbers.Integral):
-        raise TypeError(f"df must be an integer, got {df!r}")
-    if df < 4:
-        raise ValueError(f"df must be at least 4 for this approximation, got {df}")
-    z = 1.959963984540054
-    return (
-        z
-        + (z**3 + z) / (4 * df)
-        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
-        + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * df**4)
-    )
-
-
-def mean_interval(values) -> Interval:
-    """The mean of ``values`` (n >= 5 numbers) with its 95% t-interval.
-
-        half-width = t(0.975, n - 1) * s / sqrt(n),   s = std(values, ddof=1)
-
-    The t-interval assumes the mean is roughly normal across seeds, which is fair for
-    the 100 or more runs a study uses even though each value is bounded and lumpy.
-    """
-    values = np.asarray(values, dtype=np.float64).ravel()
-    if values.size < 5:
-        raise ValueError(f"values must hold at least 5 numbers for an interval, got {values.size}")
-    mean = float(np.mean(values))
-    standard_error = float(np.std(values, ddof=1)) / math.sqrt(values.size)
-    half_width = t_quantile_975(values.size - 1) * standard_error
-    return Interval(mean, mean - half_width, mean + half_width)
 
 
 @dataclass(frozen=True)
@@ -495,7 +409,7 @@ def summarise(results: Iterable[RunResult], setup: Setup) -> Summary:
 class PairedCount:
     """On how many seeds a setup scored higher than, equal to, or lower than another.
 
-    difference: the mean over seeds of (setup - other), with its 95% t-interval.
+    difference: the mean over seeds of (setup - other), with its 95% bootstrap interval.
     """
 
     wins: int
@@ -652,9 +566,9 @@ def summary_markdown(summaries: Iterable[Summary], comparisons: Iterable[Compari
         q1, median, q3 = summary.true_positives
         lines.append(
             f"| {summary.setup.name} | {summary.runs} | {summary.accuracy:.4f} "
-            f"| {median:g} [{q1:g}, {q3:g}] | {_interval(summary.precision)} "
-            f"| {_interval(summary.recall)} | {_interval(summary.f1)} "
-            f"| {summary.balanced_accuracy:.3f} | {_interval(summary.average_precision)} "
+            f"| {median:g} [{q1:g}, {q3:g}] | {formatted(summary.precision)} "
+            f"| {formatted(summary.recall)} | {formatted(summary.f1)} "
+            f"| {summary.balanced_accuracy:.3f} | {formatted(summary.average_precision)} "
             f"| {summary.no_positive_runs} of {summary.runs} |"
         )
     labels = {"recall": "recall", "average_precision": "AP"}
@@ -676,11 +590,11 @@ def rare_class_markdown(summaries: Iterable[Summary], comparisons: Iterable[Comp
         q1, median, q3 = summary.threshold
         lines.append(
             f"| {rank} | {summary.setup.name} | {summary.runs} "
-            f"| {_interval(summary.recall)} | {_interval(summary.precision)} "
-            f"| {_interval(summary.f1)} | {median:.2f} [{q1:.2f}, {q3:.2f}] "
-            f"| {_interval(summary.tuned_recall)} | {_interval(summary.tuned_precision)} "
-            f"| {_interval(summary.tuned_f1)} | {_interval(summary.average_precision)} "
-            f"| {_interval(summary.brier, places=4)} |"
+            f"| {formatted(summary.recall)} | {formatted(summary.precision)} "
+            f"| {formatted(summary.f1)} | {median:.2f} [{q1:.2f}, {q3:.2f}] "
+            f"| {formatted(summary.tuned_recall)} | {formatted(summary.tuned_precision)} "
+            f"| {formatted(summary.tuned_f1)} | {formatted(summary.average_precision)} "
+            f"| {formatted(summary.brier, places=4)} |"
         )
     labels = {
         "f1": "F1 at 0.5",
@@ -707,26 +621,10 @@ def _paired_table(comparisons: Iterable[Comparison], labels: dict, who: str) -> 
             places = 4 if metric == "brier" else 3
             row += (
                 f" {count.wins} / {count.ties} / {count.losses} "
-                f"| {_interval(count.difference, places)} |"
+                f"| {formatted(count.difference, places)} |"
             )
         lines.append(row)
     return lines
-
-
-def _interval(interval: Interval, places: int = 3) -> str:
-    values = (interval.mean, interval.low, interval.high)
-    mean, low, high = (_rounded(value, places) for value in values)
-    return f"{mean} [{low}, {high}]"
-
-
-def _rounded(value: float, places: int = 3) -> str:
-    """``value`` to ``places`` decimals, and 0.000 rather than -0.000 for one that rounds to 0.
-
-    A table's -0.000 would claim a sign that the digits shown do not carry. (Python
-    3.11's "z" format option does this; scratchnet still supports 3.10.)
-    """
-    text = f"{value:.{places}f}"
-    return text.lstrip("-") if float(text) == 0 else text
 
 
 def _checked_setups(setups) -> list[Setup]:

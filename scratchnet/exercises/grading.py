@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet.gradcheck import numerical_vjp, relative_error
+from scratchnet.gradcheck import FLOAT64, numerical_vjp, relative_error
 
 _STARTERS = Path(__file__).resolve().parent / "starters"
 # Where a learner's exception is not their line: frames in these folders are skipped.
@@ -35,9 +35,10 @@ _NOT_THE_LEARNERS = (
 DTYPES = (np.float64, np.float32)  # every gradient check runs in both
 SEEDS = (0, 1)  # and on each shape, with inputs drawn from each of these seeds
 
-FLOAT64_TOLERANCE = 1e-7  # elementwise relative error, as scratchnet.gradcheck's
+FLOAT64_TOLERANCE = FLOAT64.tolerance  # elementwise relative error, scratchnet.gradcheck's
 # float32 keeps about 7 digits: its gradients are compared with float64 finite differences
-# of the same math, relative to the largest entry, with a hundredfold margin.
+# of the same math (not float32 ones, as gradcheck's float32 precision must), relative to
+# the largest entry, with a hundredfold margin.
 FLOAT32_TOLERANCE = 1e-5
 
 
