@@ -19,6 +19,7 @@ Run:
   python demo.py                      BCE against focal loss on the article's 99:1 data
   python study.py                     the same comparison over 200 initialisations
   python -m scratchnet.gradcheck      check every layer and loss (or your own module)
+  python -m scratchnet.exercises      write each backward pass yourself, and get it graded
 
 The article's experiment lives in scratchnet/article/; the long explanations in docs/."""
 

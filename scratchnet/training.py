@@ -63,58 +63,47 @@ def train(
     The loop below is the article's. Each step, on the rows of one batch:
 
         X_batch, y_batch = X[rows], y[rows]
-        p = model.forward(X_batch)                  (B, outputs)
-        loss = loss_fn.forward(p, y_batch, **weights(rows))    the batch's mean loss
-        model.backward(scale * loss_fn.backward())  fills every param.grad
-        optimizer.step()                            updates every param.data in place
+        p = model.forward(X_batch)                            (B, outputs)
+        loss = loss_fn.forward(p, y_batch, **weights(rows))   the batch's mean loss
+        model.backward(scale * loss_fn.backward())            fills every param.grad
+        optimizer.step()                                      updates every param.data
 
-    Without ``sample_weight``, ``weights(rows)`` is {} and ``scale`` is 1: the loss is
-    ``loss_fn.forward(p, y_batch)`` and the gradient is the loss's own.
-
-    PyTorch's loop also calls ``optimizer.zero_grad()``: scratchnet's backward overwrites
-    the gradients, so there is nothing to reset. The arguments are checked once, here;
-    at the first step the loss also checks the model's output (probabilities for
-    ``BCELoss``, of y's shape), which keeps its kind from step to step. The other lines
-    of the loop check the loss and say where a step went wrong.
+    Without ``sample_weight``, ``weights(rows)`` is {} and ``scale`` is 1. PyTorch's loop
+    also calls ``optimizer.zero_grad()``: scratchnet's backward overwrites the gradients.
+    The arguments are checked once, here, and at the first step the loss checks the
+    model's output (probabilities for ``BCELoss``, of y's shape); the loop's other lines
+    check the loss and say where a step went wrong.
 
     Arguments: ``model``, a ``Module``, changed in place. ``loss_fn``, with ``forward(p,
-    y)`` returning the batch's mean loss as a number and ``backward()`` returning dL/dp
-    (``BCELoss()``, say). ``optimizer``, over parameters of ``model`` (those left out stay
-    frozen). ``X`` (N, features); ``y``, 0/1 labels (N, 1) or (N,), read as that column.
-    ``epochs``, a positive int; ``batch_size``, a positive int, or None for full batch.
-    ``rng``, a ``numpy.random.Generator`` or an int seed to shuffle mini-batches, required
-    with ``batch_size``; an int starts a new generator at every call, so a loop of
-    ``train(epochs=1, rng=0)`` shuffles every epoch alike: pass one generator instead.
-    ``validation``, an optional pair (X_val, y_val) whose loss is recorded after each
-    epoch in ``history.validation``. ``verbose``, True for a line per epoch, k for every
-    k-th epoch and the last. ``sample_weight``, an optional weight >= 0 per row, (N,) or
-    (N, 1), not all 0, for a loss whose forward takes ``sample_weight`` (scratchnet's
-    do): ``weights(rows)`` is then {"sample_weight": the batch's rows' weights}, and the
-    weighted mean sum(sw l) / sum(sw) makes an integer weight k train as k copies of
-    its row would.
+    y)`` returning the batch's mean loss and ``backward()`` returning dL/dp (``BCELoss()``,
+    say). ``optimizer``, over parameters of ``model`` (those left out stay frozen). ``X``
+    (N, features); ``y``, 0/1 labels (N, 1) or (N,). ``epochs``, a positive int;
+    ``batch_size``, a positive int, or None for full batch. ``rng``, a Generator or an
+    int seed to shuffle mini-batches, required with ``batch_size``; an int starts anew at
+    every call, so a loop of ``train(epochs=1, rng=0)`` shuffles every epoch alike: pass
+    one Generator instead. ``validation``, an optional (X_val, y_val) whose loss is kept
+    after each epoch in ``history.validation``. ``verbose``, True for a line per epoch, k
+    for every k-th and the last. ``sample_weight``, an optional weight >= 0 per row, for
+    a loss whose forward takes one (scratchnet's do): ``weights(rows)`` is then
+    {"sample_weight": those rows' weights}, and an integer weight k counts as k copies.
 
-    The history: one float per epoch. Full batch (the default, as in the article): one
-    step per epoch, and ``history[e]`` is the loss epoch e's forward computed, *before*
-    its step, so ``history[0]`` is the untrained model's. Mini-batches: each epoch draws a
-    new permutation of the rows and steps on each ``batch_size`` rows of it (the last
-    batch holds what is left); ``history[e]`` is the mean of the batch losses weighted by
-    their share of the rows, each taken before its own step. With weights, N_b rows of
-    weights summing to SW_b out of N rows and SW: a batch's share is SW_b / SW, and a
-    batch whose weights are all 0 is skipped (nothing to learn from). Each batch's loss
-    is its own weighted mean, so its gradient is multiplied by ``scale`` = (SW_b / N_b) /
-    (SW / N), its rows' mean weight over all rows' mean weight: a batch of light rows
-    then moves the model less than a batch of heavy ones, and the steps estimate the
-    gradient of the weighted mean over all rows, as unweighted mini-batches estimate
-    that of the plain mean.
+    The history: one float per epoch. Full batch (the default, as in the article):
+    ``history[e]`` is the loss epoch e's forward computed, *before* its step, so
+    ``history[0]`` is the untrained model's. Mini-batches: each epoch draws a new
+    permutation of the rows and steps on each ``batch_size`` rows of it; ``history[e]``
+    is the mean of the batch losses, each weighted by its share of the rows (of their
+    weight, with ``sample_weight``). A weighted batch's gradient is multiplied by
+    ``scale``, its rows' mean weight over all rows' mean weight, so that light batches
+    move the model less and the steps follow the weighted mean over all rows; a batch
+    whose rows all weigh 0 is skipped.
 
     Matrix products run on one BLAS thread meanwhile, faster at this size (see ``_blas``).
     A loss gone NaN or infinite raises ``FloatingPointError`` ("loss became nan at epoch
     7", with the batch and the module that overflowed) before its backward pass, leaving
-    the parameters that produced it: no argument was wrong, the numbers diverged (often a
-    learning rate too large). A loss that stopped moving (``has_collapsed``) ends the run
-    with a ``CollapseWarning``; one that ended above where it started (``has_diverged``),
-    with a ``DivergenceWarning``. A model ending in ``Sigmoid`` with a loss on logits gets
-    a warning before the first step: the network would squash twice.
+    the parameters that produced it. A run ends with a ``CollapseWarning`` if its loss
+    stopped moving (``has_collapsed``), a ``DivergenceWarning`` if it ended above where it
+    started (``has_diverged``); a model ending in ``Sigmoid`` with a loss on logits is
+    warned before the first step that it would squash twice.
     """
     _require_model_and_loss(model, loss_fn)
     require_optimizer_of(optimizer, model)

@@ -232,13 +232,15 @@ def test_no_random_state_draws_new_weights_at_each_fit():
         ({"loss": "focal", "focal_alpha": -1}, ValueError, r"^focal_alpha must be a positive"),
         (
             {"loss": "focal", "focal_alpha": 2, "focal_alpha_mode": "per_class"},
-            ValueError, r"^focal_alpha must be in \[0, 1\] with alpha_mode='per_class'",
+            ValueError,
+            r"^focal_alpha must be in \[0, 1\] with alpha_mode='per_class'",
         ),
         ({"loss": "focal", "focal_alpha": "a"}, TypeError, r"^focal_alpha must be a number"),
         ({"loss": "focal", "focal_gamma": -1}, ValueError, r"^focal_gamma must be a non-negative"),
         (
             {"loss": "focal", "focal_alpha": 0.5, "focal_alpha_mode": "paper"},
-            ValueError, r"^focal_alpha_mode must be one of",
+            ValueError,
+            r"^focal_alpha_mode must be one of",
         ),
         ({"pos_weight": 0}, ValueError, r"pos_weight must be a positive"),
         ({"class_weight": "even"}, ValueError, r"class_weight must be None, 'balanced' or a dict"),
@@ -251,22 +253,26 @@ def test_no_random_state_draws_new_weights_at_each_fit():
         ({"dtype": np.float16}, TypeError, r"dtype must be float32 or float64"),
         # A setting the chosen loss does not use is refused, whatever its value.
         (
-            {"loss": "bce", "focal_gamma": 2.0}, ValueError,
+            {"loss": "bce", "focal_gamma": 2.0},
+            ValueError,
             r"focal_gamma=2.0 is not used by loss='bce'; leave it None, or choose loss='focal'",
         ),
         ({"focal_alpha": 0.25}, ValueError, r"focal_alpha=0.25 is not used by loss='bce'"),
         ({"focal_alpha_mode": "per_class"}, ValueError, r"focal_alpha_mode='per_class' is not"),
         (
-            {"loss": "focal", "pos_weight": 9.0}, ValueError,
+            {"loss": "focal", "pos_weight": 9.0},
+            ValueError,
             r"pos_weight=9.0 is not used by loss='focal'; leave it None, or choose loss='bce', "
             "or class_weight",
         ),
         (
-            {"loss": "focal", "focal_alpha_mode": "per_class"}, ValueError,
+            {"loss": "focal", "focal_alpha_mode": "per_class"},
+            ValueError,
             r"focal_alpha_mode='per_class' says where focal_alpha goes, and focal_alpha is None",
         ),
         (
-            {"pos_weight": 9.0, "class_weight": "balanced"}, ValueError,
+            {"pos_weight": 9.0, "class_weight": "balanced"},
+            ValueError,
             r"pos_weight and class_weight both weight the classes; give one of them",
         ),
     ],

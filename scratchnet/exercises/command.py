@@ -1,0 +1,258 @@
+"""``python -m scratchnet.exercises [list | start NAME | check NAME] [--dir DIR]``.
+
+Exit status: 0 when the command did what it was asked (``check``: every check passed),
+1 when a check failed, 2 for a usage error (an unknown exercise, a missing file, a
+``start`` that would overwrite a file), told in one sentence.
+
+The learner's files are imported from DIR under their own names (``linear``, ...), so
+that ``network.py`` can import the learner's ``linear.py`` as ``from linear import
+Linear``. Each check's result is stored in DIR/.results.json, so that ``list`` shows it
+without grading anything again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import json
+import sys
+import textwrap
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+
+from scratchnet.exercises.catalogue import BY_NAME, EXERCISES, Exercise
+from scratchnet.exercises.grading import LearnerError, run
+
+DEFAULT_DIR = Path("scratchnet-exercises")
+RESULTS = ".results.json"
+PROG = "python -m scratchnet.exercises"
+
+
+class UsageError(Exception):
+    """A command that cannot be carried out as asked: exit status 2 and this sentence."""
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    folder = getattr(args, "dir", DEFAULT_DIR)
+    try:
+        if args.command == "start":
+            return start(_exercise(args.name), folder)
+        if args.command == "check":
+            return check(_exercise(args.name), folder)
+        return show_list(folder)
+    except UsageError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    # --dir before or after the command: SUPPRESS keeps a command's parser from resetting
+    # to the default a --dir given before it.
+    folder = argparse.ArgumentParser(add_help=False)
+    folder.add_argument(
+        "--dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help=f"the folder of your exercise files (default ./{DEFAULT_DIR})",
+    )
+    parser = _OneLineErrors(
+        prog=PROG,
+        description="Exercises: write each backward pass yourself; scratchnet grades it.",
+        parents=[folder],
+    )
+    commands = parser.add_subparsers(dest="command", parser_class=_OneLineErrors)
+    commands.add_parser("list", parents=[folder], help="the exercises, in order, and your results")
+    for command, text in (("start", "write the starter file NAME.py"), ("check", "grade NAME.py")):
+        sub = commands.add_parser(command, parents=[folder], help=text)
+        sub.add_argument("name", help="the exercise, such as relu")
+    return parser
+
+
+def _exercise(name: str) -> Exercise:
+    if name not in BY_NAME:
+        raise UsageError(f"there is no exercise {name!r}; the exercises are {', '.join(BY_NAME)}")
+    return BY_NAME[name]
+
+
+def _command(verb: str, exercise: Exercise, folder: Path) -> str:
+    where = "" if folder == DEFAULT_DIR else f" --dir {folder}"
+    return f"{PROG} {verb} {exercise.name}{where}"
+
+
+# --- start --------------------------------------------------------------------------------
+
+
+def start(exercise: Exercise, folder: Path) -> int:
+    path = folder / f"{exercise.name}.py"
+    if path.exists():
+        raise UsageError(
+            f"{path} exists already, and start never overwrites a file: check it with "
+            f"`{_command('check', exercise, folder)}`, or move it away to start afresh"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    starter = files("scratchnet.exercises.starters").joinpath(f"{exercise.name}.py")
+    path.write_text(starter.read_text(encoding="utf-8"), encoding="utf-8")
+    print(f"wrote {path}: write {exercise.writes} in it ({exercise.teaches}).")
+    section = f'section "{exercise.tour}", {exercise.tour_part}'
+    print(f"First read the derivation in docs/tour.md, {section}.")
+    missing = [name for name in exercise.needs if not (folder / f"{name}.py").exists()]
+    if exercise.needs:
+        print(f"It imports your own {', '.join(exercise.needs)} from the same folder.")
+    if missing:
+        print(f"Not there yet: {', '.join(name + '.py' for name in missing)}.")
+    print(f"Then check it: {_command('check', exercise, folder)}")
+    return 0
+
+
+# --- check --------------------------------------------------------------------------------
+
+
+def check(exercise: Exercise, folder: Path) -> int:
+    missing = [
+        folder / f"{name}.py"
+        for name in (exercise.name, *exercise.needs)
+        if not (folder / f"{name}.py").exists()
+    ]
+    if missing:
+        files_named = "no file" if len(missing) == 1 else "no files"
+        first = "it" if len(missing) == 1 else "each, the first"
+        raise UsageError(
+            f"{files_named} {', '.join(map(str, missing))}: start {first} with "
+            f"`{_command('start', BY_NAME[missing[0].stem], folder)}`"
+        )
+    print(f"checking {exercise.name}: {exercise.writes}, in {folder / (exercise.name + '.py')}")
+    passed_count, failed_count, error = 0, 0, None
+    with learner_files(folder) as load:
+        try:
+            for result in exercise.grade(load):
+                print(f"  {'PASS' if result.passed else 'FAIL'}  {result.description}")
+                if result.passed:
+                    passed_count += 1
+                else:
+                    failed_count += 1
+                    print(_indented(result.hint))
+        except LearnerError as raised:
+            error = str(raised)
+            print(f"  ERROR your code raised an exception:\n{_indented(error)}")
+    all_passed = failed_count == 0 and error is None
+    _store(folder, exercise, all_passed, passed_count, failed_count, error is not None)
+    print(_verdict(exercise, folder, all_passed, passed_count, failed_count, error))
+    return 0 if all_passed else 1
+
+
+def _indented(text: str) -> str:
+    """Each line of ``text`` wrapped to 92 columns, indented under its check."""
+    return "\n".join(
+        textwrap.fill(line, 92, initial_indent=" " * 8, subsequent_indent=" " * 10)
+        for line in text.splitlines()
+    )
+
+
+def _verdict(exercise, folder, all_passed, passed_count, failed_count, error) -> str:
+    if all_passed:
+        following = EXERCISES[EXERCISES.index(exercise) + 1 :]
+        after = f" Next: `{_next_command(following[0], folder)}`." if following else ""
+        return f"{exercise.name}: all {passed_count} checks passed.{after}"
+    if error is not None:
+        return (
+            f"{exercise.name}: stopped at an error in your code, after {passed_count} checks "
+            f"passed and {failed_count} failed; fix it and check again."
+        )
+    return (
+        f"{exercise.name}: {failed_count} of {passed_count + failed_count} checks failed; "
+        "each hint above names what is wrong. Fix it and check again."
+    )
+
+
+@contextmanager
+def learner_files(folder: Path):
+    """A ``load(name)`` that imports the learner's ``folder/name.py``, fresh, under its
+    own name, so that their files can import each other. No bytecode is written beside
+    them (a file edited within the same second could otherwise be read stale), and
+    ``sys.path`` and ``sys.modules`` are as before afterwards."""
+    names = [exercise.name for exercise in EXERCISES]
+    saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
+    writes_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(folder.resolve()))
+    importlib.invalidate_caches()
+    try:
+        yield lambda name: run(importlib.import_module, name)
+    finally:
+        sys.path.remove(str(folder.resolve()))
+        sys.dont_write_bytecode = writes_bytecode
+        for name in names:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+
+
+# --- results and list ---------------------------------------------------------------------
+
+
+def _fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _results(folder: Path) -> dict:
+    try:
+        return json.loads((folder / RESULTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # none stored yet, or a file that is not ours to trust
+
+
+def _store(folder: Path, exercise: Exercise, all_passed, passed_count, failed_count, stopped):
+    results = _results(folder)
+    results[exercise.name] = {
+        "passed": all_passed,
+        "checks_passed": passed_count,
+        "checks_failed": failed_count,
+        "stopped_at_an_error": stopped,
+        "file_sha256": _fingerprint(folder / f"{exercise.name}.py"),
+    }
+    (folder / RESULTS).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+def status(folder: Path, exercise: Exercise) -> str:
+    """ "not started", "not checked yet", "passed", "failed 2 of 9 checks", "stopped at an
+    error in your code", each with ", edited since" when the file changed after its check."""
+    path = folder / f"{exercise.name}.py"
+    if not path.exists():
+        return "not started"
+    result = _results(folder).get(exercise.name)
+    if not isinstance(result, dict) or "passed" not in result:
+        return "not checked yet"
+    if result["passed"]:
+        text = "passed"
+    elif result.get("stopped_at_an_error"):
+        text = "stopped at an error in your code"
+    else:
+        total = result.get("checks_passed", 0) + result.get("checks_failed", 0)
+        text = f"failed {result.get('checks_failed', '?')} of {total} checks"
+    if result.get("file_sha256") != _fingerprint(path):
+        text += ", edited since"
+    return text
+
+
+def show_list(folder: Path) -> int:
+    print(f"scratchnet's exercises, in order; your files and results in {folder}/")
+    width = max(len(exercise.name) for exercise in EXERCISES)
+    for number, exercise in enumerate(EXERCISES, start=1):
+        print(f"{number:>3}. {exercise.name:<{width}}  {status(folder, exercise)}")
+        print(f"     {'':<{width}}  {exercise.writes}: {exercise.teaches}")
+    first = next((e for e in EXERCISES if status(folder, e) != "passed"), None)
+    print("Every exercise passed." if first is None else f"Next: {_next_command(first, folder)}")
+    return 0
+
+
+def _next_command(exercise: Exercise, folder: Path) -> str:
+    """start for an exercise not started yet, check for one that is."""
+    verb = "check" if (folder / f"{exercise.name}.py").exists() else "start"
+    return _command(verb, exercise, folder)
