@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import scratchnet as sn
-from scratchnet import _checks, _loss, gradcheck, losses, serialization, training
+from scratchnet import _checks, _loss, functional, gradcheck, losses, serialization, training
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = []
@@ -231,6 +231,28 @@ def gradcheck_vjp_without_converting_grad_output():
             for in_place in (gradcheck._vjp_in_place, mutant_in_place)
         ]
         for original, mutant in zip(*results):
+            np.testing.assert_array_equal(original, mutant)
+
+
+@probe
+def functional_sigmoid_at_zero_either_way():
+    """functional.py, ``sigmoid``: ``np.where(x >= 0, 1.0, e)`` and, in
+    ``sigmoid_and_complement``, ``non_negative = x >= 0``, each with ``>=`` -> ``>``.
+
+    The two branches differ only in which of 1 and e = exp(-|x|) they take, and at the
+    one input where the test changes, x = 0 (and -0.0), e = exp(0) = 1 exactly: both
+    branches give 1 / 2. NaN goes to the same branch either way."""
+    sigmoid = mutant_of(functional.sigmoid, "np.where(x >= 0, 1.0, e)", "np.where(x > 0, 1.0, e)")
+    both = mutant_of(
+        functional.sigmoid_and_complement, "non_negative = x >= 0", "non_negative = x > 0"
+    )
+    for dtype in (np.float32, np.float64):
+        tiny = np.finfo(dtype).smallest_subnormal
+        x = np.array([0.0, -0.0, tiny, -tiny, 1e-30, -1e-30, 3.0, -3.0, np.inf, -np.inf, np.nan])
+        x = x.astype(dtype)
+        np.testing.assert_array_equal(functional.sigmoid(x), sigmoid(x))
+        for original, mutant in zip(functional.sigmoid_and_complement(x), both(x)):
+            assert original.dtype == mutant.dtype
             np.testing.assert_array_equal(original, mutant)
 
 
