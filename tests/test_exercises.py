@@ -104,10 +104,12 @@ def test_every_file_that_imports_the_lessons_own_class_passes_every_check(tmp_pa
             assert not failures, (exercise.name, failures)
 
 
-def wrong_answers():
-    for name, answers in MISTAKES.items():
-        for wrong, hint in answers:
-            yield pytest.param(name, wrong, hint, id=f"{name}-{wrong.__name__}")
+def wrong_answers() -> list:
+    return [
+        pytest.param(name, wrong, hint, id=f"{name}-{wrong.__name__}")
+        for name, answers in MISTAKES.items()
+        for wrong, hint in answers
+    ]
 
 
 @pytest.mark.parametrize(("name", "wrong", "hint"), wrong_answers())
