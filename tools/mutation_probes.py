@@ -256,6 +256,29 @@ def functional_sigmoid_at_zero_either_way():
             np.testing.assert_array_equal(original, mutant)
 
 
+@probe
+def serialization_save_marker_as_a_str():
+    """serialization.py, ``save``: ``arrays = {"format": np.array(FORMAT)}`` with
+    ``np.array(...)`` removed.
+
+    np.savez turns every value into an array itself (np.asanyarray), so the file holds
+    the same marker array, of the same dtype, and loads the same."""
+    mutant = mutant_of(serialization.save, "np.array(FORMAT)", "FORMAT")
+    model = sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU(), sn.Linear(3, 1, rng=1))
+    adam = sn.Adam(model.parameters(), lr=0.01)
+    with tempfile.TemporaryDirectory() as folder:
+        files = [Path(folder, "original.npz"), Path(folder, "mutant.npz")]
+        for save, path in zip((serialization.save, mutant), files):
+            save(path, model, adam)
+        with np.load(files[0]) as original, np.load(files[1]) as mutated:
+            assert original.files == mutated.files
+            for key in original.files:
+                assert original[key].dtype == mutated[key].dtype, key
+                np.testing.assert_array_equal(original[key], mutated[key])
+        for path in files:
+            sn.load(path, model, adam)
+
+
 def main() -> None:
     for function in PROBES:
         function()
