@@ -141,7 +141,7 @@ def train(
                     optimizer.step()
                 epoch_loss += loss * share  # the batch's share of the rows (or weight)
                 first_step = False
-            history.append(epoch_loss)
+            history.append(float(epoch_loss))  # a Python float, whatever the loss returns
             if validation is not None:
                 history.validation.append(_validation_loss(model, loss_fn, *validation))
             if every and (epoch % every == 0 or epoch == epochs):
