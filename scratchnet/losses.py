@@ -314,7 +314,7 @@ class FocalLossWithLogits(Loss):
 
 
 @functools.cache
-def _log_floor(dtype, w: float = 1.0) -> float:
+def _log_floor(dtype, w: float) -> float:
     """-100, or log(max(w, 1) * tiny) where that is higher, tiny being the smallest
     normal number of ``dtype``.
 

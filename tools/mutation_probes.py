@@ -43,15 +43,6 @@ def calls_of(module, name: str) -> list[ast.Call]:
 
 
 @probe
-def losses_log_floor_default_weight():
-    """losses.py, ``def _log_floor(dtype, w: float = 1.0)``: default 1.0 -> 2.0 (or 0.0).
-
-    Every call passes w, so the default is never used."""
-    calls = calls_of(losses, "_log_floor")
-    assert calls and all(len(call.args) == 2 for call in calls)
-
-
-@probe
 def losses_log_floor_without_float():
     """losses.py, ``return max(LOG_FLOOR, float(np.log(max(w, 1.0) * np.finfo(dtype).tiny)))``:
     ``float(...)`` removed.
