@@ -160,7 +160,9 @@ def _checked_dL_out(loss: Loss, grad_output):
     """The upstream gradient: a finite number, the same for every element; for reduction
     "none", also an array of the unreduced loss's shape."""
     if loss.reduction == "none" and not isinstance(grad_output, numbers.Real):
-        return as_grad_output(grad_output, loss.y.shape, loss.y.dtype, "the unreduced loss")
+        grad_output = as_grad_output(grad_output, loss.y.shape, loss.y.dtype, "the unreduced loss")
+        require_finite(grad_output, "grad_output")
+        return grad_output
     if isinstance(grad_output, bool) or not isinstance(grad_output, numbers.Real):
         raise TypeError(
             f"grad_output must be a number for reduction {loss.reduction!r}, got {grad_output!r}"

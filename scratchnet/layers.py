@@ -27,7 +27,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratchnet._checks import POSITIVE_INT, as_generator, as_grad_output, require_float_dtype
+from scratchnet._checks import (
+    POSITIVE_INT,
+    as_generator,
+    as_grad_output,
+    require_finite,
+    require_float_dtype,
+)
 from scratchnet._module import Module, Parameter, overflow
 from scratchnet.functional import sigmoid_and_complement
 
@@ -171,7 +177,8 @@ class Sequential(Module):
             dL_dx = dL_dy
             for module in reversed(self.modules):
                 dL_dx = module.backward(dL_dx)
-        if not np.isfinite(dL_dx).all():
+        if not np.isfinite(dL_dx).all():  # one test for both: a NaN in dL_dy reaches dL_dx
+            require_finite(dL_dy, "grad_output")
             raise overflow(self.where_not_finite(None, dL_dy))
         return dL_dx
 
