@@ -242,14 +242,16 @@ def missing_attribute(owner, name: str, advice: str) -> AttributeError:
     """What ``__getattr__`` raises for an attribute that was never set.
 
     Python calls ``__getattr__`` only then. When one of ``owner``'s backward methods asked
-    (itself, or through a helper of ``owner``'s), the attribute is a cache that forward
-    fills, so backward was called before forward: say that, with ``advice``.
+    (itself, or through a helper given ``owner``) for a name that a forward of its class
+    uses, the attribute is a cache that forward fills, so backward was called before
+    forward: say that, with ``advice``. A name no forward uses is a plain missing
+    attribute (a typo, say), and gets Python's own sentence.
     """
-    backwards = {
-        getattr(vars(kind).get("backward"), "__code__", None) for kind in type(owner).__mro__
-    }
+    methods = [vars(kind) for kind in type(owner).__mro__]
+    backwards = {getattr(each.get("backward"), "__code__", None) for each in methods}
+    cached = {used for each in methods for used in _names_used_by(each.get("forward"))}
     frame = sys._getframe(2)  # 0: here, 1: __getattr__, 2: the code that read the attribute
-    while not name.startswith("__") and frame is not None and frame.f_locals.get("self") is owner:
+    while name in cached and frame is not None and owner in frame.f_locals.values():
         if frame.f_code in backwards:
             return CalledBeforeForward(
                 f"{type(owner).__name__}.backward was called before forward{advice} "
@@ -257,3 +259,8 @@ def missing_attribute(owner, name: str, advice: str) -> AttributeError:
             )
         frame = frame.f_back
     return AttributeError(f"{type(owner).__name__!r} object has no attribute {name!r}")
+
+
+def _names_used_by(method) -> tuple[str, ...]:
+    """The attribute and global names a function's code uses (a forward's caches among them)."""
+    return getattr(getattr(method, "__code__", None), "co_names", ())

@@ -6,6 +6,7 @@ checks its arguments, then calls ``forward``; ``forward`` and ``backward`` are t
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import numpy as np
@@ -49,6 +50,7 @@ class Loss:
         input, y = self.check(input, y)
         if sample_weight is None:
             return self.forward(input, y)
+        require_takes_sample_weight(self)
         return self.forward(input, y, _checked_sample_weight(sample_weight, y))
 
     def check(self, input, y) -> tuple[np.ndarray, np.ndarray]:
@@ -140,6 +142,15 @@ def _checked_pair(input, y, name: str) -> tuple[np.ndarray, np.ndarray]:
     require_finite(input, name)
     require_binary_labels(y, "y")
     return input, y
+
+
+def require_takes_sample_weight(loss_fn) -> None:
+    """Refuse weights for a loss whose forward has no ``sample_weight`` to take them."""
+    if "sample_weight" not in inspect.signature(loss_fn.forward).parameters:
+        raise TypeError(
+            f"loss_fn.forward takes no sample_weight, so {type(loss_fn).__name__} cannot "
+            "weight rows; give it a sample_weight=None argument, or leave sample_weight out"
+        )
 
 
 def _checked_sample_weight(sample_weight, y: np.ndarray) -> np.ndarray:

@@ -55,7 +55,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from scratchnet._checks import as_generator, require_instance
+from scratchnet._checks import as_float_array, as_generator, require_instance
 from scratchnet.layers import Linear, Module, ReLU, Sequential, Sigmoid, Tanh
 from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 
@@ -268,11 +268,18 @@ def inputs_away_from_kinks(model: Sequential, rng, n: int, margin: float = KINK_
 def check_loss(loss_fn, inputs, y, *, rng=None) -> list[TensorCheck]:
     """Check a loss's ``backward`` against finite differences of ``loss_fn(inputs, y)``,
     with a random upstream gradient (an array for reduction "none") drawn from ``rng``,
-    in float32 for float32 inputs and float64 otherwise. One row, for dL/d(input)."""
+    in float32 for float32 inputs and float64 otherwise (integers too, as the losses
+    convert them). One row, for dL/d(input). Probabilities must stay 2h from 0 and 1,
+    where the steps would leave [0, 1]."""
     rng = as_generator(rng)
-    inputs = np.asarray(inputs)
-    inputs = inputs.astype(np.promote_types(inputs.dtype, np.float32))
+    inputs = as_float_array(inputs, "inputs")
     dtype, precision = coarsest(inputs.dtype)
+    reach = 2 * precision.step
+    if loss_fn.input_name == "p" and ((inputs < reach) | (inputs > 1 - reach)).any():
+        raise ValueError(
+            f"inputs must lie in [{reach:g}, {1 - reach:g}] to check a loss on probabilities: "
+            f"the finite-difference steps reach {reach:g} either way and must stay in [0, 1]"
+        )
     value = loss_fn(inputs, y)
     upstream = rng.standard_normal(np.shape(value)) if np.ndim(value) else rng.standard_normal()
     analytic = loss_fn.backward(upstream)

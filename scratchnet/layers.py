@@ -177,7 +177,9 @@ class Sequential(Module):
             dL_dx = dL_dy
             for module in reversed(self.modules):
                 dL_dx = module.backward(dL_dx)
-        if not np.isfinite(dL_dx).all():  # one test for both: a NaN in dL_dy reaches dL_dx
+        # One test for both: a NaN or infinity in dL_dy reaches dL_dx through every layer
+        # that multiplies by its upstream gradient, as the built-in ones do.
+        if not np.isfinite(dL_dx).all():
             require_finite(dL_dy, "grad_output")
             raise overflow(self.where_not_finite(None, dL_dy))
         return dL_dx
@@ -203,6 +205,12 @@ class Sequential(Module):
     def input_module(self) -> Module:
         return self.modules[0].input_module
 
+    @property
+    def out_features(self) -> int | None:
+        """The width the last module that sets one hands on; None if none does."""
+        widths = [getattr(module, "out_features", None) for module in self.modules]
+        return next((width for width in reversed(widths) if width is not None), None)
+
     def named_parameters(self) -> list[tuple[str, Parameter]]:
         return [
             (f"{index}.{name}", param)
@@ -219,10 +227,11 @@ class Sequential(Module):
         width = self.input_module.in_features
         lines = [f"{'module':<44}{'output width':>14}{'parameters':>12}"]
         for index, module in enumerate(self.modules):
-            width = getattr(module, "out_features", width)
+            width = getattr(module, "out_features", None) or width
             count = sum(param.data.size for param in module.parameters())
             shown = "?" if width is None else str(width)
-            lines.append(f"{f'({index}) {module!r}':<44}{shown:>14}{count:>12,}")
+            one_line = " ".join(repr(module).split())  # a nested Sequential prints on many
+            lines.append(f"{f'({index}) {one_line}':<44}{shown:>14}{count:>12,}")
         total = sum(param.data.size for param in self.parameters())
         lines.append(f"{'total':<44}{'':>14}{total:>12,}")
         return "\n".join(lines)

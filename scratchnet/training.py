@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 import time
@@ -21,7 +20,7 @@ from scratchnet._checks import (
     require_binary_labels,
     require_weights,
 )
-from scratchnet._loss import Loss
+from scratchnet._loss import Loss, require_takes_sample_weight
 from scratchnet.layers import Module, Sequential, Sigmoid
 from scratchnet.optimizers import require_optimizer_of
 
@@ -112,7 +111,7 @@ def train(
     if validation is not None:
         validation = _checked_validation(model, loss_fn, validation)
     if sample_weight is not None:
-        sample_weight = _checked_sample_weight(loss_fn, sample_weight, len(X), X.dtype)
+        sample_weight = _checked_sample_weight(loss_fn, sample_weight, y)
 
     def weights(rows) -> dict:
         return {} if sample_weight is None else {"sample_weight": sample_weight[rows]}
@@ -191,9 +190,10 @@ def has_diverged(history, factor: float = 1.5) -> bool:
     Not a mere rise: a model trained again near its minimum wobbles a little above where
     the call started (0.03924 to 0.03926 over 20 epochs of Adam at lr 0.01), and that is
     no divergence. A run that spikes and comes back has not diverged either; a run of one
-    epoch has nothing to compare.
+    epoch has nothing to compare, and a loss of one's own that starts at or below 0 has
+    no scale to compare with.
     """
-    return len(history) >= 2 and history[-1] > factor * history[0]
+    return len(history) >= 2 and history[0] > 0 and history[-1] > factor * history[0]
 
 
 def _batches(n: int, batch_size, rng, sample_weight=None):
@@ -311,22 +311,18 @@ def _checked_data(model, loss_fn, X, y, X_name, y_name) -> tuple[np.ndarray, np.
     return X, y
 
 
-def _checked_sample_weight(loss_fn, sample_weight, rows: int, dtype) -> np.ndarray:
-    """The row weights as a column (N, 1), finite, >= 0 and not all 0, for a loss that
-    takes them."""
-    if "sample_weight" not in inspect.signature(loss_fn.forward).parameters:
-        raise TypeError(
-            f"loss_fn.forward takes no sample_weight, so {type(loss_fn).__name__} cannot "
-            "weight rows; give it a sample_weight=None argument, or leave sample_weight out"
-        )
-    sample_weight = as_labels(sample_weight, rows, dtype, "sample_weight")
+def _checked_sample_weight(loss_fn, sample_weight, y: np.ndarray) -> np.ndarray:
+    """The row weights, finite, >= 0 and not all 0, for a loss that takes them: one per
+    row, repeated across y's columns, since a loss weighs each element of y."""
+    require_takes_sample_weight(loss_fn)
+    sample_weight = as_labels(sample_weight, len(y), y.dtype, "sample_weight")
     if sample_weight.shape[1] != 1:
         raise ValueError(
             "sample_weight must hold one weight per row, shape (N,) or (N, 1), got shape "
             f"{sample_weight.shape}"
         )
     require_weights(sample_weight, "sample_weight")
-    return sample_weight
+    return np.repeat(sample_weight, y.shape[1], axis=1)
 
 
 def _warn_if_squashed_twice(model, loss_fn) -> None:

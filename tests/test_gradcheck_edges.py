@@ -2,6 +2,7 @@
 gap a mutation run found."""
 
 import numpy as np
+import pytest
 
 import scratchnet as sn
 from scratchnet.gradcheck import check_loss, numerical_vjp
@@ -22,3 +23,8 @@ def test_check_loss_takes_integer_inputs_as_the_losss_front_door_does():
     logits, y = np.array([[-2], [1], [3], [0]]), np.array([[0.0], [1.0], [0.0], [1.0]])
     (check,) = check_loss(sn.BCEWithLogitsLoss(), logits, y, rng=0)
     assert check.status == "pass" and check.dtype == "float64"
+
+
+def test_a_loss_on_probabilities_too_close_to_0_or_1_is_refused_with_a_sentence():
+    with pytest.raises(ValueError, match=r"inputs must lie in \[0.002, 0.998\]"):
+        check_loss(sn.BCELoss(), [[1e-3]], [[1]])

@@ -227,3 +227,44 @@ def test_import_works_from_a_checkout_that_was_never_installed():
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("str ")
     assert sn.__version__ == importlib.metadata.version("scratchnet")
+
+
+def test_a_misspelt_attribute_in_backward_is_not_called_backward_before_forward():
+    class Typo(sn.Module):
+        def forward(self, x):
+            self.y = np.tanh(x)
+            return self.y
+
+        def backward(self, dL_dy):
+            return dL_dy * (1 - self.yy**2)  # no forward sets yy
+
+    layer = Typo()
+    layer(X)
+    with pytest.raises(AttributeError, match="'Typo' object has no attribute 'yy'") as raised:
+        layer.backward(np.ones_like(X))
+    assert not isinstance(raised.value, ValueError)  # not "called before forward"
+
+
+def test_backward_before_forward_is_named_through_a_helper_that_takes_the_loss():
+    loss_fn = sn.BCELoss(reduction="none")
+    with pytest.raises(ValueError, match="BCELoss.backward was called before forward"):
+        loss_fn.backward(np.ones((3, 1)))  # the array path reads loss.y in a helper
+
+
+def test_a_nested_sequential_hands_on_its_width():
+    inner = sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU())
+    assert inner.out_features == 3
+    with pytest.raises(ValueError, match=r"module 1 \(Linear.*takes 5 features, but module 0"):
+        sn.Sequential(inner, sn.Linear(5, 1, rng=0))
+    model = sn.Sequential(sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU()), sn.Sigmoid())
+    assert [line.split()[-2] for line in model.summary().splitlines()[1:3]] == ["3", "3"]
+
+
+def test_weights_for_a_learners_loss_that_takes_none_get_a_sentence():
+    class MeanSquare(sn.Loss):
+        def forward(self, p, y):
+            self.p, self.y = p, y
+            return self.reduce((p - y) ** 2)
+
+    with pytest.raises(TypeError, match="MeanSquare cannot weight rows; give it a sample_weight"):
+        MeanSquare()(np.full((2, 1), 0.5), np.ones((2, 1)), sample_weight=np.ones(2))

@@ -297,3 +297,19 @@ def test_flat_is_judged_the_same_for_a_loss_below_zero():
     # A loss of one's own may be negative: flat is still |change| <= 1e-9 |loss|.
     assert has_collapsed([-200.0] + [-1.0] * 6)  # -1 is above 1% of -200
     assert not has_collapsed([-200.0] + [-1.0, -0.5] * 3)
+
+
+def test_row_weights_weigh_every_output_of_a_row_once():
+    rng = np.random.default_rng(0)
+    features, labels = rng.standard_normal((8, 2)), rng.integers(0, 2, size=(8, 2))
+    model = sn.Sequential(sn.Linear(2, 2, rng=0), sn.Sigmoid())
+    expected = sn.BCELoss()(model(features), labels)  # weights of one change nothing
+    history = sn.train(
+        model, sn.BCELoss(), sn.SGD(model.parameters(), lr=1e-9), features, labels,
+        epochs=1, sample_weight=np.ones(8),
+    )  # fmt: skip
+    assert history[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_loss_of_ones_own_that_goes_negative_has_no_divergence_to_call():
+    assert not has_diverged([-2.0, -2.5])  # lower is better, and there is no scale
