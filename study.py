@@ -102,7 +102,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--seeds",
-        type=_at_least_five,
+        type=_at_least(5, "seeds (a confidence interval needs them)"),
         default=SEEDS,
         help=f"initialisations per setup, at least 5 (default {SEEDS})",
     )
@@ -127,7 +127,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--data-seeds",
-        type=_at_least_two,
+        type=_at_least(2, "data seeds (an interval over data needs them)"),
         default=DATA_SEEDS,
         help=f"with --grid: data sets drawn per data setting, at least 2 (default {DATA_SEEDS})",
     )
@@ -167,22 +167,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def _at_least_two(text: str) -> int:
-    value = positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(
-            f"expected at least 2 data seeds (an interval over data needs them), got {text!r}"
-        )
-    return value
+def _at_least(minimum: int, what: str):
+    """An argparse type: a positive integer of at least ``minimum`` (``what`` says of what)."""
 
+    def parse(text: str) -> int:
+        value = positive_int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected at least {minimum} {what}, got {text!r}")
+        return value
 
-def _at_least_five(text: str) -> int:
-    value = positive_int(text)
-    if value < 5:
-        raise argparse.ArgumentTypeError(
-            f"expected at least 5 seeds (a confidence interval needs them), got {text!r}"
-        )
-    return value
+    return parse
 
 
 class Progress:

@@ -111,7 +111,7 @@ def train(
     if validation is not None:
         validation = _checked_validation(model, loss_fn, validation)
     if sample_weight is not None:
-        sample_weight = _checked_sample_weight(loss_fn, sample_weight, y)
+        sample_weight = _checked_row_weights(loss_fn, sample_weight, y)
 
     def weights(rows) -> dict:
         return {} if sample_weight is None else {"sample_weight": sample_weight[rows]}
@@ -311,7 +311,7 @@ def _checked_data(model, loss_fn, X, y, X_name, y_name) -> tuple[np.ndarray, np.
     return X, y
 
 
-def _checked_sample_weight(loss_fn, sample_weight, y: np.ndarray) -> np.ndarray:
+def _checked_row_weights(loss_fn, sample_weight, y: np.ndarray) -> np.ndarray:
     """The row weights, finite, >= 0 and not all 0, for a loss that takes them: one per
     row, repeated across y's columns, since a loss weighs each element of y."""
     require_takes_sample_weight(loss_fn)
