@@ -12,6 +12,7 @@ step counted) live with their topic and assert only the exception's type, or the
 fault: the sentence is proven here.
 """
 
+import math
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -584,3 +585,38 @@ def test_integer_and_boolean_data_are_converted_not_refused(X_given, y_given):
     for loss_fn in (sn.BCELoss(), sn.FocalLoss()):
         assert np.isfinite(loss_fn(model(X_given), y_given))
         assert loss_fn.backward().dtype == np.float64
+
+
+# --- The front doors at their edges: the ends of [0, 1], single numbers, NumPy integers -----
+
+
+def test_probabilities_of_exactly_0_and_1_are_accepted():
+    loss = sn.BCELoss()([[0.0], [1.0]], [[0.0], [1.0]])
+    assert loss == 0.0
+
+
+def test_a_loss_takes_a_single_number_for_p_and_for_y():
+    assert sn.BCELoss()(0.3, 1) == pytest.approx(-math.log(0.3), rel=1e-15)
+
+
+def test_whole_number_settings_given_as_numpy_integers_are_kept_as_python_ints():
+    layer = sn.Linear(np.int64(2), np.int32(3), rng=np.int64(0))
+    assert type(layer.in_features) is int and type(layer.out_features) is int
+
+
+def test_a_missing_attribute_outside_backward_is_pythons_usual_error():
+    with pytest.raises(AttributeError, match="^'Linear' object has no attribute 'wieght'$"):
+        sn.Linear(2, 3, rng=0).wieght  # noqa: B018 (the attribute read is the test)
+
+
+# --- A declared number's ends ---------------------------------------------------------------------
+
+
+def test_a_declared_number_allows_exactly_the_ends_it_says():
+    from scratchnet._checks import Number
+
+    both, left = Number(low=0, high=1, closed="both"), Number(low=0, high=1, closed="left")
+    assert both.check(1, "x") == 1.0 and both.check(0, "x") == 0.0 and left.check(0, "x") == 0.0
+    with pytest.raises(ValueError, match=r"x must be a number in \[0, 1\), got 1"):
+        left.check(1, "x")
+    assert sn.FocalLoss(alpha=1, alpha_mode="per_class").alpha == 1.0  # the paper's range's end

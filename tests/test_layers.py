@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from helpers import KINK_MARGIN, inputs_away_from_kinks
+from helpers import KINK_MARGIN, PLANE_LABELS, PLANE_X, inputs_away_from_kinks, small_model
 
 import scratchnet as sn
 from scratchnet.article.experiment import article_network
-from scratchnet.gradcheck import check_module
+from scratchnet.gradcheck import check_module, numerical_vjp
 
 TOLERANCE = 1e-8
 
@@ -213,3 +213,152 @@ def test_a_module_without_a_backward_says_so_inside_a_model():
     model(np.ones((3, 2)))
     with pytest.raises(NotImplementedError):
         model.backward(np.ones((3, 1)))
+
+
+# --- Layers at their edges: which module an overflow names, Tanh, Parameter's repr ----------------
+
+
+def linear(weight):
+    """A Linear layer with the given weight (in_features, out_features) and no bias."""
+    weight = np.array(weight, dtype=np.float64)
+    layer = sn.Linear(*weight.shape, rng=0)
+    layer.weight.data[...], layer.bias.data[...] = weight, 0.0
+    return layer
+
+
+# Module 1 multiplies its first column by 1e308: for x = [10, 1] that entry overflows to
+# inf, the other stays finite. Module 3 adds the two columns: every entry is then inf.
+def four_modules():
+    return sn.Sequential(
+        linear([[1, 0], [0, 1]]), linear([[1e308, 0], [0, 1]]), sn.ReLU(), linear([[1], [1]])
+    )
+
+
+def test_a_forward_overflow_names_the_first_module_whose_output_is_not_finite():
+    with pytest.raises(FloatingPointError, match="^the output of module 1 contains NaN"):
+        four_modules()([[10.0, 1.0]])
+
+
+def test_a_forward_overflow_in_the_last_module_names_the_last_module():
+    model = sn.Sequential(linear([[1, 0], [0, 1]]), sn.ReLU(), linear([[1e308], [1]]))
+    with pytest.raises(FloatingPointError, match="^the output of module 2 contains NaN"):
+        model([[10.0, 1.0]])
+
+
+def test_a_backward_overflow_names_the_first_module_whose_dL_dx_is_not_finite():
+    # Backward runs right to left: module 2 passes [10, 1] on, module 1 multiplies its
+    # first entry by 1e308 (inf), module 0 mixes the two (inf everywhere).
+    model = sn.Sequential(linear([[1, 1], [1, 1]]), linear([[1e308, 0], [0, 1]]), sn.ReLU())
+    model([[1.0, 1e-300]])
+    with pytest.raises(FloatingPointError, match="^module 1's dL/dx contains NaN"):
+        model.backward([[10.0, 1.0]])
+
+
+def test_a_backward_overflow_in_the_first_module_names_module_0():
+    model = sn.Sequential(linear([[1e308, 0], [0, 1]]), sn.ReLU(), linear([[1, 0], [0, 1]]))
+    model([[1e-300, 1.0]])
+    with pytest.raises(FloatingPointError, match="^module 0's dL/dx contains NaN"):
+        model.backward([[10.0, 1.0]])
+
+
+def test_a_parameter_shows_its_shape_and_dtype():
+    weight = sn.Parameter(np.zeros((2, 3), dtype=np.float32))
+    assert weight.shape == (2, 3)
+    assert repr(weight) == "Parameter(shape=(2, 3), dtype=float32)"
+
+
+def test_one_entry_of_a_layers_output_overflowing_is_refused():
+    with pytest.raises(FloatingPointError, match="^the output of Linear contains NaN or infinity"):
+        linear([[1e308, 0], [0, 1]])([[10.0, 1.0]])  # [inf, 1]
+
+
+def test_tanh_computes_tanh_and_sends_back_dL_dy_times_one_minus_y_squared():
+    x = np.array([[-2.0, -0.3, 0.0], [0.4, 1.5, 3.0]])
+    tanh, dL_dy = sn.Tanh(), np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    np.testing.assert_allclose(tanh(x), np.tanh(x), rtol=1e-15)
+    np.testing.assert_allclose(tanh.backward(dL_dy), dL_dy * (1 - np.tanh(x) ** 2), rtol=1e-15)
+    np.testing.assert_allclose(tanh.backward(dL_dy), numerical_vjp(np.tanh, x, dL_dy), rtol=1e-8)
+
+
+class OverflowsOnce(sn.Module):
+    """A forward that changes from call to call, as a dropout layer's does: its first
+    output is infinite, every later one finite."""
+
+    calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return x * (np.inf if self.calls == 1 else 1.0)
+
+
+def test_an_overflow_a_rerun_cannot_find_again_still_says_the_output_overflowed():
+    model = sn.Sequential(linear([[1.0]]), OverflowsOnce())
+    with pytest.raises(FloatingPointError, match="^the output contains NaN or infinity"):
+        model([[2.0]])
+
+
+# --- Sequential as a container, and a model's modules run one by one ------------------------------
+
+
+def test_sequential_has_a_length_indexing_and_iteration():
+    model = small_model()
+    assert len(model) == 4
+    assert model[0] is model.modules[0] and model[-1] is model.modules[-1]
+    assert list(model) == model.modules
+
+
+def test_sequential_summary_lists_widths_and_parameter_counts():
+    rng = np.random.default_rng(0)
+    model = sn.Sequential(
+        sn.Linear(2, 16, rng=rng), sn.ReLU(), sn.Linear(16, 8, rng=rng), sn.ReLU(),
+        sn.Linear(8, 1, rng=rng), sn.Sigmoid(),
+    )  # fmt: skip
+    rows = [line.split() for line in model.summary().splitlines()[1:]]
+    widths_and_counts = [(row[-2], row[-1]) for row in rows[:-1]]
+    assert widths_and_counts == [
+        ("16", "48"), ("16", "0"), ("8", "136"), ("8", "0"), ("1", "9"), ("1", "0"),
+    ]  # fmt: skip
+    assert rows[-1] == ["total", "193"]
+
+
+def test_a_sequential_whose_widths_do_not_chain_is_refused_when_built():
+    with pytest.raises(ValueError, match=r"module 1 \(Linear\(in_features=4.*takes 4 features, "
+                       r"but module 0 gives 3"):  # fmt: skip
+        sn.Sequential(sn.Linear(2, 3, rng=0), sn.Linear(4, 1, rng=0))
+    sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU(), sn.Linear(3, 1, rng=0))  # chains: fine
+
+
+def test_a_layer_keeps_its_dtype_wherever_it_sits_in_a_model():
+    model = sn.Sequential(sn.ReLU(), sn.Linear(2, 1, rng=0, dtype=np.float32), sn.Sigmoid())
+    p = model(PLANE_X)  # float64 in
+    model.backward(np.ones_like(p))
+    assert p.dtype == np.float32 and model[1].weight.grad.dtype == np.float32
+
+
+def test_each_module_of_a_model_can_run_its_own_backward_after_the_models_forward():
+    model = small_model()
+    dL_dy = np.ones_like(model(PLANE_X))
+    for module in reversed(model.modules):  # the chain rule, by hand
+        dL_dy = module.backward(dL_dy)
+    np.testing.assert_array_equal(dL_dy, model.backward(np.ones((40, 1))))
+
+
+def test_a_model_checks_its_upstream_gradient_against_its_latest_forward_however_run():
+    model = sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU())
+    model(np.ones((1, 2)))
+    model.forward(PLANE_X)  # 40 rows, through the raw math
+    with pytest.raises(ValueError, match=r"grad_output must have the shape of the last output, "
+                       r"\(40, 3\), got \(1, 3\)"):  # fmt: skip
+        model.backward(np.ones((1, 3)))
+
+
+def test_backward_takes_its_upstream_gradient_by_the_name_its_math_gives_it():
+    linear, loss = sn.Linear(2, 1, rng=0), sn.BCELoss()
+    y = linear(PLANE_X)
+    np.testing.assert_array_equal(
+        linear.backward(dL_dy=np.ones_like(y)), linear.backward(y * 0 + 1)
+    )
+    loss(np.full((40, 1), 0.5), PLANE_LABELS)
+    np.testing.assert_array_equal(loss.backward(dL_out=2.0), 2 * loss.backward())
+    with pytest.raises(TypeError):
+        loss.backward(gradient=2.0)

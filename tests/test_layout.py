@@ -1,11 +1,15 @@
-"""The package's shape: the lesson apart from the article's experiment, and no import cycle."""
+"""The package's shape: the lesson apart from the article's experiment, no import cycle, and the
+front door, `python -m scratchnet`."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import scratchnet as sn
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "scratchnet"
@@ -98,3 +102,16 @@ def test_every_name_scratchnet_exports_resolves():
     for name in sn.__all__:
         assert getattr(sn, name) is not None, name
     assert {"load_article_data", "gradcheck", "MLPClassifier", "train"} <= set(sn.__all__)
+
+
+# --- The package's front door ---------------------------------------------------------------------
+
+
+def test_the_package_has_a_version_and_says_where_to_start():
+    assert re.fullmatch(r"\d+\.\d+\.\d+", sn.__version__)
+    result = subprocess.run(
+        [sys.executable, "-m", "scratchnet"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith(f"scratchnet {sn.__version__}: ")
+    assert "scratchnet/layers.py" in result.stdout and "python demo.py" in result.stdout

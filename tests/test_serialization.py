@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import small_model
 
 import scratchnet as sn
 from scratchnet.article.experiment import article_network
@@ -147,3 +148,63 @@ def test_a_pickled_payload_is_refused_and_never_run(tmp_path):
     with pytest.raises(ValueError):  # what it says is asserted in the battery
         sn.load(tmp_path / "evil.npz", model)
     assert not marker.exists()
+
+
+# --- Saved states at their edges: copies, plain Python values, one bad entry ----------------------
+
+
+def trained_adam():
+    model = sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU(), sn.Linear(3, 1, rng=1))
+    adam = sn.Adam(model.parameters(), lr=0.01)
+    for param in model.parameters():
+        param.grad = np.ones_like(param.data)
+    adam.step()
+    return model, adam
+
+
+def test_an_optimizer_state_is_a_copy_that_later_steps_do_not_change():
+    _, adam = trained_adam()
+    state = adam.state_dict()
+    saved = {key: np.copy(value) for key, value in state.items()}
+    adam.step()
+    for key, value in state.items():
+        np.testing.assert_array_equal(value, saved[key], err_msg=key)
+
+
+def test_an_optimizer_state_of_plain_python_values_loads():
+    # As a state written to JSON and read back would be: lists, floats, ints and a str.
+    model, adam = trained_adam()
+    plain = {key: value.tolist() for key, value in adam.state_dict().items()}
+    restored = sn.Adam(model.parameters(), lr=0.01)
+    restored.load_state_dict(plain)
+    assert restored.step_count == 1
+    for before, after in zip(adam.exp_avg_sq, restored.exp_avg_sq):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_one_nan_among_finite_saved_values_is_refused_and_changes_nothing():
+    model, _ = trained_adam()
+    state = model.state_dict()
+    before = model.state_dict()
+    state["2.weight"] = state["2.weight"].copy()
+    state["2.weight"][1, 0] = np.nan
+    with pytest.raises(ValueError, match="2.weight: the saved values contain NaN or infinity"):
+        model.load_state_dict(state)
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, before[name])
+
+
+# --- Loading: plain lists, and a target that is not a model ---------------------------------------
+
+
+def test_a_saved_state_may_hold_plain_lists():
+    model = small_model()
+    state = {name: array.tolist() for name, array in model.state_dict().items()}
+    small_model(seed=1).load_state_dict(state)
+
+
+def test_loading_into_something_that_is_not_a_model_is_a_sentence(tmp_path):
+    model = small_model()
+    sn.save(tmp_path / "run.npz", model)
+    with pytest.raises(TypeError, match="model must be a scratchnet Module, got a str"):
+        sn.load(tmp_path / "run.npz", "model", sn.Adam(model.parameters()))
