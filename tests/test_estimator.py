@@ -40,20 +40,38 @@ def rare_class_data(n_samples=300, seed=0):
 
 
 SAMPLE_WEIGHT_CHECKS = ("check_sample_weight_equivalence_on_dense_data",)
+# Both predict on the same rows arranged two ways (shuffled, or in slices of the set) and
+# compare the outputs to about 1e-7, float32's last place.
+ROW_ARRANGEMENT_CHECKS = (
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+)
 
 
 def expected_failures(estimator) -> dict[str, str]:
     """None at full batch in float64. With mini-batches or in float32, a weight of k is
     k copies of a row only in expectation or to float32's digits, not to the 1e-7 that
-    scikit-learn's sample-weight check asks for."""
-    if estimator.batch_size is None and estimator.dtype == np.float64:
-        return {}
-    reason = (
-        "mini-batches shuffle 15 weighted rows and their repeated copies into different "
-        "batches, so the two fits take different steps; in float32 round-off alone "
-        "exceeds the check's rtol of 1e-7"
-    )
-    return {name: reason for name in SAMPLE_WEIGHT_CHECKS}
+    scikit-learn's sample-weight check asks for. In float32 a row's output may also move
+    in its last place with the row's position among the others."""
+    failures = {}
+    if estimator.batch_size is not None or estimator.dtype != np.float64:
+        reason = (
+            "mini-batches shuffle 15 weighted rows and their repeated copies into different "
+            "batches, so the two fits take different steps; in float32 round-off alone "
+            "exceeds the check's rtol of 1e-7"
+        )
+        failures.update(dict.fromkeys(SAMPLE_WEIGHT_CHECKS, reason))
+    if estimator.dtype == np.float32:
+        # Measured with OpenBLAS's kernels (OPENBLAS_CORETYPE): on Haswell's and Zen's, a
+        # shuffle moved decision_function by up to 2.2 times the sample-order check's
+        # tolerance; on Nehalem's, slices of 10 rows came to 1.04 times the subset check's
+        # (counted in float64; the check passes on float32's rounding of its tolerance).
+        reason = (
+            "BLAS computes a row's product in tiles of rows, so in float32 a row's output may "
+            "differ in the last place with its position among the rows; float64 holds"
+        )
+        failures.update(dict.fromkeys(ROW_ARRANGEMENT_CHECKS, reason))
+    return failures
 
 
 # With the tag multi_class=False the suite checks that multiclass y is refused (with the
