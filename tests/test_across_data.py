@@ -123,8 +123,10 @@ from scratchnet.article.across_data import run_grid, write_grid_csv
 from scratchnet.article.grid_data import REAL_DATA
 
 if __name__ == "__main__":
+    # dashboard_address=":0": the scheduler's web server takes any free port. None would
+    # still start it, on 8787, and warn when another program holds that port.
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster, Client(cluster, timeout="60s"):
         with joblib.parallel_config(backend="dask", n_jobs=-1):
             runs = run_grid(REAL_DATA[3:4], range(2), range(2))
