@@ -547,3 +547,28 @@ def test_scratchnet_exports_it_on_first_use():
     # (tests/test_layout.py checks that part).
     assert sn.MLPClassifier is MLPClassifier
     assert "MLPClassifier" in sn.__all__
+
+
+# --- class_weight="balanced" against pos_weight: docs/rare-class.md's claim --------------------
+
+
+def test_balanced_and_pos_weight_differ_by_a_constant_factor_and_the_penalty_tells_them_apart():
+    # docs/rare-class.md's 97:3 data. The losses differ by the factor c = N / (2 N_neg);
+    # without the L2 penalty Adam divides c away (up to its eps), with it the fits differ,
+    # because the penalty is divided by N in both and not rescaled with the loss.
+    X, y = make_classification(
+        n_samples=3000, n_features=2, n_redundant=0, n_clusters_per_class=1, weights=[0.97],
+        class_sep=1.5, random_state=0,
+    )  # fmt: skip
+    n_negatives, n_positives = np.bincount(y)
+    largest_difference, first_losses = {}, {}
+    for alpha in (0.0, 0.1):
+        settings = {"alpha": alpha, "max_iter": 30, "random_state": 0}
+        balanced = MLPClassifier(class_weight="balanced", **settings).fit(X, y)
+        pos_weighted = MLPClassifier(pos_weight=n_negatives / n_positives, **settings).fit(X, y)
+        difference = balanced.predict_proba(X)[:, 1] - pos_weighted.predict_proba(X)[:, 1]
+        largest_difference[alpha] = np.abs(difference).max()
+        first_losses[alpha] = (balanced.loss_curve_[0], pos_weighted.loss_curve_[0])
+    balanced_loss, pos_weight_loss = first_losses[0.0]
+    assert balanced_loss == pytest.approx(len(y) / (2 * n_negatives) * pos_weight_loss, rel=1e-12)
+    assert largest_difference[0.0] < 1e-4 < 1e-3 < largest_difference[0.1]
