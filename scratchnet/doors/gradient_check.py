@@ -71,7 +71,7 @@ def what_backward_got_wrong(returned, x, params, drawn, handed, *, own_dtypes: b
 
 def _returned(dL_dx, x: np.ndarray, x_name: str, own_dtype: bool) -> str:
     expected = f"dL/d{x_name}, an array of {x_name}'s shape {x.shape}"
-    if dL_dx is None or not isinstance(dL_dx, np.ndarray):
+    if not isinstance(dL_dx, np.ndarray):
         return f"backward returned {_kind(dL_dx)}; it must return {expected}"
     if dL_dx.shape != x.shape:
         return (
