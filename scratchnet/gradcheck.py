@@ -20,7 +20,9 @@ sum_k dL_dy[k] * (f(x + h e_i) - f(x - h e_i))[k] / (2h). Subtracting the output
 exactly), and a random dL_dy lets no mistake hide behind a symmetric sum.
 
 Step and tolerance per dtype (``PRECISIONS``). A module is checked in the dtype it
-computes in, and an entry passes when |a - b| / max(|a| + |b|, floor) <= tolerance: a
+computes in: the coarsest among x, its parameters and every output its forward makes (a
+Sequential's, module by module), so that one float32 layer among float64 ones sets
+float32's. An entry passes when |a - b| / max(|a| + |b|, floor) <= tolerance: a
 relative tolerance, with an absolute floor below which a difference is rounding.
 * float64: h = 1e-3, tolerance 1e-7 (CS231n's bound for a whole network), floor 1e-12.
   Measured: layers ~1e-12, the 2-16-8-1 network below 1e-8 (plain D(1e-6): 1e-6).
@@ -37,27 +39,24 @@ it away: D(h) and D(2h) disagree (a smooth f keeps them within ~h^2), or the one
 slopes at step h disagree by more than a tenth (x sits on the kink). A tensor whose
 every failing entry shows one is "inconclusive", never passed.
 
-``python -m scratchnet.gradcheck`` checks every layer, every loss and the article's
-network; ``python -m scratchnet.gradcheck mylayers:Tanh`` checks a module of your own (a
-class built with no arguments, or a function returning a module), drawing new inputs
-up to ``RETRIES`` times while a check is inconclusive. Exit status: 0 when every tensor
-passes, 1 when one fails, 3 when none fails but one is inconclusive, 2 for bad arguments
-or a module that cannot be loaded or run.
+A check compares numbers only: a backward that hands back None, a number, NaN or
+infinity, an array of another shape or dtype, or that writes into its upstream gradient,
+fails with a sentence saying so (``scratchnet.doors.gradient_check``).
+
+``python -m scratchnet.gradcheck`` runs these checks from a terminal, on every layer and
+loss or on a module of your own; the command lives in ``scratchnet.commands``.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
-import traceback
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from scratchnet._checks import as_float_array, as_generator, require_instance
-from scratchnet.layers import Linear, Module, ReLU, Sequential, Sigmoid, Tanh
-from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
+from scratchnet._checks import as_float_array, as_generator
+from scratchnet.doors import gradient_check as door
+from scratchnet.layers import Module, ReLU, Sequential
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,6 @@ PRECISIONS = {
 FLOAT64 = PRECISIONS[np.dtype(np.float64)]
 ONE_SIDED_KINK = 0.1  # how far a smooth f's one-sided slopes at x never are apart
 KINK_MARGIN = 0.05  # how far inputs_away_from_kinks keeps every ReLU input from 0
-RETRIES = 3  # new inputs the command draws for a check that came out inconclusive
 
 
 def relative_error(a, b, floor: float = 1e-12) -> np.ndarray:
@@ -90,8 +88,7 @@ def relative_error(a, b, floor: float = 1e-12) -> np.ndarray:
 
 def max_relative_error(a, b) -> float:
     """The worst elementwise relative error between two arrays of the same shape."""
-    if np.shape(a) != np.shape(b):
-        raise ValueError(f"a and b must have the same shape, got {np.shape(a)} and {np.shape(b)}")
+    door.require_same_shape(a, b)
     return float(np.max(relative_error(a, b), initial=0.0))
 
 
@@ -155,7 +152,10 @@ def _vjp_in_place(evaluate, x: np.ndarray, grad_output, precision: Precision):
 class TensorCheck:
     """One tensor's check: its worst relative error and what that means. status: "pass",
     "FAIL", or "inconclusive" (every entry off by more sits where a step crossed a kink,
-    so the error proves nothing); ``detail`` says why a tensor did not pass."""
+    so the error proves nothing); ``detail`` says why a tensor did not pass. ``error`` is
+    inf where there was nothing to compare (a backward that returned None, say), so that
+    no ``<`` and no ``max`` lets it through. ``dtype_set_by`` names what set ``dtype``
+    when a module mixes dtypes ("the output of module 1"), "" when it does not."""
 
     tensor: str
     error: float
@@ -163,14 +163,14 @@ class TensorCheck:
     status: str
     dtype: str = "float64"
     detail: str = ""
+    dtype_set_by: str = ""
 
 
 def coarsest(*dtypes) -> tuple[str, Precision]:
     """The coarsest floating dtype among these (others are ignored), and its precision."""
     floats = [dtype for dtype in map(np.dtype, dtypes) if dtype.kind == "f"]
     dtype = max(floats, key=lambda each: np.finfo(each).eps)
-    if dtype not in PRECISIONS:
-        raise TypeError(f"gradient checks know float64 and float32, not {dtype}")
+    door.require_checkable(dtype, PRECISIONS)
     return dtype.name, PRECISIONS[dtype]
 
 
@@ -178,38 +178,80 @@ def check_gradients(module: Module, x, *, rng=None) -> list[TensorCheck]:
     """Check ``module.backward`` against finite differences, for its input and every parameter.
 
     ``module(x)`` checks x; x is then converted to the module's dtype (float64 if it
-    declares none), and the coarsest dtype of x, the output and the parameters sets the
-    step and tolerance. A random dL_dy ~ N(0, 1), of the output's shape and dtype, is
-    drawn from ``rng``. One row per tensor: "input", then each parameter ("weight",
-    "0.bias", ...); a forward that writes into its input fails at once, and a failing
-    Sequential's first failing row names its first module that fails on its own. The
-    module is left as after ``forward(x)`` and ``backward(dL_dy)``, parameters unchanged.
+    declares none), and the coarsest dtype of x, the parameters and each output forward
+    makes sets the step and tolerance. A random dL_dy ~ N(0, 1), of the output's shape
+    and dtype, is drawn from ``rng``. One row per tensor: "input", then each parameter
+    ("weight", "0.bias", ...). A forward that writes into its input fails at once; a
+    gradient that cannot be compared (see the module docstring) fails with a sentence,
+    and a gradient of another dtype than its tensor does too, unless it is a Sequential's
+    inner module's. A failing Sequential's first failing row names its first module that
+    fails on its own. The module is left as after ``forward(x)`` and ``backward(dL_dy)``,
+    parameters unchanged.
     """
-    require_instance(module, Module, "module", "a scratchnet Module (a layer or a model); "
-                     "check a loss with check_loss")  # fmt: skip
     rng = as_generator(rng)
-    module(x.copy() if isinstance(x, np.ndarray) else x)  # the front door's checks of x
-    x = np.array(x, dtype=module.input_module.dtype or np.float64)
-    params = module.named_parameters()
+    x = door.module_input(module, x)
     untouched, y = x.copy(), module.forward(x)
-    dtype, precision = coarsest(x.dtype, y.dtype, *(param.data.dtype for _, param in params))
-    if not np.array_equal(x, untouched):
-        return [TensorCheck("input", np.nan, precision.tolerance, "FAIL", dtype,
-                            "forward modified its input")]  # fmt: skip
+    dtype, precision, set_by = coarsest_met(module, x)
+    if modified := door.forward_modified(x, untouched):
+        return [_failed("input", modified, precision, dtype, set_by)]
     dL_dy = rng.standard_normal(y.shape).astype(y.dtype)
-    analytic = {"input": module.backward(dL_dy)} | {name: p.grad for name, p in params}
-    rows = [
-        _tensor_check(name, analytic[name], precision, dtype,
-                      *_vjp_in_place(lambda: module.forward(x), array, dL_dy, precision))
-        for name, array in [("input", x)] + [(name, param.data) for name, param in params]
-    ]  # fmt: skip
-    failed = [i for i, row in enumerate(rows) if row.status == "FAIL"]
-    if isinstance(module, Sequential) and failed:  # said once, on the first failing row
+    rows = _compared(module, x, dL_dy, precision, dtype)
+    rows = [replace(row, dtype_set_by=set_by) for row in rows]
+    failing = [i for i, row in enumerate(rows) if row.status == "FAIL"]
+    if isinstance(module, Sequential) and failing:  # said once, on the first failing row
         culprit = first_failing_module(module, x, rng=rng)
-        rows[failed[0]] = replace(rows[failed[0]], detail=f"{rows[failed[0]].detail}; {culprit}")
+        rows[failing[0]] = replace(rows[failing[0]], detail=f"{rows[failing[0]].detail}; {culprit}")
     module.forward(x)
-    module.backward(dL_dy)
+    module.backward(dL_dy.copy())
     return rows
+
+
+def _compared(module: Module, x, dL_dy, precision: Precision, dtype: str) -> list[TensorCheck]:
+    """The rows of x and of each parameter: what backward gives, once the door has let it
+    through, against finite differences with the upstream gradient dL_dy."""
+    params = module.named_parameters()
+    handed = dL_dy.copy()  # backward may write into it; the finite differences use dL_dy
+    returned = module.backward(handed)
+    wrong = door.what_backward_got_wrong(returned, x, params, dL_dy, handed,
+                                         own_dtypes=not isinstance(module, Sequential))  # fmt: skip
+    analytic = {"input": returned} | {name: param.grad for name, param in params}
+    rows = []
+    for name, array in [("input", x)] + [(name, param.data) for name, param in params]:
+        if name in wrong:
+            rows.append(_failed(name, wrong[name], precision, dtype))
+        else:
+            estimate = _vjp_in_place(lambda: module.forward(x), array, dL_dy, precision)
+            rows.append(_tensor_check(name, analytic[name], precision, dtype, *estimate))
+    return rows
+
+
+def _failed(name: str, sentence: str, precision: Precision, dtype: str, set_by="") -> TensorCheck:
+    """The row of a tensor with nothing to compare: a FAIL, its error inf (see TensorCheck)."""
+    return TensorCheck(name, np.inf, precision.tolerance, "FAIL", dtype, sentence, set_by)
+
+
+def coarsest_met(module: Module, x: np.ndarray) -> tuple[str, Precision, str]:
+    """The coarsest dtype that enters ``module.forward(x)`` (x, each parameter, each
+    output), its precision, and where it first entered: "" when all are one dtype."""
+    met = [("the input", x.dtype)]
+    met += [(f"parameter {name}", param.data.dtype) for name, param in module.named_parameters()]
+    met += [(where, y.dtype) for where, y in forward_outputs(module, x)]
+    dtype, precision = coarsest(*(each for _, each in met))
+    mixed = len({each for _, each in met}) > 1
+    return dtype, precision, next(where for where, each in met if each == dtype) if mixed else ""
+
+
+def forward_outputs(module: Module, x, path: tuple[int, ...] = ()) -> list[tuple[str, np.ndarray]]:
+    """Each output ``module.forward(x)`` makes, by where: a Sequential's module by module
+    (nested ones too), so that a float32 module among float64 ones is seen."""
+    if not isinstance(module, Sequential):
+        where = f"the output of module {'.'.join(map(str, path))}" if path else "the output"
+        return [(where, module.forward(x))]
+    outputs = []
+    for index, inner in enumerate(module):
+        outputs += forward_outputs(inner, x, (*path, index))
+        x = outputs[-1][1]
+    return outputs
 
 
 def first_failing_module(model: Sequential, x, *, rng=None) -> str:
@@ -228,9 +270,15 @@ def check_module(module: Module, x, *, rng=None) -> dict[str, float]:
 
 
 def _tensor_check(name, analytic, precision: Precision, dtype, estimate, kink) -> TensorCheck:
-    """The row of one tensor: its worst error, its status and, unless it passed, why not."""
-    errors = relative_error(analytic, estimate, precision.floor)
-    failing = errors > precision.tolerance
+    """The row of one tensor: its worst error, its status and, unless it passed, why not.
+
+    An entry passes on positive evidence only: a finite error within the tolerance. A NaN
+    error (``nan > tolerance`` is False) counts as infinitely wrong.
+    """
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, and NaN is failed below
+        errors = relative_error(analytic, estimate, precision.floor)
+    errors = np.where(np.isnan(errors), np.inf, errors)
+    failing = ~(errors <= precision.tolerance)
     decisive = failing & ~kink  # failing where no step crossed a kink
     row = TensorCheck(name, float(np.max(errors, initial=0.0)), precision.tolerance, "pass", dtype)
     if not failing.any():
@@ -258,166 +306,39 @@ def inputs_away_from_kinks(model: Sequential, rng, n: int, margin: float = KINK_
             activations = module.forward(activations)
         kept = np.concatenate([kept, x[far_from_kink]])
         if len(kept) >= n:
-            return kept[:n]
-    raise ValueError(
-        f"found only {len(kept)} of {n} inputs whose every ReLU input is {margin} or more "
-        "from 0 (a unit whose input never strays that far, say); try a smaller margin"
-    )
+            break
+    door.require_enough_inputs(kept, n, margin)
+    return kept[:n]
 
 
 def check_loss(loss_fn, inputs, y, *, rng=None) -> list[TensorCheck]:
     """Check a loss's ``backward`` against finite differences of ``loss_fn(inputs, y)``,
     with a random upstream gradient (an array for reduction "none") drawn from ``rng``,
     in float32 for float32 inputs and float64 otherwise (integers too, as the losses
-    convert them). One row, for dL/d(input). Probabilities must stay 2h from 0 and 1,
-    where the steps would leave [0, 1]."""
+    convert them). One row, for dL/d(input), which fails with a sentence when it cannot
+    be compared (as in ``check_gradients``) or lacks the inputs' dtype. Probabilities
+    must stay 2h from 0 and 1, where the steps would leave [0, 1]."""
     rng = as_generator(rng)
     inputs = as_float_array(inputs, "inputs")
     dtype, precision = coarsest(inputs.dtype)
-    reach = 2 * precision.step
-    if loss_fn.input_name == "p" and ((inputs < reach) | (inputs > 1 - reach)).any():
-        raise ValueError(
-            f"inputs must lie in [{reach:g}, {1 - reach:g}] to check a loss on probabilities: "
-            f"the finite-difference steps reach {reach:g} either way and must stay in [0, 1]"
-        )
+    door.require_room_for_steps(loss_fn, inputs, 2 * precision.step)
+    tensor = f"dL/d{loss_fn.input_name}"
     value = loss_fn(inputs, y)
     upstream = rng.standard_normal(np.shape(value)) if np.ndim(value) else rng.standard_normal()
-    analytic = loss_fn.backward(upstream)
-    estimate = _vjp_in_place(lambda: loss_fn(inputs, y), inputs, upstream, precision)
+    handed = np.copy(upstream) if np.ndim(value) else upstream  # backward may write into it
+    analytic = loss_fn.backward(handed)
+    wrong = door.what_backward_got_wrong(analytic, inputs, [], upstream, handed,
+                                         own_dtypes=True, x_name=loss_fn.input_name)  # fmt: skip
+    if wrong:
+        row = _failed(tensor, wrong["input"], precision, dtype)
+    else:
+        estimate = _vjp_in_place(lambda: loss_fn(inputs, y), inputs, upstream, precision)
+        row = _tensor_check(tensor, analytic, precision, dtype, *estimate)
     loss_fn(inputs, y)  # leave the loss's cache as for inputs
-    return [_tensor_check(f"dL/d{loss_fn.input_name}", analytic, precision, dtype, *estimate)]
+    return [row]
 
 
-def check_drawn(check, draw) -> list[TensorCheck]:
-    """``check(draw())``, drawn again up to ``RETRIES`` times while it is inconclusive."""
-    for _ in range(RETRIES):
-        rows = check(draw())
-        statuses = {row.status for row in rows}
-        if "inconclusive" not in statuses or "FAIL" in statuses:
-            return rows
-    return check(draw())
+if __name__ == "__main__":  # python -m scratchnet.gradcheck: the command lives beside the lesson
+    from scratchnet.commands.gradcheck_command import main
 
-
-def format_table(checks: dict[str, list[TensorCheck]]) -> str:
-    """The checks as a table, then the step and tolerance of each dtype, and what failed."""
-    width = max(len("checked"), *map(len, checks)) + 2
-    header = f"{'checked':<{width}}{'tensor':<12}{'dtype':<9}{'worst rel. error':>18}"
-    lines = [f"{header}{'tolerance':>11}  result"]
-    rows = [(what, row) for what, each in checks.items() for row in each]
-    lines += [
-        f"{what:<{width}}{row.tensor:<12}{row.dtype:<9}{row.error:>18.2e}"
-        f"{row.tolerance:>11.0e}  {row.status}"
-        for what, row in rows
-    ]
-    for dtype in sorted({row.dtype for _, row in rows}, reverse=True):
-        p = PRECISIONS[np.dtype(dtype)]
-        lines.append(f"{dtype}: step h = {p.step:g}, tolerance {p.tolerance:g} on "
-                     f"|a - b| / max(|a| + |b|, {p.floor:g})")  # fmt: skip
-    return "\n".join(lines + [f"{what}, {row.tensor}: {row.detail}" for what, row in rows
-                              if row.detail])  # fmt: skip
-
-
-def scratchnet_checks(seed: int = 0) -> dict[str, list[TensorCheck]]:
-    """Every layer, every loss and the article's 2-16-8-1 network, checked."""
-    rng = np.random.default_rng(seed)
-    network = Sequential(
-        Linear(2, 16, rng=rng), ReLU(), Linear(16, 8, rng=rng), ReLU(),
-        Linear(8, 1, rng=rng), Sigmoid(),
-    )  # fmt: skip
-    layers = {
-        "Linear(3, 4)": Linear(3, 4, rng=rng),
-        "Linear(3, 4, float32)": Linear(3, 4, rng=rng, dtype=np.float32),
-        "ReLU()": ReLU(), "Sigmoid()": Sigmoid(), "Tanh()": Tanh(),
-    }  # fmt: skip
-    checks = {name: _drawn(layer, lambda: rng.standard_normal((5, 3)), rng)
-              for name, layer in layers.items()}  # fmt: skip
-    away = lambda: inputs_away_from_kinks(network, rng, 20)  # noqa: E731
-    checks["the article's network, 2-16-8-1"] = _drawn(network, away, rng)
-    p = lambda: rng.uniform(0.1, 0.9, size=(16, 1))  # noqa: E731  well inside the clamp
-    logits = lambda: rng.uniform(-2, 2, size=(16, 1))  # noqa: E731
-    y = np.tile([[0.0], [1.0]], (8, 1))
-    for name, loss, draw in [
-        ("BCELoss()", BCELoss(), p),
-        ("BCELoss(pos_weight=8.3)", BCELoss(pos_weight=8.3), p),
-        ("FocalLoss(), the article's", FocalLoss(), p),
-        ("FocalLoss(0.75, alpha_mode='per_class')", FocalLoss(0.75, alpha_mode="per_class"), p),
-        ("BCEWithLogitsLoss()", BCEWithLogitsLoss(), logits),
-        ("BCEWithLogitsLoss(pos_weight=8.3)", BCEWithLogitsLoss(pos_weight=8.3), logits),
-        ("FocalLossWithLogits()", FocalLossWithLogits(), logits),
-    ]:
-        checks[name] = check_drawn(lambda p, loss=loss: check_loss(loss, p, y, rng=rng), draw)
-    return checks
-
-
-def _drawn(module: Module, draw, rng) -> list[TensorCheck]:
-    return check_drawn(lambda x: check_gradients(module, x, rng=rng), draw)
-
-
-def module_checks(target: str, seed: int = 0) -> dict[str, list[TensorCheck]]:
-    """Check the module named by ``target``, "package.module:Name": a Module, a Module
-    class built with no arguments, or a function that returns a Module. Its input is 5
-    standard normal rows of its ``in_features`` columns (3 when it declares none)."""
-    module_name, _, attribute = target.partition(":")
-    if not (module_name and attribute):
-        raise ValueError(f"target must be package.module:Name, got {target!r}")
-    try:
-        found = getattr(importlib.import_module(module_name), attribute, None)
-    except Exception as error:  # a learner's file: a SyntaxError, or any error it raises
-        raise ValueError(f"cannot import {module_name}: {_where(error)}") from None
-    if found is None:
-        raise ValueError(f"target {target!r}: {module_name} has no {attribute}")
-    try:
-        module = found if isinstance(found, Module) or not callable(found) else found()
-    except Exception as error:
-        raise ValueError(f"target {target!r} cannot be built with no arguments: "
-                         f"{_where(error)}") from None  # fmt: skip
-    require_instance(module, Module, f"target {target!r}", "a scratchnet Module")
-    rng = np.random.default_rng(seed)
-    width = module.input_module.in_features or 3
-    return {target: _drawn(module, lambda: rng.standard_normal((5, width)), rng)}
-
-
-def _where(error: BaseException) -> str:
-    """The error as one sentence, with the file and line of yours it was raised at."""
-    if isinstance(error, SyntaxError):
-        return f"SyntaxError: {error.msg} ({error.filename}, line {error.lineno})"
-    yours = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
-    where = f" ({yours[-1].filename}, line {yours[-1].lineno})" if yours else ""
-    return f"{type(error).__name__}: {error}{where}"
-
-
-def main(argv=None) -> int:
-    """``python -m scratchnet.gradcheck [package.module:Name ...]``; the docstring's statuses."""
-    parser = argparse.ArgumentParser(
-        prog="python -m scratchnet.gradcheck",
-        description="Check hand-written backward passes against finite differences.",
-    )
-    parser.add_argument(
-        "targets",
-        nargs="*",
-        help="modules of your own, as package.module:Name "
-        "(default: every scratchnet layer and loss, and the article's network)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the inputs (default 0)")
-    args = parser.parse_args(argv)
-    checks = {}
-    for target in args.targets:
-        try:
-            checks.update(module_checks(target, args.seed))
-        except (NotImplementedError, TypeError, ValueError) as error:  # a sentence already
-            parser.error(f"{target}: {error}")  # one line and exit status 2, as for a bad flag
-        except Exception as error:  # anything else a learner's code raised
-            parser.error(f"{target}: {_where(error)}")
-    checks = checks or scratchnet_checks(args.seed)
-    print(format_table(checks))
-    statuses = [row.status for rows in checks.values() for row in rows]
-    if "inconclusive" in statuses:
-        print("inconclusive: a finite-difference step crossed a kink (ReLU's at 0, say), so "
-              "that error proves nothing either way; try other inputs (--seed)")  # fmt: skip
-    passed, failed, unsure = map(statuses.count, ("pass", "FAIL", "inconclusive"))
-    print(f"{passed} passed, {failed} failed, {unsure} inconclusive")
-    return 1 if failed else 3 if unsure else 0
-
-
-if __name__ == "__main__":
     sys.exit(main())

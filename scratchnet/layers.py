@@ -76,6 +76,7 @@ class Linear(Module):
             dL/db[j]    = sum_n dL/dy[n, j]                ->  dL_db = dL_dy.sum(axis=0)
             dL/dx[n, i] = sum_j dL/dy[n, j] * W[i, j]      ->  dL_dx = dL_dy @ W.T
         """
+        dL_dy = dL_dy.astype(self.dtype, copy=False)  # gradients in the layer's own dtype
         self.weight.grad = self.x.T @ dL_dy
         # dL_dy.sum(axis=0), computed as ones(N) @ dL_dy: NumPy sums a narrow array down
         # its rows one short row at a time, 4 to 15 times slower than this product at

@@ -6,22 +6,20 @@ import numpy as np
 import pytest
 
 import scratchnet as sn
+from scratchnet.commands.gradcheck_command import RETRIES, check_drawn, format_table
 from scratchnet.gradcheck import (
     FLOAT64,
     KINK_MARGIN,
     ONE_SIDED_KINK,
     PRECISIONS,
-    RETRIES,
     Precision,
     TensorCheck,
     _tensor_check,
-    check_drawn,
     check_gradients,
     check_loss,
     check_module,
     coarsest,
     first_failing_module,
-    format_table,
     inputs_away_from_kinks,
     max_relative_error,
     near_kink,

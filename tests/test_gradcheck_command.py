@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 import scratchnet as sn
-from scratchnet import gradcheck
-from scratchnet.gradcheck import main
+from scratchnet.commands import gradcheck_command as command
+from scratchnet.commands.gradcheck_command import main
+from scratchnet.gradcheck import TensorCheck
 
 LEARNER = '''
 import numpy as np
@@ -315,13 +316,13 @@ def test_the_default_checks_use_these_modules_losses_and_inputs(monkeypatch):
     def record(kind):
         def check(subject, *arrays, rng):
             seen.append((kind, repr(subject).replace("\n", ""), *map(np.array, arrays)))
-            return [gradcheck.TensorCheck("t", 0.0, 1e-7, "pass")]
+            return [TensorCheck("t", 0.0, 1e-7, "pass")]
 
         return check
 
-    monkeypatch.setattr(gradcheck, "check_gradients", record("module"))
-    monkeypatch.setattr(gradcheck, "check_loss", record("loss"))
-    gradcheck.scratchnet_checks()
+    monkeypatch.setattr(command, "check_gradients", record("module"))
+    monkeypatch.setattr(command, "check_loss", record("loss"))
+    command.scratchnet_checks()
     modules = [(what, x.shape) for kind, what, x in seen[:6]]
     assert modules == [
         ("Linear(in_features=3, out_features=4, dtype=float64)", (5, 3)),
@@ -350,9 +351,9 @@ def test_the_default_checks_use_these_modules_losses_and_inputs(monkeypatch):
 
 def test_the_functions_behind_the_command_default_to_seed_0(learner, capsys):
     assert main([]) == 0
-    assert capsys.readouterr().out.startswith(gradcheck.format_table(gradcheck.scratchnet_checks()))
+    assert capsys.readouterr().out.startswith(command.format_table(command.scratchnet_checks()))
     main(["mylayers:Tanh"])
-    table = gradcheck.format_table(gradcheck.module_checks("mylayers:Tanh"))
+    table = command.format_table(command.module_checks("mylayers:Tanh"))
     assert capsys.readouterr().out.startswith(table)
 
 

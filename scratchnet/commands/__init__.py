@@ -1,0 +1,1 @@
+"""The commands beside the lesson: `python -m scratchnet.gradcheck` lives here."""

@@ -1,0 +1,1 @@
+"""The doors: every check, message and warning that guards the lesson's rooms."""
