@@ -6,6 +6,10 @@ code only through ``run``, so that an exception raised there stops the grading a
 ``LearnerError``: the exception's type, its message and the learner's own ``file:line``,
 never a traceback.
 
+``run`` also keeps the clock: inside ``time_limit(seconds)``, the learner's calls may
+take that many seconds in all, and one that would take longer is stopped with a
+``TimeLimitExceeded`` naming it.
+
 Mistakes are diagnosed by probes, not guessed from the size of an error: each catalogued
 ``Mistake`` computes what the learner's tensor would be had they made it, on the very
 inputs just used, and the first one the learner's tensor equals gives its hint.
@@ -13,10 +17,13 @@ inputs just used, and the first one the learner's tensor equals gives its hint.
 
 from __future__ import annotations
 
+import signal
 import sysconfig
+import threading
 import traceback
 import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,13 +86,97 @@ class LearnerError(Exception):
 
 def run(function, *args, **kwargs):
     """Call the learner's code. NumPy's warnings are silenced (a NaN it makes is reported
-    by the comparison instead), and an exception becomes a ``LearnerError``."""
+    by the comparison instead), an exception becomes a ``LearnerError``, and inside
+    ``time_limit`` the call runs on the clock."""
+    with _on_the_clock(function):
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return function(*args, **kwargs)
+        except Exception as error:
+            raise LearnerError(error) from error
+
+
+class TimeLimitExceeded(Exception):
+    """The learner's code ran out of time: the sentence that names the call."""
+
+
+class _OutOfTime(BaseException):
+    """Raised by SIGALRM's handler in the learner's code: a BaseException, so that their
+    own ``except Exception`` cannot swallow it."""
+
+
+@dataclass
+class _Clock:
+    limit: float | None = None  # seconds for all the learner's calls; None: no limit
+    left: float = 0.0
+    running: bool = False  # inside a call of run, whose clock is set
+
+
+_CLOCK = _Clock()
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Every call of ``run`` inside this block shares ``seconds``: the learner's code may
+    run that long in all (the grader's own work is not counted).
+
+    The clock is SIGALRM's. Where Python has none (Windows), or off the main thread,
+    there is no limit: a check runs until its code returns, and Ctrl-C stops it."""
+    on_the_main_thread = threading.current_thread() is threading.main_thread()
+    if not hasattr(signal, "setitimer") or not on_the_main_thread:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    _CLOCK.limit, _CLOCK.left = seconds, seconds
     try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return function(*args, **kwargs)
-    except Exception as error:
-        raise LearnerError(error) from error
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        _CLOCK.limit = None
+
+
+def _alarm(signum, frame):
+    if _CLOCK.running:
+        raise _OutOfTime
+
+
+@contextmanager
+def _on_the_clock(function):
+    if _CLOCK.limit is None or _CLOCK.running:
+        yield
+        return
+    _CLOCK.running = True
+    signal.setitimer(signal.ITIMER_REAL, max(_CLOCK.left, 1e-3))
+    try:
+        yield
+    except _OutOfTime as stopped:
+        raise TimeLimitExceeded(_did_not_finish(function, stopped)) from None
+    finally:
+        _CLOCK.running = False
+        _CLOCK.left, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _did_not_finish(function, stopped: _OutOfTime) -> str:
+    """One sentence: the learner's call that was running (the outermost of their frames)
+    and the line it was at (the innermost)."""
+    tb = stopped.__traceback__
+    codes = [frame.f_code for frame, _ in traceback.walk_tb(tb)]
+    codes = [code for code in codes if not _is_ours(code.co_filename)]
+    lines = [frame for frame in traceback.extract_tb(tb) if not _is_ours(frame.filename)]
+    call, where = getattr(function, "__qualname__", "your code"), ""
+    if codes:
+        call = codes[0].co_qualname
+        if call == "<module>":
+            call = f"the import of {_shown_path(codes[0].co_filename)}"
+        last = lines[-1]
+        where = f" at {_shown_path(last.filename)}:{last.lineno}"
+        where += f" ({last.line.strip()})" if last.line else ""
+    return (
+        f"{call} did not finish: your code's {_CLOCK.limit:g} s for this exercise ran out"
+        f"{where}; look for a loop that never ends, or allow more with --timeout SECONDS"
+    )
 
 
 def describe_error(error: BaseException) -> str:
