@@ -1,0 +1,192 @@
+"""Wrong answers that no exercise's catalogue names: plausible mistakes of a learner,
+written before the graders learnt to describe an uncatalogued difference, to measure
+how well they describe it. Each entry: the exercise, the wrong class, and what is
+really wrong with it, in words (the truth a hint is judged against).
+
+The first five are the issue's; the others were written from the derivations, not from
+the catalogue.
+"""
+
+import numpy as np
+from exercise_mistakes import AdamWith, FocalLogitsWith, FocalWith, LinearWith, Reduced
+
+import scratchnet as sn
+from scratchnet.functional import sigmoid
+
+# --- the issue's five -------------------------------------------------------------------------
+
+
+class FocalPowerRuleKeepsGamma(FocalWith):
+    def focal_term(self):
+        return self.gamma * self.one_minus_p_t**self.gamma * self.log_p_t
+
+
+class FocalYForTheSign(FocalWith):
+    def sign(self):
+        return self.y
+
+
+class LinearWeightOuterOfSums(LinearWith):
+    def weight_gradient(self, dL_dy):
+        return np.outer(self.x.sum(0), dL_dy.sum(0))
+
+
+class AdamCorrectionWithoutPower(AdamWith):
+    def corrected(self, m, v, t):
+        beta1, beta2 = self.betas
+        return m / (1 - beta1), v / (1 - beta2)
+
+
+class AdamCountsInsideTheLoop(AdamWith):
+    def step(self):
+        beta1, beta2 = self.betas
+        for param, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq):
+            self.step_count += 1
+            self.update_moments(m, v, param.grad, beta1, beta2)
+            m_hat, v_hat = self.corrected(m, v, self.step_count)
+            param.data -= self.lr * m_hat / self.denominator(v_hat)
+
+
+# --- written from the derivations -------------------------------------------------------------
+
+
+class ReLUSignOfUpstream(sn.ReLU):
+    def backward(self, dL_dy):
+        return (dL_dy > 0) * (self.y > 0) * 1.0
+
+
+class SigmoidPSquared(sn.Sigmoid):
+    def backward(self, dL_dp):
+        return dL_dp * self.p * self.p
+
+
+class SigmoidDividedByTheDerivative(sn.Sigmoid):
+    def backward(self, dL_dp):
+        return dL_dp / (self.p * self.q)
+
+
+class LinearInputOverN(LinearWith):
+    def input_gradient(self, dL_dy):
+        return dL_dy @ self.weight.data.T / len(dL_dy)
+
+
+class LinearBiasSummedWhole(LinearWith):
+    def bias_gradient(self, dL_dy):
+        return dL_dy.sum()
+
+
+class BCEDenominatorP(Reduced, sn.BCELoss):
+    def local(self):
+        return -self.y / self.p + (1 - self.y) / self.p
+
+
+class BCEDenominatorOnePlusP(Reduced, sn.BCELoss):
+    def local(self):
+        return -self.y / self.p + (1 - self.y) / (1 + self.p)
+
+
+class BCEReturnsTheLoss(Reduced, sn.BCELoss):
+    def local(self):
+        return -(self.y * np.log(self.p) + (1 - self.y) * np.log(1 - self.p))
+
+
+class BCELogitsNegativesLikePositives(Reduced, sn.BCEWithLogitsLoss):
+    def local(self):
+        logits = (2 * self.y - 1) * self.z
+        return -self.y * sigmoid(-logits) + (1 - self.y) * sigmoid(-logits)
+
+
+class BCELogitsSigmoidDerivativeTwice(Reduced, sn.BCEWithLogitsLoss):
+    def local(self):
+        p = sigmoid((2 * self.y - 1) * self.z)
+        return p * (1 - p) * (p - self.y)
+
+
+class FocalLogForItsDerivative(FocalWith):
+    def log_term(self):
+        return -(self.one_minus_p_t**self.gamma) * self.log_p_t
+
+
+class FocalProductRuleWithoutTheLog(FocalWith):
+    def focal_term(self):
+        return self.gamma * self.one_minus_p_t ** (self.gamma - 1)
+
+
+class FocalLogitsYForTheSign(FocalLogitsWith):
+    def sign(self):
+        return self.y
+
+
+class FocalLogitsOnlyP_t(Reduced, sn.FocalLossWithLogits):
+    """dp_t/dz taken as p_t, not p_t (1 - p_t)."""
+
+    def local(self):
+        p_t, one_minus_p_t = sigmoid(self.z), sigmoid(-self.z)
+        dl_dp_t = self.alpha_t * (
+            self.gamma * one_minus_p_t ** (self.gamma - 1) * np.log(p_t) - one_minus_p_t**self.gamma / p_t
+        )
+        return (2 * self.y - 1) * dl_dp_t * p_t
+
+
+class AdamSecondCorrectionWithBeta1(AdamWith):
+    def corrected(self, m, v, t):
+        beta1, _ = self.betas
+        return m / (1 - beta1**t), v / (1 - beta1**t)
+
+
+class AdamOnlyFirstMomentCorrected(AdamWith):
+    def corrected(self, m, v, t):
+        beta1, _ = self.betas
+        return m / (1 - beta1**t), v
+
+
+class AdamGradientForTheMoment(AdamWith):
+    def step(self):
+        self.step_count += 1
+        beta1, beta2 = self.betas
+        for param, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq):
+            self.update_moments(m, v, param.grad, beta1, beta2)
+            _, v_hat = self.corrected(m, v, self.step_count)
+            param.data -= self.lr * param.grad / self.denominator(v_hat)
+
+
+class TanhOfTheOutput(sn.Tanh):
+    def backward(self, dL_dy):
+        return dL_dy * (1 - np.tanh(self.y) ** 2)
+
+
+class TanhCoshNotSquared(sn.Tanh):
+    def forward(self, x):
+        self.x = x
+        return super().forward(x)
+
+    def backward(self, dL_dy):
+        return dL_dy / np.cosh(self.x)
+
+
+UNCATALOGUED = [
+    ("focal", FocalPowerRuleKeepsGamma, "the power rule with exponent gamma, not gamma - 1"),
+    ("focal", FocalYForTheSign, "y in place of the sign s = 2y - 1: 0 for every negative"),
+    ("linear", LinearWeightOuterOfSums, "the weight gradient as outer(x.sum(0), dL_dy.sum(0))"),
+    ("adam", AdamCorrectionWithoutPower, "bias correction 1 - beta, without the power t"),
+    ("adam", AdamCountsInsideTheLoop, "the step count advanced once per parameter"),
+    ("relu", ReLUSignOfUpstream, "the sign of dL_dy (1 where it is positive) in place of it"),
+    ("sigmoid", SigmoidPSquared, "p p in place of p (1 - p)"),
+    ("sigmoid", SigmoidDividedByTheDerivative, "divided by p (1 - p) instead of multiplied"),
+    ("linear", LinearInputOverN, "the input gradient divided by the batch size N"),
+    ("linear", LinearBiasSummedWhole, "the bias gradient summed over both axes, one number"),
+    ("bce", BCEDenominatorP, "(1 - y) / p for the negatives' term, not (1 - y) / (1 - p)"),
+    ("bce", BCEDenominatorOnePlusP, "(1 - y) / (1 + p) for the negatives' term"),
+    ("bce", BCEReturnsTheLoss, "each element's loss returned, not its derivative"),
+    ("bce_logits", BCELogitsNegativesLikePositives, "the negatives' term -sigma(-x), not sigma(x)"),
+    ("bce_logits", BCELogitsSigmoidDerivativeTwice, "p - y times p (1 - p) once more"),
+    ("focal", FocalLogForItsDerivative, "log p_t where its derivative 1 / p_t belongs"),
+    ("focal", FocalProductRuleWithoutTheLog, "the product rule's first term without log p_t"),
+    ("focal_logits", FocalLogitsYForTheSign, "y in place of the sign s = 2y - 1"),
+    ("focal_logits", FocalLogitsOnlyP_t, "dp_t/dz taken as p_t, not p_t (1 - p_t)"),
+    ("adam", AdamSecondCorrectionWithBeta1, "v corrected by 1 - beta1^t, not 1 - beta2^t"),
+    ("adam", AdamOnlyFirstMomentCorrected, "v not bias-corrected, m is"),
+    ("adam", AdamGradientForTheMoment, "g in the update where m_hat belongs"),
+    ("tanh", TanhOfTheOutput, "1 - tanh(y)^2: tanh applied to the output once more"),
+    ("tanh", TanhCoshNotSquared, "1 / cosh(x), not 1 / cosh(x)^2"),
+]
