@@ -287,7 +287,10 @@ def diagnose(tensor: str, got, case, mistakes: list[Mistake]) -> str | None:
             return None
     for mistake in [*mistakes, *generic_mistakes(tensor)]:
         with np.errstate(all="ignore"):  # a mistake's model may divide by zero, as it did
-            model = mistake.model(case)
+            try:
+                model = mistake.model(case)
+            except ValueError:  # shapes this mistake cannot take (W for W.T, W not square)
+                continue
         if same(got, model):
             return mistake.hint
     if got.shape != expected.shape:

@@ -221,8 +221,9 @@ def _hand_worked_check(exercise: LayerExercise, cls, worked: HandWorked) -> Chec
     y = run(module.forward, x)
     got = _tensors(exercise, module, run(module.backward, dL_dy))
     description = f"hand-worked: {worked.description}"
+    params = {name: np.array(value, dtype=np.float64) for name, value in worked.params.items()}
     for tensor, value in worked.expected.items():
-        case = LayerCase(x, dL_dy, y, worked.params, np.float64, np.array(value), 1e-9)
+        case = LayerCase(x, dL_dy, y, params, np.float64, np.array(value), 1e-9)
         mistakes = worked.mistakes.get(tensor, []) + exercise.mistakes.get(tensor, [])
         hint = diagnose(tensor, got[tensor], case, mistakes)
         if hint is not None:
