@@ -20,6 +20,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import sys
 import textwrap
 from contextlib import contextmanager
@@ -27,7 +28,16 @@ from importlib.resources import files
 from pathlib import Path
 
 from scratchnet.exercises.catalogue import BY_NAME, EXERCISES, Exercise
-from scratchnet.exercises.grading import LearnerError, TimeLimitExceeded, run, time_limit
+from scratchnet.exercises.grading import (
+    CATALOGUED,
+    MEASURED,
+    UNEXPLAINED,
+    Check,
+    LearnerError,
+    TimeLimitExceeded,
+    run,
+    time_limit,
+)
 
 DEFAULT_DIR = Path("scratchnet-exercises")
 RESULTS = ".results.json"
@@ -171,27 +181,53 @@ def check(exercise: Exercise, folder: Path, timeout: float = DEFAULT_TIMEOUT) ->
         )
     print(f"checking {exercise.name}: {exercise.writes}, in {folder / (exercise.name + '.py')}")
     passed_count, failed_count, error = 0, 0, None
+    hints: dict[str, list[Check]] = {}  # the failed checks of each hint, in order
     with learner_files(folder) as load, time_limit(timeout):
         try:
             for result in exercise.grade(load):
-                print(f"  {'PASS' if result.passed else 'FAIL'}  {result.description}")
                 if result.passed:
                     passed_count += 1
-                else:
-                    failed_count += 1
-                    print(_indented(result.hint))
+                    print(f"  PASS  {result.description}")
+                    continue
+                failed_count += 1
+                same_hint = hints.setdefault(_hint_key(result), [])
+                same_hint.append(result)
+                number = list(hints).index(_hint_key(result)) + 1
+                print(f"  FAIL  {result.description} (hint {number})")
         except LearnerError as raised:
             error = str(raised)
             print(f"  ERROR your code raised an exception:\n{_indented(error)}")
         except TimeLimitExceeded as stopped:
+            _print_hints(hints)
             _store(folder, exercise, False, passed_count, failed_count, "timed_out")
             print(f"{exercise.name}: {stopped}")
             return 1
+    _print_hints(hints)
     all_passed = failed_count == 0 and error is None
     stopped = "stopped_at_an_error" if error is not None else None
     _store(folder, exercise, all_passed, passed_count, failed_count, stopped)
-    print(_verdict(exercise, folder, all_passed, passed_count, failed_count, error))
+    verdict = _verdict(exercise, folder, all_passed, passed_count, failed_count, error, hints)
+    print(textwrap.fill(verdict, 92, subsequent_indent="  "))
     return 0 if all_passed else 1
+
+
+def _hint_key(check: Check) -> str:
+    """Failed checks with the same key share a hint: the same text, but for measured
+    numbers (float32's last digits, a worst entry's values)."""
+    if check.kind == UNEXPLAINED:
+        return check.hint.partition(" (")[0]
+    return re.sub(r"-?\d+\.\d+(e[-+]?\d+)?|-?\d+e[-+]?\d+", "#", check.hint)
+
+
+def _print_hints(hints: dict[str, list[Check]]) -> None:
+    """Each hint once, after the checks: for how many it holds, the first case it was
+    found on, and its text as first found."""
+    for number, checks in enumerate(hints.values(), start=1):
+        first = checks[0]
+        count = "1 check" if len(checks) == 1 else f"{len(checks)} checks"
+        where = f"; first found on {first.where}" if first.where else ""
+        print(f"  hint {number}, {KINDS[first.kind][0]}, for {count}{where}:")
+        print(_indented(first.hint))
 
 
 def _indented(text: str) -> str:
@@ -202,7 +238,40 @@ def _indented(text: str) -> str:
     )
 
 
-def _verdict(exercise, folder, all_passed, passed_count, failed_count, error) -> str:
+# Each kind of hint: its name beside the hint, and what one hint, or several, of it are.
+KINDS = {
+    CATALOGUED: ("catalogued", "names a catalogued mistake", "name catalogued mistakes"),
+    MEASURED: (
+        "measured",
+        "is a pattern measured by probes: how your values differ from the right ones, not why",
+        "are patterns measured by probes: how your values differ from the right ones, not why",
+    ),
+    UNEXPLAINED: (
+        "no pattern",
+        "fits no catalogued mistake and no measured pattern: it shows the worst entry",
+        "fit no catalogued mistake and no measured pattern: they show the worst entry",
+    ),
+}
+
+
+def _what_the_hints_are(hints: dict[str, list[Check]]) -> str:
+    """ "Hints 1 and 3 name catalogued mistakes; hint 2 is a pattern measured by ..."."""
+    by_kind: dict[str, list[int]] = {}
+    for number, checks in enumerate(hints.values(), start=1):
+        by_kind.setdefault(checks[0].kind, []).append(number)
+    parts = []
+    for kind, numbers in by_kind.items():
+        _, one, several = KINDS[kind]
+        if len(numbers) == 1:
+            parts.append(f"hint {numbers[0]} {one}")
+        else:
+            shown = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+            parts.append(f"hints {shown} {several}")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def _verdict(exercise, folder, all_passed, passed_count, failed_count, error, hints) -> str:
     if all_passed:
         following = EXERCISES[EXERCISES.index(exercise) + 1 :]
         after = f" Next: `{_next_command(following[0], folder)}`." if following else ""
@@ -213,8 +282,8 @@ def _verdict(exercise, folder, all_passed, passed_count, failed_count, error) ->
             f"passed and {failed_count} failed; fix it and check again."
         )
     return (
-        f"{exercise.name}: {failed_count} of {passed_count + failed_count} checks failed; "
-        "each hint above names what is wrong. Fix it and check again."
+        f"{exercise.name}: {failed_count} of {passed_count + failed_count} checks failed. "
+        f"{_what_the_hints_are(hints)} Fix it and check again."
     )
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scratchnet.exercises import patterns
 from scratchnet.gradcheck import FLOAT64, numerical_vjp, relative_error
 
 _STARTERS = Path(__file__).resolve().parent / "starters"
@@ -49,6 +50,21 @@ FLOAT64_TOLERANCE = FLOAT64.tolerance  # elementwise relative error, scratchnet.
 FLOAT32_TOLERANCE = 1e-5
 
 
+CATALOGUED, MEASURED, UNEXPLAINED = "catalogued", "measured", "unexplained"
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Why a check failed. kind: CATALOGUED, a mistake named by a model of it or a direct
+    test (a shape, a dtype, None); MEASURED, a pattern of the difference from the right
+    tensor, measured by probes; UNEXPLAINED, neither, the values shown. where: the case
+    it was found on, "float64, shape (8, 1), seed 0", or ""."""
+
+    text: str
+    kind: str = CATALOGUED
+    where: str = ""
+
+
 @dataclass(frozen=True)
 class Check:
     """One line of a grading: what was checked, whether it held, and if not, why."""
@@ -56,14 +72,18 @@ class Check:
     description: str
     passed: bool
     hint: str = ""
+    kind: str = ""
+    where: str = ""
 
 
 def passed(description: str) -> Check:
     return Check(description, True)
 
 
-def failed(description: str, hint: str) -> Check:
-    return Check(description, False, hint)
+def failed(description: str, hint: str | Hint) -> Check:
+    if isinstance(hint, str):
+        hint = Hint(hint)
+    return Check(description, False, hint.text, hint.kind, hint.where)
 
 
 def no_class(name: str) -> Check:
@@ -269,18 +289,20 @@ def generic_mistakes(tensor: str) -> list[Mistake]:
     ]
 
 
-def diagnose(tensor: str, got, case, mistakes: list[Mistake]) -> str | None:
+def diagnose(tensor: str, got, case, mistakes: list[Mistake]) -> Hint | None:
     """The hint for ``got``, the learner's ``tensor`` on ``case``, or None when it is right.
 
     ``case.expected`` is the right value and ``case.tolerance`` how close ``got`` must be.
-    Wrong in any way, ``got`` is compared with each mistake's model in turn.
+    Wrong in any way, ``got`` is compared with each mistake's model in turn; matching
+    none, its difference from the right value is measured (``patterns.describe``, with
+    what ``case.pattern_context()`` says the learner can see).
     """
     if got is None:
-        return f"the {tensor} is None: backward must return it (or store it) as an array"
+        return Hint(f"the {tensor} is None: backward must return it (or store it) as an array")
     try:
         got = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
-        return f"the {tensor} is a {type(got).__name__}, not an array of numbers"
+        return Hint(f"the {tensor} is a {type(got).__name__}, not an array of numbers")
     expected = np.asarray(case.expected, dtype=np.float64)
     if got.shape == expected.shape and np.isfinite(got).all():
         if error_of(got, expected, case.dtype) <= case.tolerance:
@@ -292,21 +314,39 @@ def diagnose(tensor: str, got, case, mistakes: list[Mistake]) -> str | None:
             except ValueError:  # shapes this mistake cannot take (W for W.T, W not square)
                 continue
         if same(got, model):
-            return mistake.hint
+            return Hint(mistake.hint)
+    with np.errstate(all="ignore"):
+        pattern = patterns.describe(tensor, got, expected, **case.pattern_context())
+    if pattern is not None:
+        return Hint(pattern, MEASURED)
     if got.shape != expected.shape:
-        return f"the {tensor} has shape {got.shape}; it must have shape {expected.shape}"
+        return Hint(f"the {tensor} has shape {got.shape}; it must have shape {expected.shape}")
     if not np.isfinite(got).all():
-        return (
+        return Hint(
             f"the {tensor} holds NaN or infinity where the right value is finite: a division "
             "by zero, or a large number that overflowed?"
         )
-    error = error_of(got, expected, case.dtype)
+    return unexplained(tensor, got, expected, case.dtype)
+
+
+def unexplained(tensor: str, got: np.ndarray, expected: np.ndarray, dtype) -> Hint:
+    """The worst entry and its right value, where no mistake and no pattern explains it."""
+    error = error_of(got, expected, dtype)
     worst = np.unravel_index(np.argmax(relative_error(got, expected)), got.shape)
-    return (
-        f"the {tensor} is wrong (relative error {error:.1e}; at index {tuple(map(int, worst))} "
-        f"it is {got[worst]:.6g}, expected {expected[worst]:.6g}): redo its derivation step "
-        "by step"
+    return Hint(
+        f"the {tensor} is wrong (relative error {error:.1e}; at index "
+        f"{tuple(map(int, worst))} it is {got[worst]:.6g}, expected {expected[worst]:.6g})"
+        f"{NO_PATTERN}",
+        UNEXPLAINED,
     )
+
+
+NO_PATTERN = ", in no pattern the probes recognise: redo its derivation step by step"
+
+
+def with_probe(hint: Hint, measured: str) -> Hint:
+    """``hint``, an uncatalogued one, with what a further probe measured."""
+    return Hint(f"{hint.text.removesuffix(NO_PATTERN)}. {measured}", MEASURED, hint.where)
 
 
 def error_of(got: np.ndarray, expected: np.ndarray, dtype) -> float:
@@ -327,11 +367,11 @@ def finite_differences(function, x: np.ndarray, upstream) -> np.ndarray:
     return run(numerical_vjp, function, x, upstream)
 
 
-def require_dtype(tensor: str, got, dtype) -> str | None:
+def require_dtype(tensor: str, got, dtype) -> Hint | None:
     """A hint when a gradient computed in float32 came back in another dtype."""
     found = getattr(got, "dtype", None)
     if found is not None and found != np.dtype(dtype):
-        return (
+        return Hint(
             f"the {tensor} is {found} for {np.dtype(dtype)} input: keep the input's dtype "
             "(a NumPy array made without dtype=, np.ones(n) say, is float64)"
         )
