@@ -190,3 +190,68 @@ UNCATALOGUED = [
     ("tanh", TanhOfTheOutput, "1 - tanh(y)^2: tanh applied to the output once more"),
     ("tanh", TanhCoshNotSquared, "1 / cosh(x), not 1 / cosh(x)^2"),
 ]
+
+# --- the measurement --------------------------------------------------------------------------
+# What the first failing check's hint says of each answer above, judged by hand against the
+# truth: "names" (it points at the term or step that holds the mistake), "vague" (true, but
+# it does not point there), "misleading" (it points elsewhere, or states a cause that is
+# not the mistake's). Each with a piece of that hint, so that a change to it is noticed and
+# judged again; and the catalogued hints any of its checks may give (each true of it).
+# Measured after the descriptions were written, on these same answers.
+NAMES, VAGUE, MISLEADING = "names", "vague", "misleading"
+VERDICTS = {
+    FocalPowerRuleKeepsGamma: (NAMES, "It is right at gamma = 0", ()),
+    FocalYForTheSign: (NAMES, "is wrong where y = 0 (there it is 0), and right where y = 1", ()),
+    LinearWeightOuterOfSums: (NAMES, "It is right for a batch of one example", ()),
+    AdamCorrectionWithoutPower: (NAMES, "every move is the right move for t = 1", ()),
+    AdamCountsInsideTheLoop: (NAMES, "t advances once for each parameter", ()),
+    ReLUSignOfUpstream: (
+        VAGUE,
+        "is only ever 0 or 1",
+        # on the hand-worked case, where every dL_dy is positive: its values are ignored
+        ("the input gradient ignores dL_dy",),
+    ),
+    SigmoidPSquared: (
+        VAGUE,
+        "off by a factor that grows with p",
+        # at x = 40, p p is p to the last digit: the factor 1 - p is missing indeed
+        ("the factor 1 - p (the cached q) is missing",),
+    ),
+    SigmoidDividedByTheDerivative: (NAMES, "exactly 1 / (p (1 - p))^2 times", ()),
+    LinearInputOverN: (
+        NAMES,
+        "is 1/N = 1/5 times the right value",
+        ("the input gradient is half what it should be",),  # the hand-worked N is 2
+    ),
+    LinearBiasSummedWhole: (
+        VAGUE,
+        "the bias gradient has shape (); it must have shape (3,)",
+        ("the bias gradient has shape ()",),
+    ),
+    BCEDenominatorP: (
+        NAMES,
+        "wrong where y = 0 (there it is exactly (1 - p) / p times the right value)",
+        ("holds NaN or infinity",),  # (1 - y) / p at p = 0
+    ),
+    BCEDenominatorOnePlusP: (
+        NAMES,
+        "wrong where y = 0 (there it is off by a factor that shrinks with p",
+        ("holds NaN or infinity",),  # -y / p at p = 0 with y = 0
+    ),
+    BCEReturnsTheLoss: (VAGUE, "in no pattern the probes recognise", ("holds NaN or infinity",)),
+    BCELogitsNegativesLikePositives: (NAMES, "is wrong where y = 0", ()),
+    BCELogitsSigmoidDerivativeTwice: (
+        NAMES,
+        "is exactly p_t (1 - p_t) times the right value",
+        ("dL_dx is 0 at x = 40",),  # p (1 - p) (p - y) is 0 there, as p - y is
+    ),
+    FocalLogForItsDerivative: (VAGUE, "off by a factor that grows with p_t", ()),
+    FocalProductRuleWithoutTheLog: (NAMES, "It is right at gamma = 0", ()),
+    FocalLogitsYForTheSign: (NAMES, "is wrong where y = 0 (there it is 0), and right where y = 1", ()),
+    FocalLogitsOnlyP_t: (NAMES, "is exactly 1 / (1 - p_t) times the right value", ()),
+    AdamSecondCorrectionWithBeta1: (VAGUE, "one factor times the right one", ()),
+    AdamOnlyFirstMomentCorrected: (VAGUE, "one factor times the right one", ()),
+    AdamGradientForTheMoment: (VAGUE, "every move is right up to step 1, and wrong from step 2", ()),
+    TanhOfTheOutput: (VAGUE, "off by a factor that grows with |x|", ()),
+    TanhCoshNotSquared: (NAMES, "exactly 1 / (1 - y^2)^(1/2) times", ()),
+}

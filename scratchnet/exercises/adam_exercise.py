@@ -199,14 +199,18 @@ def _moves(trajectory, initial) -> list[list[np.ndarray]]:
 def _measured(got, expected, initial, gradients, settings) -> str | None:
     """What the learner's steps look like against the right ones, measured step by step:
     the step count t each move is Adam's for, else where the moves part, and their ratio."""
-    # float32 parameters keep about 7 digits of themselves, 4 of a move of 1e-3
-    rtol = 1e-6 if np.asarray(got[0][0]).dtype == np.float64 else 1e-3
-    t_used = _step_counts(got, initial, gradients, settings, rtol)
+    # float32 parameters keep about 7 digits of themselves, so a move of theirs is known
+    # to a few units of float32's spacing at the parameter's size, not to its own digits
+    rtol, atol = 1e-6, 0.0
+    if np.asarray(got[0][0]).dtype != np.float64:
+        largest = max(float(np.max(np.abs(value))) for value in initial)
+        rtol, atol = 1e-3, 4 * float(np.spacing(np.float32(max(largest, 1.0))))
+    t_used = _step_counts(got, initial, gradients, settings, rtol, atol)
     if t_used is not None:
         return _told_step_counts(t_used)
     theirs, right = _moves(got, initial), _moves(expected, initial)
     size = len(theirs[0])
-    ok = [[bool(np.allclose(a, b, rtol=rtol, atol=0)) for a, b in zip(*pair)]
+    ok = [[bool(np.allclose(a, b, rtol=rtol, atol=atol)) for a, b in zip(*pair)]
           for pair in zip(theirs, right)]  # fmt: skip
     told = []
     first_wrong = next(step for step, row in enumerate(ok, start=1) if not all(row))
@@ -246,7 +250,7 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> float | None:
     return None
 
 
-def _step_counts(got, initial, gradients, settings, rtol: float) -> np.ndarray | None:
+def _step_counts(got, initial, gradients, settings, rtol, atol) -> np.ndarray | None:
     """For each step and parameter, the t whose bias correction gives the learner's move
     exactly, the moments being right; None unless every move has one."""
     lr = settings.get("lr", 1e-3)
@@ -263,7 +267,7 @@ def _step_counts(got, initial, gradients, settings, rtol: float) -> np.ndarray |
             v[i] = beta2 * v[i] + (1 - beta2) * g**2
             for t in candidates:
                 move = -lr * (m[i] / (1 - beta1**t)) / (np.sqrt(v[i] / (1 - beta2**t)) + eps)
-                if np.allclose(moves[step][i], move, rtol=rtol, atol=0):
+                if np.allclose(moves[step][i], move, rtol=rtol, atol=atol):
                     t_used[step, i] = t
                     break
             else:
@@ -282,8 +286,9 @@ def _told_step_counts(t_used: np.ndarray) -> str:
         return f"every move is the right move for a step count t off by {int(offset[0, 0]):+d}"
     seen = "; ".join(f"at step {s + 1}, t = {', '.join(map(str, row))}"
                      for s, row in enumerate(t_used[:3]))  # fmt: skip
+    which = "params[0] and params[1]" if size == 2 else f"params[0] to params[{size - 1}]"
     text = (f"each move is the right move for another step count t in the bias correction "
-            f"({seen}, for params[0] to params[{size - 1}])")  # fmt: skip
+            f"({seen}, for {which})")  # fmt: skip
     if np.array_equal(t_used.reshape(-1), np.arange(1, steps * size + 1)):
         text += ": t advances once for each parameter, where it should once for each step"
     return text
