@@ -122,9 +122,8 @@ class FocalLogitsOnlyP_t(Reduced, sn.FocalLossWithLogits):
 
     def local(self):
         p_t, one_minus_p_t = sigmoid(self.z), sigmoid(-self.z)
-        dl_dp_t = self.alpha_t * (
-            self.gamma * one_minus_p_t ** (self.gamma - 1) * np.log(p_t) - one_minus_p_t**self.gamma / p_t
-        )
+        power_term = self.gamma * one_minus_p_t ** (self.gamma - 1) * np.log(p_t)
+        dl_dp_t = self.alpha_t * (power_term - one_minus_p_t**self.gamma / p_t)
         return (2 * self.y - 1) * dl_dp_t * p_t
 
 
@@ -247,11 +246,11 @@ VERDICTS = {
     ),
     FocalLogForItsDerivative: (VAGUE, "off by a factor that grows with p_t", ()),
     FocalProductRuleWithoutTheLog: (NAMES, "It is right at gamma = 0", ()),
-    FocalLogitsYForTheSign: (NAMES, "is wrong where y = 0 (there it is 0), and right where y = 1", ()),
+    FocalLogitsYForTheSign: (NAMES, "is wrong where y = 0 (there it is 0), and right", ()),
     FocalLogitsOnlyP_t: (NAMES, "is exactly 1 / (1 - p_t) times the right value", ()),
     AdamSecondCorrectionWithBeta1: (VAGUE, "one factor times the right one", ()),
     AdamOnlyFirstMomentCorrected: (VAGUE, "one factor times the right one", ()),
-    AdamGradientForTheMoment: (VAGUE, "every move is right up to step 1, and wrong from step 2", ()),
+    AdamGradientForTheMoment: (VAGUE, "every move is right up to step 1, and wrong from", ()),
     TanhOfTheOutput: (VAGUE, "off by a factor that grows with |x|", ()),
     TanhCoshNotSquared: (NAMES, "exactly 1 / (1 - y^2)^(1/2) times", ()),
 }

@@ -148,33 +148,31 @@ def _trend(ratio: np.ndarray, q: np.ndarray, name: str) -> str | None:
 
 
 def _where_wrong(tensor, got, expected, right, factors, groups, quantities) -> str | None:
-    """Right in some entries, wrong in others: which, and what the wrong ones are."""
+    """Right in some entries, wrong in two or more others: which, and what the wrong are."""
     wrong = ~right
+    if wrong.sum() < 2:
+        return None
     for name, mask in groups.items():
         mask = np.broadcast_to(mask, got.shape)
-        if mask.all() or not mask.any() or not np.all(mask[wrong]):
+        if mask.all() or not np.all(mask[wrong]):
             continue
-        if wrong.sum() < 2:
-            continue
-        values = _values(got, expected, mask & wrong, factors, quantities)
+        values = _values(got, expected, wrong, factors, quantities)
         told = f" (there it is {values})" if values is not None else ""
-        every = "" if np.all(wrong[mask]) else f", at {int(wrong.sum())} of {int(mask.sum())} entries"
-        return f"the {tensor} is wrong {name}{every}{told}, and right {_complement(name)}"
-    if got.ndim == 2:
-        for axis, kind in ((1, "rows"), (0, "columns")):
-            if got.shape[1 - axis] < 2:
+        if not np.all(wrong[mask]):
+            told = f", at {int(wrong.sum())} of its {int(mask.sum())} entries{told}"
+        return f"the {tensor} is wrong {name}{told}, and right {_complement(name)}"
+    if got.ndim == 2 and min(got.shape) > 1:
+        for kind, lines in (("rows", wrong.any(axis=1)), ("columns", wrong.any(axis=0))):
+            if lines.all():
                 continue
-            bad = np.flatnonzero(wrong.any(axis=axis))
-            if 0 < len(bad) < got.shape[1 - axis] and got.shape[axis] > 1:
-                lines = np.zeros(got.shape[1 - axis], bool)
-                lines[bad] = True
-                mask = lines[:, None] if axis == 1 else lines[None, :]
-                values = _values(got, expected, np.broadcast_to(mask, got.shape), factors, quantities)
-                told = f" (there it is {values})" if values is not None else ""
-                return (
-                    f"the {tensor} is wrong only in {kind} {_listed(bad)} of "
-                    f"{got.shape[1 - axis]}{told}, and right in the others"
-                )
+            mask = np.broadcast_to(lines[:, None] if kind == "rows" else lines, got.shape)
+            values = _values(got, expected, mask, factors, quantities)
+            told = f" (there it is {values})" if values is not None else ""
+            shown = ", ".join(str(int(i)) for i in np.flatnonzero(lines))
+            return (
+                f"the {tensor} is wrong only in {kind} {shown} of {len(lines)}{told}, and right "
+                "in the others"
+            )
     return None
 
 
@@ -185,10 +183,6 @@ def _complement(name: str) -> str:
     if name.endswith(" = 1"):
         return name[: -len(" = 1")] + " = 0"
     return "everywhere else"
-
-
-def _listed(indices) -> str:
-    return ", ".join(str(int(i)) for i in indices)
 
 
 def _few_values(got: np.ndarray, expected: np.ndarray) -> str | None:
