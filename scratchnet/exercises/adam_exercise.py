@@ -67,6 +67,11 @@ MISTAKES = {
 }
 
 
+def catalogued_mistakes(grader) -> list[str]:
+    """The hints of the catalogue, as ``Exercise.catalogued_mistakes`` asks."""
+    return list(MISTAKES.values())
+
+
 def simulate(initial, gradients, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, mistake=None):
     """The parameters after each step of Adam, or of Adam with one of ``MISTAKES``.
 

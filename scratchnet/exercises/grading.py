@@ -342,20 +342,23 @@ def unexplained(tensor: str, got: np.ndarray, expected: np.ndarray, dtype) -> Hi
     """The worst entry and its right value, where no mistake and no pattern explains it."""
     error = error_of(got, expected, dtype)
     worst = np.unravel_index(np.argmax(relative_error(got, expected)), got.shape)
+    why = TOO_FEW if got.size < patterns.MIN_ENTRIES else NO_PATTERN
     return Hint(
         f"the {tensor} is wrong (relative error {error:.1e}; at index "
         f"{tuple(map(int, worst))} it is {got[worst]:.6g}, expected {expected[worst]:.6g})"
-        f"{NO_PATTERN}",
+        f"{why}",
         UNEXPLAINED,
     )
 
 
 NO_PATTERN = ", in no pattern the probes recognise: redo its derivation step by step"
+TOO_FEW = ", in too few entries for the probes to measure a pattern"
 
 
 def with_probe(hint: Hint, measured: str) -> Hint:
     """``hint``, an uncatalogued one, with what a further probe measured."""
-    return Hint(f"{hint.text.removesuffix(NO_PATTERN)}. {measured}", MEASURED, hint.where)
+    text = hint.text.removesuffix(NO_PATTERN).removesuffix(TOO_FEW)
+    return Hint(f"{text}. {measured}", MEASURED, hint.where)
 
 
 def error_of(got: np.ndarray, expected: np.ndarray, dtype) -> float:

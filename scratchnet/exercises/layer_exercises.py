@@ -108,6 +108,18 @@ class LayerExercise:
         """Grade the learner's module ``answer``: the catalogue's grader."""
         return grade_layer(self, answer)
 
+    def catalogue(self) -> list[str]:
+        """The hint of every mistake catalogued for this layer, hand-worked cases' too."""
+        mistakes = [m for tensor in self.tensors for m in self.mistakes.get(tensor, [])]
+        for worked in self.hand_worked:
+            mistakes += [m for tensor in self.tensors for m in worked.mistakes.get(tensor, [])]
+        return [mistake.hint for mistake in mistakes]
+
+
+def catalogued_mistakes(grader: LayerExercise) -> list[str]:
+    """The hints of ``grader``'s catalogue, as ``Exercise.catalogued_mistakes`` asks."""
+    return grader.catalogue()
+
 
 def grade_layer(exercise: LayerExercise, answer) -> Iterator[Check]:
     """Every check of ``exercise`` on the learner's module ``answer``, one at a time."""

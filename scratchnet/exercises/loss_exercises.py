@@ -155,6 +155,18 @@ class LossExercise:
         """Grade the learner's module ``answer``: the catalogue's grader."""
         return grade_loss(self, answer)
 
+    def catalogue(self) -> list[str]:
+        """The hint of every mistake catalogued for this loss, hand-worked cases' too."""
+        mistakes = self.mistakes + _REDUCTION
+        for worked in self.hand_worked:
+            mistakes = mistakes + worked.mistakes
+        return [mistake.hint for mistake in _named(self, mistakes)]
+
+
+def catalogued_mistakes(grader: LossExercise) -> list[str]:
+    """The hints of ``grader``'s catalogue, as ``Exercise.catalogued_mistakes`` asks."""
+    return grader.catalogue()
+
 
 def grade_loss(exercise: LossExercise, answer) -> Iterator[Check]:
     """Every check of ``exercise`` on the learner's module ``answer``, one at a time."""
@@ -478,13 +490,13 @@ FOCAL = LossExercise(
         ),
         each_element(INNER_DERIVATIVE_MISSED, lambda c: c.s * _focal_dl_dp_t(c, inner=1.0)),
         each_element(
-            "dL_dp has only half of the product rule: it differentiates -log p_t but not "
-            "the factor (1 - p_t)^gamma",
+            "dL_dp differentiates -log p_t but not the factor (1 - p_t)^gamma: it has only "
+            "half of the product rule",
             lambda c: c.s * _focal_dl_dp_t(c, power_term=False),
         ),
         each_element(
-            "dL_dp has only half of the product rule: it differentiates (1 - p_t)^gamma "
-            "but not -log p_t",
+            "dL_dp differentiates (1 - p_t)^gamma but not -log p_t: it has only half of "
+            "the product rule",
             lambda c: c.s * _focal_dl_dp_t(c, log_term=False),
         ),
         each_element(ALPHA_T_MISSING, lambda c: c.s * _focal_dl_dp_t(c, alpha=False)),
