@@ -254,3 +254,103 @@ VERDICTS = {
     TanhOfTheOutput: (VAGUE, "off by a factor that grows with |x|", ()),
     TanhCoshNotSquared: (NAMES, "exactly 1 / (1 - y^2)^(1/2) times", ()),
 }
+
+
+# --- held out: written after the probes were tuned, and measured without tuning them --------
+
+
+class ReLUClippedUpstream(sn.ReLU):
+    def backward(self, dL_dy):
+        return dL_dy.clip(0) * (self.y > 0)
+
+
+class SigmoidQSquared(sn.Sigmoid):
+    def backward(self, dL_dp):
+        return dL_dp * self.q * self.q
+
+
+class SigmoidPMinusQ(sn.Sigmoid):
+    def backward(self, dL_dp):
+        return dL_dp * (self.p - self.q)
+
+
+class LinearWeightPlusW(LinearWith):
+    def weight_gradient(self, dL_dy):
+        return self.x.T @ dL_dy + self.weight.data
+
+
+class LinearBiasTimesN(LinearWith):
+    def bias_gradient(self, dL_dy):
+        return dL_dy.sum(axis=0) * len(dL_dy)
+
+
+class BCEYForOneMinusY(Reduced, sn.BCELoss):
+    def local(self):
+        return -self.y / self.p + self.y / (1 - self.p)
+
+
+class BCELogitsZForX(Reduced, sn.BCEWithLogitsLoss):
+    def local(self):
+        return sigmoid(self.z) - self.y
+
+
+class FocalAlphaOnOneTerm(FocalWith):
+    def local(self):
+        inside = (self.p >= self.eps) & (self.p <= 1 - self.eps)
+        dl_dp_t = self.focal_term() + self.weight() * self.log_term()
+        return np.where(inside, dl_dp_t * self.sign(), 0)
+
+
+class FocalLogTermPowerMinusOne(FocalWith):
+    def log_term(self):
+        return -(self.one_minus_p_t ** (self.gamma - 1)) / self.p_t
+
+
+class FocalLogitsPowerMinusOne(Reduced, sn.FocalLossWithLogits):
+    def local(self):
+        p_t, one_minus_p_t = sigmoid(self.z), sigmoid(-self.z)
+        inner = self.gamma * p_t * np.log(p_t) - one_minus_p_t
+        return (2 * self.y - 1) * self.alpha_t * one_minus_p_t ** (self.gamma - 1) * inner
+
+
+class AdamEpsOutsideTheDivision(AdamWith):
+    def denominator(self, v_hat):
+        return np.sqrt(v_hat)
+
+    def step(self):
+        super().step()
+        for param in self.params:
+            param.data -= self.eps
+
+
+class AdamNoSquareRoot(AdamWith):
+    def denominator(self, v_hat):
+        return v_hat + self.eps
+
+
+class TanhOnePlusY2(sn.Tanh):
+    def backward(self, dL_dy):
+        return dL_dy * (1 + self.y**2)
+
+
+class TanhSquareOfOneMinusY(sn.Tanh):
+    def backward(self, dL_dy):
+        return dL_dy * (1 - self.y) ** 2
+
+
+HELD_OUT = [
+    ("relu", ReLUClippedUpstream, "dL_dy clipped at 0 before the mask"),
+    ("sigmoid", SigmoidQSquared, "q q in place of p q"),
+    ("sigmoid", SigmoidPMinusQ, "p - q in place of p q"),
+    ("linear", LinearWeightPlusW, "W added to the weight gradient"),
+    ("linear", LinearBiasTimesN, "the bias gradient multiplied by N"),
+    ("bce", BCEYForOneMinusY, "y / (1 - p) for the negatives' term, not (1 - y) / (1 - p)"),
+    ("bce_logits", BCELogitsZForX, "sigma(z) - y, z = s x in place of x"),
+    ("focal", FocalAlphaOnOneTerm, "alpha_t on the log term only"),
+    ("focal", FocalLogTermPowerMinusOne, "(1 - p_t)^(gamma - 1) in the log term"),
+    ("focal_logits", FocalLogitsPowerMinusOne, "(1 - p_t)^(gamma - 1) for (1 - p_t)^gamma"),
+    ("adam", AdamEpsOutsideTheDivision, "lr m_hat / sqrt(v_hat) + eps: eps outside"),
+    ("adam", AdamNoSquareRoot, "v_hat + eps in the denominator, without its square root"),
+    ("tanh", TanhOnePlusY2, "1 + y^2 for 1 - y^2"),
+    ("tanh", TanhSquareOfOneMinusY, "(1 - y)^2 for 1 - y^2"),
+]
