@@ -5,7 +5,15 @@ catalogued mistake that is not theirs."""
 from types import SimpleNamespace
 
 import pytest
-from exercise_uncatalogued import MISLEADING, NAMES, UNCATALOGUED, VAGUE, VERDICTS
+from exercise_uncatalogued import (
+    HELD_OUT,
+    HELD_OUT_VERDICTS,
+    MISLEADING,
+    NAMES,
+    UNCATALOGUED,
+    VAGUE,
+    VERDICTS,
+)
 
 from scratchnet.exercises.catalogue import BY_NAME
 from scratchnet.exercises.grading import CATALOGUED
@@ -30,12 +38,19 @@ def test_the_measurement_covers_20_answers_across_6_exercises_and_none_is_mislea
     assert (verdicts.count(NAMES), verdicts.count(VAGUE)) == (15, 9)
 
 
-@pytest.mark.parametrize(
-    ("name", "wrong"), [(name, wrong) for name, wrong, _ in UNCATALOGUED],
-    ids=[wrong.__name__ for _, wrong, _ in UNCATALOGUED],
-)  # fmt: skip
+def test_on_answers_held_out_from_the_tuning_none_is_misleading():
+    assert len({name for name, _, _ in HELD_OUT}) == 9
+    assert set(HELD_OUT_VERDICTS) == {wrong for _, wrong, _ in HELD_OUT}
+    verdicts = [verdict for verdict, _, _ in HELD_OUT_VERDICTS.values()]
+    assert (verdicts.count(NAMES), verdicts.count(VAGUE), verdicts.count(MISLEADING)) == (3, 11, 0)
+
+
+ALL = [(name, wrong) for name, wrong, _ in UNCATALOGUED + HELD_OUT]
+
+
+@pytest.mark.parametrize(("name", "wrong"), ALL, ids=[wrong.__name__ for _, wrong in ALL])
 def test_an_uncatalogued_answer_gets_the_hint_it_was_judged_on(name, wrong):
-    _, piece, catalogued_allowed = VERDICTS[wrong]
+    _, piece, catalogued_allowed = {**VERDICTS, **HELD_OUT_VERDICTS}[wrong]
     failed = failures(name, wrong)
     assert failed, f"{wrong.__name__} passed every check"
     assert piece in failed[0].hint, failed[0].hint

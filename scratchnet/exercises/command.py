@@ -213,10 +213,9 @@ def check(exercise: Exercise, folder: Path, timeout: float = DEFAULT_TIMEOUT) ->
 
 def _hint_key(check: Check) -> str:
     """Failed checks with the same key share a hint: the same text, but for measured
-    numbers (float32's last digits, a worst entry's values)."""
-    if check.kind == UNEXPLAINED:
-        return check.hint.partition(" (")[0]
-    return re.sub(r"-?\d+\.\d+(e[-+]?\d+)?|-?\d+e[-+]?\d+", "#", check.hint)
+    numbers (float32's last digits, the worst entry and its values)."""
+    text = re.sub(r" \(relative error .*?expected [^)]*\)", "", check.hint)
+    return re.sub(r"-?\d+\.\d+(e[-+]?\d+)?|-?\d+e[-+]?\d+", "#", text)
 
 
 def _print_hints(hints: dict[str, list[Check]]) -> None:
