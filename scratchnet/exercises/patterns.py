@@ -5,9 +5,11 @@ Each probe compares the learner's tensor with the right one on the same inputs a
 asks one question: is it the right one transposed, or reshaped? a constant factor of it?
 right in some entries (where y = 1, in some rows) and wrong in the others? does its ratio
 to the right one follow a quantity the learner can see (p_t, |x|), as exactly a power
-of it, or only growing or shrinking with it? A probe that sees nothing says nothing, and
-the sentences report what was measured, never a cause: where a cause is suggested, it is
-worded as one that "would do this".
+of it, or only growing or shrinking with it (and over how many entries)? A probe that
+sees nothing says nothing, and the sentences report what was measured, never a cause.
+The graders add probes that run the learner's code again with one thing changed (the
+focal losses at gamma = 0, a layer on one example; ``loss_exercises``, ``layer_exercises``)
+and Adam's, which match each step to a step count (``adam_exercise``).
 
 ``describe`` takes what the case can show: ``factors``, the constants worth naming (the
 batch size N); ``groups``, masks of entries the learner can tell apart (where y = 1);
@@ -137,8 +139,9 @@ def _trend(ratio: np.ndarray, q: np.ndarray, name: str) -> str | None:
     else:
         return None
     text = (
-        f"off by a factor that {way} with {name}: {ratio[0]:.3g} times the right value "
-        f"where {name} = {q[0]:.3g}, {ratio[-1]:.3g} times where {name} = {q[-1]:.3g}"
+        f"off by a factor that {way} with {name} across its {len(q)} entries: {ratio[0]:.3g} "
+        f"times the right value where {name} = {q[0]:.3g}, {ratio[-1]:.3g} times where "
+        f"{name} = {q[-1]:.3g}"
     )
     near = np.abs(ratio - 1) < 0.05
     if near[0] != near[-1]:
