@@ -12,7 +12,9 @@ take that many seconds in all, and one that would take longer is stopped with a
 
 Mistakes are diagnosed by probes, not guessed from the size of an error: each catalogued
 ``Mistake`` computes what the learner's tensor would be had they made it, on the very
-inputs just used, and the first one the learner's tensor equals gives its hint.
+inputs just used, and the first one the learner's tensor equals gives its hint. A tensor
+that equals none is measured against the right one by ``patterns``. Each ``Hint`` says
+which of the two it is.
 """
 
 from __future__ import annotations
