@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from exercise_mistakes import AdamWith
+from exercise_uncatalogued import FocalPowerRuleKeepsGamma
 
 from scratchnet.exercises.catalogue import BY_NAME
 from scratchnet.exercises.patterns import describe
@@ -114,3 +115,18 @@ def test_adams_moves_are_matched_to_a_step_count_or_to_the_step_they_part(wrong,
     checks = list(BY_NAME["adam"].grade(lambda _: answer))
     first = next(check for check in checks if not check.passed)
     assert told in first.hint and first.kind == "measured", first.hint
+
+
+class FocalRefusingGammaZero(FocalPowerRuleKeepsGamma):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.gamma == 0:
+            raise ValueError("this focal loss wants gamma > 0")
+
+
+def test_a_probe_the_learners_code_cannot_take_decides_nothing_and_is_not_their_error():
+    answer = SimpleNamespace(FocalLoss=FocalRefusingGammaZero)
+    checks = list(BY_NAME["focal"].grade(lambda _: answer))
+    first = next(check for check in checks if not check.passed)
+    assert "off by a factor that shrinks with p_t" in first.hint
+    assert "gamma = 0" not in first.hint
