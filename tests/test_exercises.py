@@ -32,7 +32,7 @@ from exercise_mistakes import (
 
 import scratchnet as sn
 from scratchnet.exercises import adam_exercise
-from scratchnet.exercises.catalogue import BY_NAME, EXERCISES
+from scratchnet.exercises.catalogue import BY_NAME, EXERCISES, mistakes_table
 from scratchnet.exercises.command import RESULTS, learner_files, main
 from scratchnet.exercises.grading import LearnerError
 
@@ -284,3 +284,34 @@ def test_the_guide_shows_what_a_check_prints(tmp_path, monkeypatch, capsys):
     path.write_text(starter[:body] + "        return dL_dy * (self.y > 0)\n")
     assert main(["check", "relu"]) == 0
     assert "Next: `python -m scratchnet.exercises start sigmoid`" in capsys.readouterr().out
+
+
+def test_the_guides_table_of_mistakes_is_the_catalogues():
+    page = (ROOT / "docs" / "exercises.md").read_text()
+    table = mistakes_table()
+    assert table in page, f"paste this table into docs/exercises.md:\n{table}"
+    assert table.count("\n") == len(EXERCISES) + 2  # a row each but network's, and generic's
+
+
+def test_the_guide_shows_what_a_check_prints_for_an_uncatalogued_mistake(tmp_path, monkeypatch,
+                                                                         capsys):  # fmt: skip
+    page = (ROOT / "docs" / "exercises.md").read_text()
+    shown = re.search(r"```text\n(checking focal.*?)```", page, flags=re.DOTALL).group(1)
+    monkeypatch.chdir(tmp_path)
+    assert main(["start", "focal"]) == 0
+    path = tmp_path / "scratchnet-exercises" / "focal.py"
+    starter = path.read_text()
+    body = starter.index("        # The derivation to carry out")
+    path.write_text(starter[:body] + FOCAL_WITH_Y_FOR_THE_SIGN)
+    capsys.readouterr()
+    assert main(["check", "focal"]) == 1
+    assert capsys.readouterr().out == shown
+
+
+FOCAL_WITH_Y_FOR_THE_SIGN = """\
+        gamma, p_t, one_minus_p_t = self.gamma, self.p_t, self.one_minus_p_t
+        power_term = gamma * one_minus_p_t ** (gamma - 1) * self.log_p_t
+        dl_dp_t = self.alpha_t * (power_term - one_minus_p_t**gamma / p_t)
+        inside = (self.p >= self.eps) & (self.p <= 1 - self.eps)
+        return self.through_reduction(dL_out) * np.where(inside, self.y * dl_dp_t, 0)
+"""

@@ -14,7 +14,18 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from scratchnet.exercises.grading import Check, class_in, failed, no_class, passed, run, same
+from scratchnet.exercises.grading import (
+    MEASURED,
+    UNEXPLAINED,
+    Check,
+    Hint,
+    class_in,
+    failed,
+    no_class,
+    passed,
+    run,
+    same,
+)
 from scratchnet.layers import Parameter
 from scratchnet.optimizers import Adam as LessonAdam
 
@@ -54,6 +65,11 @@ MISTAKES = {
         "the parameters move up the gradient: theta = theta - lr m_hat / (sqrt(v_hat) + eps)"
     ),
 }
+
+
+def catalogued_mistakes(grader) -> list[str]:
+    """The hints of the catalogue, as ``Exercise.catalogued_mistakes`` asks."""
+    return list(MISTAKES.values())
 
 
 def simulate(initial, gradients, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, mistake=None):
@@ -141,7 +157,7 @@ def _trajectory_check(cls, settings, dtype) -> Check:
     return passed(description) if hint is None else failed(description, hint)
 
 
-def _trajectory_hint(got, expected, initial, gradients, settings, dtype) -> str | None:
+def _trajectory_hint(got, expected, initial, gradients, settings, dtype) -> Hint | str | None:
     tolerance = TOLERANCE[np.dtype(dtype)]
     for step, (params, right) in enumerate(zip(got, expected), start=1):
         for index, (param, value) in enumerate(zip(params, right)):
@@ -153,23 +169,153 @@ def _trajectory_hint(got, expected, initial, gradients, settings, dtype) -> str 
             moved = np.max(np.abs(value - initial[index].astype(np.float64)))
             error = np.max(np.abs(param - value), initial=0.0) / max(moved, 1e-30)
             if not (np.isfinite(param).all() and error <= tolerance):
-                return _diagnosis(got, initial, gradients, settings, index, step)
+                return _diagnosis(got, expected, initial, gradients, settings, index, step)
     return None
 
 
-def _diagnosis(got, initial, gradients, settings, index: int, step: int) -> str:
+def _follows(got, expected, initial, tolerance: float) -> bool:
+    """Whether the trajectory ``got`` is ``expected`` to ``tolerance`` of the distance each
+    parameter moved, as the check measures it; NaN and infinity where ``expected`` has them."""
+    for params, values in zip(got, expected):
+        for param, value, start in zip(params, values, initial):
+            param, value = np.asarray(param, dtype=np.float64), np.asarray(value)
+            if not np.isfinite(value).all():
+                if not same(param, value):
+                    return False
+                continue
+            moved = np.max(np.abs(value - np.asarray(start, dtype=np.float64)))
+            if not np.max(np.abs(param - value), initial=0.0) <= tolerance * max(moved, 1e-30):
+                return False
+    return True
+
+
+def _diagnosis(got, expected, initial, gradients, settings, index: int, step: int) -> Hint:
+    """A catalogued mistake is named where the learner's steps follow its model, to the
+    check's own tolerance, and the model's steps are told from the right ones at that
+    tolerance (with eps = 1e-8, eps inside the root is not)."""
+    tolerance = TOLERANCE[np.asarray(got[0][0]).dtype]
     for mistake, hint in MISTAKES.items():
         model = simulate(initial, gradients, mistake=mistake, **settings)
-        if all(
-            same(np.asarray(param, dtype=np.float64), value)
-            for params, values in zip(got, model)
-            for param, value in zip(params, values)
-        ):
-            return hint
-    return (
-        f"params[{index}] is not where PyTorch's rule puts it after step {step}: check "
-        "each line of the rule in the starter's comments, in order"
-    )
+        visible = not _follows(model, expected, initial, tolerance)
+        if visible and _follows(got, model, initial, tolerance):
+            return Hint(hint)
+    where = f"params[{index}] is not where PyTorch's rule puts it after step {step}"
+    measured = _measured(got, expected, initial, gradients, settings)
+    if measured is not None:
+        return Hint(f"{where}: {measured}", MEASURED)
+    return Hint(f"{where}: check each line of the rule in the starter's comments, in order",
+                UNEXPLAINED)  # fmt: skip
+
+
+def _moves(trajectory, initial) -> list[list[np.ndarray]]:
+    """How far each parameter moved at each step: theta after it minus theta before."""
+    before = [np.asarray(value, dtype=np.float64) for value in initial]
+    moves = []
+    for params in trajectory:
+        after = [np.asarray(param, dtype=np.float64) for param in params]
+        moves.append([a - b for a, b in zip(after, before)])
+        before = after
+    return moves
+
+
+def _measured(got, expected, initial, gradients, settings) -> str | None:
+    """What the learner's steps look like against the right ones, measured step by step:
+    the step count t each move is Adam's for, else where the moves part, and their ratio."""
+    # float32 parameters keep about 7 digits of themselves, so a move of theirs is known
+    # to a few units of float32's spacing at the parameter's size, not to its own digits
+    rtol, atol = 1e-6, 0.0
+    if np.asarray(got[0][0]).dtype != np.float64:
+        largest = max(float(np.max(np.abs(value))) for value in initial)
+        rtol, atol = 1e-3, 4 * float(np.spacing(np.float32(max(largest, 1.0))))
+    theirs, right = _moves(got, initial), _moves(expected, initial)
+    size = len(theirs[0])
+    ok = [[bool(np.allclose(a, b, rtol=rtol, atol=atol)) for a, b in zip(*pair)]
+          for pair in zip(theirs, right)]  # fmt: skip
+    if all(all(row) for row in ok):
+        return None  # wrong by less than these probes can tell
+    t_used = _step_counts(got, initial, gradients, settings, rtol, atol)
+    if t_used is not None:
+        return _told_step_counts(t_used)
+    told = []
+    first_wrong = next(step for step, row in enumerate(ok, start=1) if not all(row))
+    if first_wrong > 1:
+        told.append(f"every move is right up to step {first_wrong - 1}, and wrong from step "
+                    f"{first_wrong}")  # fmt: skip
+    always_right = [i for i in range(size) if all(row[i] for row in ok)]
+    if always_right:
+        shown = ", ".join(f"params[{i}]" for i in always_right)
+        told.append(f"{shown} move{'s' if len(always_right) == 1 else ''} right at every step")
+    ratios = [_ratio(a, b) for row_a, row_b in zip(theirs, right) for a, b in zip(row_a, row_b)]
+    if all(r is not None for r in ratios):
+        per_step = np.array(ratios).reshape(len(theirs), size)
+        if np.allclose(per_step, per_step[0, 0], rtol=1e-3):
+            told.append(f"every move is {per_step[0, 0]:.4g} times the right one")
+        elif np.allclose(per_step, per_step[:, :1], rtol=1e-3):
+            factors = per_step[:, 0]
+            way = {1: ", growing with t", -1: ", shrinking with t"}.get(
+                int(np.sign(np.diff(factors)).mean()) if len(factors) > 1 else 0, "")
+            shown = ", ".join(f"{r:.3g}" for r in factors)
+            told.append(f"at each step every move is one factor times the right one: {shown} "
+                        f"at t = 1 to {len(factors)}{way}")  # fmt: skip
+    return "; ".join(told) or None
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> float | None:
+    """a / b when a is one number times b, to 3 digits, else None."""
+    weighty = np.abs(b) > 1e-3 * np.max(np.abs(b), initial=0.0)
+    if not weighty.any():
+        return None
+    ratio = a[weighty] / b[weighty]
+    middle = float(np.median(ratio))
+    if np.allclose(ratio, middle, rtol=1e-3) and np.allclose(
+        a[~weighty], middle * b[~weighty], rtol=1e-3
+    ):
+        return middle
+    return None
+
+
+def _step_counts(got, initial, gradients, settings, rtol, atol) -> np.ndarray | None:
+    """For each step and parameter, the t whose bias correction gives the learner's move
+    exactly, the moments being right; None unless every move has one."""
+    lr = settings.get("lr", 1e-3)
+    beta1, beta2 = settings.get("betas", (0.9, 0.999))
+    eps = settings.get("eps", 1e-8)
+    m = [np.zeros_like(value, dtype=np.float64) for value in initial]
+    v = [np.zeros_like(value, dtype=np.float64) for value in initial]
+    candidates = range(1, 4 * len(gradients) * len(initial) + 2)
+    moves = _moves(got, initial)
+    t_used = np.zeros((len(gradients), len(initial)), dtype=int)
+    for step, grads in enumerate(gradients):
+        for i, g in enumerate(grads):
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * g**2
+            for t in candidates:
+                move = -lr * (m[i] / (1 - beta1**t)) / (np.sqrt(v[i] / (1 - beta2**t)) + eps)
+                if np.allclose(moves[step][i], move, rtol=rtol, atol=atol):
+                    t_used[step, i] = t
+                    break
+            else:
+                return None
+    return t_used
+
+
+def _told_step_counts(t_used: np.ndarray) -> str:
+    steps, size = t_used.shape
+    right = np.arange(1, steps + 1)[:, None]
+    if np.all(t_used == 1):
+        return ("every move is the right move for t = 1: the bias correction does not "
+                "change from step to step, where 1 - beta^t should")  # fmt: skip
+    offset = t_used - right
+    if np.all(offset == offset[0, 0]):
+        return f"every move is the right move for a step count t off by {int(offset[0, 0]):+d}"
+    seen = "; ".join(f"at step {s + 1}, t = {', '.join(map(str, row))}"
+                     for s, row in enumerate(t_used[:3]))  # fmt: skip
+    which = "params[0] and params[1]" if size == 2 else f"params[0] to params[{size - 1}]"
+    text = (f"each move is the right move for another step count t in the bias correction "
+            f"({seen}, for {which})")  # fmt: skip
+    if np.array_equal(t_used.reshape(-1), np.arange(1, steps * size + 1)):
+        text += ": t advances once for each parameter, where it should once for each step"
+    return text
 
 
 def _hand_worked_check(cls) -> Check:

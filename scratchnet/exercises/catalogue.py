@@ -38,6 +38,27 @@ class Exercise:
         grader = getattr(importlib.import_module(module_name), name)
         return grader(load) if self.needs else grader(load(self.name))
 
+    def catalogued_mistakes(self) -> list[str]:
+        """What each catalogued mistake's hint says it is: the hint up to its first colon.
+        Each grader module answers with its ``catalogued_mistakes(grader)``."""
+        module_name, _, name = self.grader.partition(":")
+        module = importlib.import_module(module_name)
+        return [hint.split(":")[0] for hint in module.catalogued_mistakes(getattr(module, name))]
+
+
+def mistakes_table() -> str:
+    """docs/exercises.md's table of the catalogued mistakes, made from the catalogue."""
+    from scratchnet.exercises.grading import generic_mistakes  # NumPy: only when asked
+
+    rows = ["| exercise | the catalogued mistakes, as their hints name them |", "|---|---|"]
+    for exercise in EXERCISES:
+        named = exercise.catalogued_mistakes()
+        if named:
+            rows.append(f"| `{exercise.name}` | {'; '.join(named)} |")
+    generic = [mistake.hint.split(":")[0] for mistake in generic_mistakes("gradient")]
+    rows.append(f"| every gradient | {'; '.join(generic)} |")
+    return "\n".join(rows) + "\n"
+
 
 _LAYERS = "scratchnet.exercises.layer_exercises"
 _LOSSES = "scratchnet.exercises.loss_exercises"

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from scratchnet.exercises.grading import (
+    CATALOGUED,
     DTYPES,
     SEEDS,
     Check,
+    Hint,
+    LearnerError,
     Mistake,
     class_in,
     copies,
@@ -32,6 +35,7 @@ from scratchnet.exercises.grading import (
     require_dtype,
     run,
     tolerance_of,
+    with_probe,
 )
 
 INPUT = "input gradient"
@@ -49,6 +53,18 @@ class LayerCase:
     dtype: type
     expected: np.ndarray | None = None
     tolerance: float = 0.0
+    visible: Callable | None = None  # the exercise's quantities the learner can see
+
+    def pattern_context(self) -> dict:
+        """What ``patterns.describe`` may name: the batch size N, where x is positive or
+        negative, and the exercise's visible quantities, for a tensor of x's shape."""
+        shaped = np.shape(self.expected) == self.x.shape
+        n = len(self.x) if self.x.ndim == 2 else 1
+        context = {"factors": {f"N = {n}": n, f"1/N = 1/{n}": 1 / n} if n > 2 else {}}
+        if shaped:
+            context["groups"] = {"where x > 0": self.x > 0, "where x < 0": self.x < 0}
+            context["quantities"] = self.visible(self) if self.visible else {}
+        return context
 
 
 @dataclass(frozen=True)
@@ -83,6 +99,7 @@ class LayerExercise:
     mistakes: dict = field(default_factory=dict)
     hand_worked: tuple = ()
     forward_reference: Callable | None = None  # NumPy's function, where forward is theirs
+    visible: Callable | None = None  # case -> {name: array}, for patterns.describe
 
     @property
     def tensors(self) -> list[str]:
@@ -91,6 +108,18 @@ class LayerExercise:
     def __call__(self, answer) -> Iterator[Check]:
         """Grade the learner's module ``answer``: the catalogue's grader."""
         return grade_layer(self, answer)
+
+    def catalogue(self) -> list[str]:
+        """The hint of every mistake catalogued for this layer, hand-worked cases' too."""
+        mistakes = [m for tensor in self.tensors for m in self.mistakes.get(tensor, [])]
+        for worked in self.hand_worked:
+            mistakes += [m for tensor in self.tensors for m in worked.mistakes.get(tensor, [])]
+        return [mistake.hint for mistake in mistakes]
+
+
+def catalogued_mistakes(grader: LayerExercise) -> list[str]:
+    """The hints of ``grader``'s catalogue, as ``Exercise.catalogued_mistakes`` asks."""
+    return grader.catalogue()
 
 
 def grade_layer(exercise: LayerExercise, answer) -> Iterator[Check]:
@@ -130,7 +159,7 @@ def _gradient_checks(exercise: LayerExercise, cls, dtype) -> Iterator[Check]:
     same mistake raise an exception (a transposed product of a square layer runs, of
     another does not), which would hide the hint.
     """
-    hints: dict[str, str] = {}
+    hints: dict[str, Hint] = {}
     cases = [(shape, seed) for shape in exercise.shapes for seed in SEEDS]
     count = 0
     for shape, seed in cases:
@@ -140,7 +169,8 @@ def _gradient_checks(exercise: LayerExercise, cls, dtype) -> Iterator[Check]:
             hint = diagnose(tensor, got[tensor], case, exercise.mistakes.get(tensor, []))
             hint = hint or require_dtype(tensor, got[tensor], dtype)
             if hint is not None:
-                hints[tensor] = f"{hint} [input shape {case.x.shape}, seed {seed}]"
+                hint = _probe_one_example(exercise, cls, tensor, (shape, dtype, seed), hint)
+                hints[tensor] = replace(hint, where=f"input shape {case.x.shape}, seed {seed}")
         if hints:
             break
     cases_run = f"{len(exercise.shapes)} shapes x {len(SEEDS)} seeds"
@@ -149,6 +179,27 @@ def _gradient_checks(exercise: LayerExercise, cls, dtype) -> Iterator[Check]:
     for tensor in exercise.tensors:
         description = f"{tensor}: gradient check in {np.dtype(dtype)} ({cases_run})"
         yield passed(description) if tensor not in hints else failed(description, hints[tensor])
+
+
+def _probe_one_example(exercise: LayerExercise, cls, tensor: str, at, hint: Hint) -> Hint:
+    """An uncatalogued wrong parameter gradient, probed again on a batch of one example
+    for each seed, all else the same: right there, what is wrong is how the examples of
+    a batch combine (the input gradient's rows never combine, so it is not probed)."""
+    shape, dtype, _ = at
+    if hint.kind == CATALOGUED or tensor == INPUT or shape[0] == 1:
+        return hint
+    for seed in SEEDS:
+        try:
+            got, cases = _one_case(exercise, cls, (1, *shape[1:]), dtype, seed)
+        except LearnerError:  # a probe of ours their code need not survive: it decides nothing
+            return hint
+        if not np.any(cases[tensor].expected) or diagnose(tensor, got[tensor], cases[tensor], []):
+            return hint
+    return with_probe(
+        hint,
+        "It is right for a batch of one example (N = 1), all else the same: what is wrong "
+        "is how the examples of a batch combine into it",
+    )
 
 
 def _build(exercise: LayerExercise, cls, shape, dtype, seed):
@@ -180,7 +231,7 @@ def _one_case(exercise: LayerExercise, cls, shape, dtype, seed):
     for name in exercise.parameters:
         expected[f"{name} gradient"] = _parameter_differences(twin, name, x64, dL_dy64)
     params = {name: getattr(twin, name).data.copy() for name in exercise.parameters}
-    base = LayerCase(x64, dL_dy64, y64, params, dtype)
+    base = LayerCase(x64, dL_dy64, y64, params, dtype, visible=exercise.visible)
     tolerance = tolerance_of(dtype)
     cases = {
         tensor: replace(base, expected=value, tolerance=tolerance)
@@ -221,8 +272,11 @@ def _hand_worked_check(exercise: LayerExercise, cls, worked: HandWorked) -> Chec
     y = run(module.forward, x)
     got = _tensors(exercise, module, run(module.backward, dL_dy))
     description = f"hand-worked: {worked.description}"
+    params = {name: np.array(value, dtype=np.float64) for name, value in worked.params.items()}
     for tensor, value in worked.expected.items():
-        case = LayerCase(x, dL_dy, y, worked.params, np.float64, np.array(value), 1e-9)
+        case = LayerCase(
+            x, dL_dy, y, params, np.float64, np.array(value), 1e-9, exercise.visible
+        )
         mistakes = worked.mistakes.get(tensor, []) + exercise.mistakes.get(tensor, [])
         hint = diagnose(tensor, got[tensor], case, mistakes)
         if hint is not None:
@@ -342,7 +396,17 @@ RELU = LayerExercise(
 )
 
 
+def _seen_in_sigmoid(case: LayerCase) -> dict:
+    p = case.y
+    return {"p": p, "1 - p": 1 - p, "p (1 - p)": p * (1 - p), "|x|": np.abs(case.x)}
+
+
+def _seen_in_tanh(case: LayerCase) -> dict:
+    return {"|x|": np.abs(case.x), "y^2": case.y**2, "1 - y^2": 1 - case.y**2}
+
+
 SIGMOID = LayerExercise(
+    visible=_seen_in_sigmoid,
     class_name="Sigmoid",
     arguments=_elementwise,
     draw_x=lambda rng, shape: 3 * rng.standard_normal(shape),
@@ -494,6 +558,7 @@ LINEAR = LayerExercise(
 
 
 TANH = LayerExercise(
+    visible=_seen_in_tanh,
     class_name="Tanh",
     arguments=_elementwise,
     draw_x=lambda rng, shape: 1.5 * rng.standard_normal(shape),

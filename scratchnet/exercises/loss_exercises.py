@@ -18,15 +18,18 @@ and mistakes in that chain rule are catalogued once for every loss (``_REDUCTION
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from scratchnet.exercises.grading import (
+    CATALOGUED,
     DTYPES,
     SEEDS,
     Check,
+    Hint,
+    LearnerError,
     Mistake,
     class_in,
     diagnose,
@@ -37,6 +40,7 @@ from scratchnet.exercises.grading import (
     require_dtype,
     run,
     tolerance_of,
+    with_probe,
 )
 from scratchnet.functional import log_sigmoid, sigmoid
 
@@ -57,6 +61,7 @@ class LossCase:
     dtype: type
     expected: np.ndarray | None = None
     tolerance: float = 0.0
+    visible: Callable | None = None  # the exercise's quantities the learner can see
 
     @property
     def s(self) -> np.ndarray:
@@ -68,6 +73,17 @@ class LossCase:
         if self.options.get("alpha_mode", "constant") == "constant":
             return np.full_like(self.y, alpha)
         return np.where(self.y == 1, alpha, 1 - alpha)
+
+    def pattern_context(self) -> dict:
+        """What ``patterns.describe`` may name: the factor n, the two classes, and the
+        exercise's visible quantities."""
+        n = self.y.size
+        positive = np.broadcast_to(self.y == 1, np.shape(self.expected))
+        return {
+            "factors": {f"n = {n}": n, f"1/n = 1/{n}": 1 / n} if n > 2 else {},
+            "groups": {"where y = 1": positive, "where y = 0": ~positive},
+            "quantities": self.visible(self) if self.visible else {},
+        }
 
 
 def _through(case: LossCase):
@@ -134,10 +150,23 @@ class LossExercise:
     draw_x: object
     mistakes: list
     hand_worked: tuple = ()
+    visible: Callable | None = None  # case -> {name: array}, for patterns.describe
 
     def __call__(self, answer) -> Iterator[Check]:
         """Grade the learner's module ``answer``: the catalogue's grader."""
         return grade_loss(self, answer)
+
+    def catalogue(self) -> list[str]:
+        """The hint of every mistake catalogued for this loss, hand-worked cases' too."""
+        mistakes = self.mistakes + _REDUCTION
+        for worked in self.hand_worked:
+            mistakes = mistakes + worked.mistakes
+        return [mistake.hint for mistake in _named(self, mistakes)]
+
+
+def catalogued_mistakes(grader: LossExercise) -> list[str]:
+    """The hints of ``grader``'s catalogue, as ``Exercise.catalogued_mistakes`` asks."""
+    return grader.catalogue()
 
 
 def grade_loss(exercise: LossExercise, answer) -> Iterator[Check]:
@@ -166,7 +195,7 @@ def _named(exercise: LossExercise, mistakes: list[Mistake]) -> list[Mistake]:
     return [replace(mistake, hint=mistake.hint.format(**names)) for mistake in mistakes]
 
 
-def _first_failure(exercise: LossExercise, cls, options: dict, mistakes) -> str | None:
+def _first_failure(exercise: LossExercise, cls, options: dict, mistakes) -> Hint | None:
     for dtype in DTYPES:
         for shape in SHAPES:
             for seed in SEEDS:
@@ -174,8 +203,28 @@ def _first_failure(exercise: LossExercise, cls, options: dict, mistakes) -> str 
                 hint = diagnose(exercise.tensor, got, case, mistakes)
                 hint = hint or require_dtype(exercise.tensor, got, dtype)
                 if hint is not None:
-                    return f"{hint} [{np.dtype(dtype)}, shape {shape}, seed {seed}]"
+                    hint = _probe_gamma(exercise, cls, options, (shape, dtype, seed), hint)
+                    return replace(hint, where=f"{np.dtype(dtype)}, shape {shape}, seed {seed}")
     return None
+
+
+def _probe_gamma(exercise: LossExercise, cls, options: dict, at, hint: Hint) -> Hint:
+    """An uncatalogued focal gradient, probed again at gamma = 0 with all else the same:
+    right there, what is wrong changes with gamma, and the hint says so."""
+    if hint.kind == CATALOGUED or not options.get("gamma"):
+        return hint
+    try:
+        got, case = _one_case(exercise, cls, {**options, "gamma": 0.0}, *at)
+    except LearnerError:  # a probe of ours their code need not survive: it decides nothing
+        return hint
+    if diagnose(exercise.tensor, got, case, []) is not None:
+        return hint
+    return with_probe(
+        hint,
+        "It is right at gamma = 0, all else the same (where the focal loss is alpha_t "
+        "times BCE's): what is wrong changes with gamma, so look at the terms gamma "
+        "touches, (1 - p_t)^gamma and its derivative",
+    )
 
 
 def _one_case(exercise: LossExercise, cls, options: dict, shape, dtype, seed):
@@ -195,7 +244,10 @@ def _one_case(exercise: LossExercise, cls, options: dict, shape, dtype, seed):
     got = run(loss.backward, dL_out)
     got = None if got is None else np.array(got, copy=True)
     expected = finite_differences(lambda v: loss.forward(v, y64), x64, dL_out64)
-    case = LossCase(x64, y64, dL_out64, reduction, options, dtype, expected, tolerance_of(dtype))
+    case = LossCase(
+        x64, y64, dL_out64, reduction, options, dtype, expected, tolerance_of(dtype),
+        exercise.visible,
+    )  # fmt: skip
     return got, case
 
 
@@ -207,8 +259,9 @@ def _hand_worked_check(exercise: LossExercise, cls, worked: HandWorked, mistakes
     got = run(loss.backward, worked.dL_out)
     reduction = worked.options.get("reduction", "mean")
     case = LossCase(
-        x, y, worked.dL_out, reduction, worked.options, np.float64, np.array(worked.expected), 1e-7
-    )
+        x, y, worked.dL_out, reduction, worked.options, np.float64, np.array(worked.expected), 1e-7,
+        exercise.visible,
+    )  # fmt: skip
     hint = diagnose(exercise.tensor, got, case, _named(exercise, worked.mistakes) + mistakes)
     description = f"hand-worked: {worked.description}"
     return passed(description) if hint is None else failed(description, hint)
@@ -262,9 +315,30 @@ def _p_t(case: LossCase) -> np.ndarray:
     return np.where(case.y == 1, case.x, 1 - case.x)
 
 
+def _seen_in_p(case: LossCase) -> dict:
+    """The quantities a learner sees in a loss of p, for ``patterns.describe``."""
+    p = case.x
+    return {"p": p, "1 - p": 1 - p, "p (1 - p)": p * (1 - p), "(1 - p) / p": (1 - p) / p}
+
+
+def _seen_in_p_t(case: LossCase) -> dict:
+    """The same for a focal loss of p, written in p_t."""
+    p_t = np.clip(_p_t(case), 1e-7, 1 - 1e-7)
+    return {"p_t": p_t, "1 - p_t": 1 - p_t, "p_t (1 - p_t)": p_t * (1 - p_t)}
+
+
+def _seen_in_logits(case: LossCase) -> dict:
+    """The same for a loss of logits x, z = s x, written in p_t = sigma(z)."""
+    z = case.s * case.x
+    p_t, one_minus_p_t = sigmoid(z), sigmoid(-z)
+    return {"p_t": p_t, "1 - p_t": one_minus_p_t, "p_t (1 - p_t)": p_t * one_minus_p_t,
+            "|x|": np.abs(case.x)}  # fmt: skip
+
+
 REDUCTION_CONFIGS = tuple({"reduction": reduction} for reduction in REDUCTIONS)
 
 BCE = LossExercise(
+    visible=_seen_in_p,
     class_name="BCELoss",
     tensor="dL_dp",
     configs=REDUCTION_CONFIGS,
@@ -323,6 +397,7 @@ BCE = LossExercise(
 
 
 BCE_LOGITS = LossExercise(
+    visible=_seen_in_logits,
     class_name="BCEWithLogitsLoss",
     tensor="dL_dx",
     configs=REDUCTION_CONFIGS,
@@ -406,6 +481,7 @@ ALPHA_FOR_EVERY_EXAMPLE = (
 )
 
 FOCAL = LossExercise(
+    visible=_seen_in_p_t,
     class_name="FocalLoss",
     tensor="dL_dp",
     configs=FOCAL_CONFIGS,
@@ -418,13 +494,13 @@ FOCAL = LossExercise(
         ),
         each_element(INNER_DERIVATIVE_MISSED, lambda c: c.s * _focal_dl_dp_t(c, inner=1.0)),
         each_element(
-            "dL_dp has only half of the product rule: it differentiates -log p_t but not "
-            "the factor (1 - p_t)^gamma",
+            "dL_dp differentiates -log p_t but not the factor (1 - p_t)^gamma: it has only "
+            "half of the product rule",
             lambda c: c.s * _focal_dl_dp_t(c, power_term=False),
         ),
         each_element(
-            "dL_dp has only half of the product rule: it differentiates (1 - p_t)^gamma "
-            "but not -log p_t",
+            "dL_dp differentiates (1 - p_t)^gamma but not -log p_t: it has only half of "
+            "the product rule",
             lambda c: c.s * _focal_dl_dp_t(c, log_term=False),
         ),
         each_element(ALPHA_T_MISSING, lambda c: c.s * _focal_dl_dp_t(c, alpha=False)),
@@ -475,6 +551,7 @@ def _focal_dl_dz(case: LossCase, inner=-1.0, alpha=True):
 
 
 FOCAL_LOGITS = LossExercise(
+    visible=_seen_in_logits,
     class_name="FocalLossWithLogits",
     tensor="dL_dx",
     configs=FOCAL_CONFIGS,

@@ -31,6 +31,11 @@ COMPONENTS = {"linear": "Linear", "relu": "ReLU", "sigmoid": "Sigmoid"}
 LAYOUT = ("linear", "relu", "linear", "relu", "linear", "sigmoid")
 
 
+def catalogued_mistakes(grader) -> list[str]:
+    """None: the network's hints are about the loop, told by the checks themselves."""
+    return []
+
+
 def grade_network(load) -> Iterator[Check]:
     network = load("network")
     classes = {name: getattr(load(name), cls, None) for name, cls in COMPONENTS.items()}
