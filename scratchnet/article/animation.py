@@ -228,7 +228,7 @@ class _Panel:
         margin = 0.4  # around the points, so that none sits on the frame
         ax.set_xlim(X[:, 0].min() - margin, X[:, 0].max() + margin)
         ax.set_ylim(X[:, 1].min() - margin, X[:, 1].max() + margin)
-        self.note = ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=9, zorder=5)
+        self.note = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=9, zorder=5)
         self.segments = bar.barh([0, 0, 0], [0, 0, 0], color=GROUP_COLOURS, height=1)
         self.labels = [
             bar.text(0, 0, "", ha="center", va="center", fontsize=8.5, color=colour)
@@ -247,7 +247,10 @@ class _Panel:
         self.negatives.set_array(ratio[negative][order])
         self.negatives.set_sizes(_marker_area(ratio[negative][order]))
         self.positives.set_array(ratio[~negative])
-        self._show_boundary(*snapshot.plane)
+        notes = [self._show_boundary(*snapshot.plane)]
+        if not snapshot.shares.any():
+            notes.append("no gradient at all: training has collapsed")
+        self.note.set_text("\n".join(note for note in notes if note))
         report = snapshot.report
         self.ax.set_title(
             f"{self.label}\ntraining loss {snapshot.loss:.4f}, test recall "
@@ -269,7 +272,8 @@ class _Panel:
             )  # fmt: skip
             left += share
 
-    def _show_boundary(self, xx, yy, p) -> None:
+    def _show_boundary(self, xx, yy, p) -> str:
+        """Draw the line p = 0.5 of this frame; return what to say if there is none."""
         if self.boundary is not None:
             self.boundary.remove()
             self.boundary = None
@@ -277,10 +281,9 @@ class _Panel:
             self.boundary = self.ax.contour(
                 xx, yy, p, levels=[THRESHOLD], colors="tab:green", linewidths=2, zorder=4
             )
-            self.note.set_text("")
-        else:  # no line to draw: say so, rather than leave the reader looking for one
-            side = "<" if p.max() <= THRESHOLD else ">"
-            self.note.set_text(f"no line: p {side} {THRESHOLD} everywhere")
+            return ""
+        # No line to draw: say so, rather than leave the reader looking for one.
+        return f"no line: p {'<' if p.max() <= THRESHOLD else '>'} {THRESHOLD} everywhere"
 
 
 def _marker_area(ratio: np.ndarray) -> np.ndarray:
