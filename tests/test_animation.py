@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
+from matplotlib.contour import ContourSet
 from PIL import Image
 
 import demo
@@ -154,11 +155,13 @@ def test_each_frame_draws_the_shares_the_boundary_and_the_numbers(recorded, data
     texts = {name: [t.get_text() for t in ax.texts] for ax, name in zip(planes, NAMES)}
     assert "no line: p < 0.5 everywhere" in texts["BCE"]
     assert "no line: p < 0.5 everywhere" not in texts["focal"]
-    lines = [
-        [c for c in ax.collections if not isinstance(c, PathCollection)] for ax in planes
+    contours = [[c for c in ax.collections if isinstance(c, ContourSet)] for ax in planes]
+    assert contours[0] == []
+    # focal's line at p = 0.5, and the region beyond it shaded
+    assert sorted((c.filled, c.levels.tolist()) for c in contours[1]) == [
+        (False, [0.5]),
+        (True, [0.5, 1.0]),
     ]
-    assert [len(drawn) for drawn in lines] == [0, 1]  # focal's line at p = 0.5
-    assert lines[1][0].levels.tolist() == [0.5]
     plt.close(figure)
 
 

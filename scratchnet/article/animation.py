@@ -39,7 +39,7 @@ from scratchnet.article.experiment import (
     article_network,
     train_in_stages,
 )
-from scratchnet.article.plots import probability_grid
+from scratchnet.article.plots import MARGIN, probability_grid
 
 GIF_NAME = "learning.gif"
 FRAME_SECONDS = 0.5  # 2 frames per second: slow enough to follow one step at a time
@@ -50,6 +50,7 @@ BOUNDARY_GRID_POINTS = 150  # per axis: the line p = 0.5 is smooth at the GIF's 
 EASY = 0.1  # an easy negative: p < 0.1, so p_t = 1 - p > 0.9
 GROUPS = (f"easy negatives (p < {EASY:g})", "other negatives", "positives")
 GROUP_COLOURS = ("0.85", "0.55", "black")
+BOUNDARY_COLOUR = "tab:green"
 GROUP_TEXT_COLOURS = ("black", "white", "white")
 # Shares are drawn relative to an equal one, 1 / N, on a log scale from a thousandth of
 # it (a point the loss has all but forgotten) to a hundred times it, in half-decade bins
@@ -168,8 +169,8 @@ def learning_figure(
     # drawn once (a layout engine draws the figure twice per frame to place it).
     figure = plt.figure(figsize=(11.4, 6.4))
     grid = figure.add_gridspec(
-        2, len(snapshots), height_ratios=[1, 0.07], left=0.05, right=0.87, top=0.83,
-        bottom=0.075, wspace=0.12, hspace=0.22,
+        2, len(snapshots), height_ratios=[1, 0.07], left=0.02, right=0.87, top=0.83,
+        bottom=0.075, wspace=0.06, hspace=0.16,
     )  # fmt: skip
     cmap = plt.get_cmap("magma_r", len(SHARE_BINS) - 1)
     norm = BoundaryNorm(SHARE_BINS, cmap.N)
@@ -206,7 +207,7 @@ class _Panel:
 
     def __init__(self, ax, bar, name: str, label: str, X, y, cmap, norm):
         self.ax, self.bar, self.name, self.label, self.X, self.y = ax, bar, name, label, X, y
-        self.boundary = None  # the line p = 0.5 of the frame shown, if p crosses 0.5
+        self.boundary = []  # the frame's line p = 0.5 and the region p > 0.5, if any
         negative, positive = y == 0, y == 1
         style = dict(cmap=cmap, norm=norm)
         self.negatives = ax.scatter(
@@ -222,12 +223,16 @@ class _Panel:
                    label=f"class 0 ({negative.sum():,})"),
             Line2D([], [], ls="", marker="^", ms=7, mfc="grey", mec="black",
                    label=f"class 1 ({positive.sum():,})"),
-            Line2D([], [], color="tab:green", lw=2, label=f"p = {THRESHOLD}"),
+            Line2D([], [], color=BOUNDARY_COLOUR, lw=2, label=f"p = {THRESHOLD}"),
+            Patch(color=BOUNDARY_COLOUR, alpha=0.12, label=f"p > {THRESHOLD}: called positive"),
         ]  # fmt: skip
         ax.legend(handles=legend, loc="lower right", fontsize=8)
-        margin = 0.4  # around the points, so that none sits on the frame
-        ax.set_xlim(X[:, 0].min() - margin, X[:, 0].max() + margin)
-        ax.set_ylim(X[:, 1].min() - margin, X[:, 1].max() + margin)
+        # The plane of the snapshots' p: where p crosses 0.5, the line is in sight.
+        low, high = X.min(axis=0) - MARGIN, X.max(axis=0) + MARGIN
+        ax.set(
+            xlim=(low[0], high[0]), ylim=(low[1], high[1]),
+            xticks=[], yticks=[],  # the two features have no units to read off
+        )  # fmt: skip
         self.note = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=9, zorder=5)
         self.segments = bar.barh([0, 0, 0], [0, 0, 0], color=GROUP_COLOURS, height=1)
         self.labels = [
@@ -273,14 +278,21 @@ class _Panel:
             left += share
 
     def _show_boundary(self, xx, yy, p) -> str:
-        """Draw the line p = 0.5 of this frame; return what to say if there is none."""
-        if self.boundary is not None:
-            self.boundary.remove()
-            self.boundary = None
+        """Draw the line p = 0.5 of this frame, and shade where p > 0.5; return what to say
+        if there is no line."""
+        for drawn in self.boundary:
+            drawn.remove()
+        self.boundary = []
         if p.min() < THRESHOLD < p.max():
-            self.boundary = self.ax.contour(
-                xx, yy, p, levels=[THRESHOLD], colors="tab:green", linewidths=2, zorder=4
-            )
+            self.boundary = [
+                self.ax.contourf(
+                    xx, yy, p, levels=[THRESHOLD, 1], colors=BOUNDARY_COLOUR, alpha=0.12,
+                    zorder=1,
+                ),
+                self.ax.contour(
+                    xx, yy, p, levels=[THRESHOLD], colors=BOUNDARY_COLOUR, linewidths=2, zorder=4
+                ),
+            ]  # fmt: skip
             return ""
         # No line to draw: say so, rather than leave the reader looking for one.
         return f"no line: p {'<' if p.max() <= THRESHOLD else '>'} {THRESHOLD} everywhere"
