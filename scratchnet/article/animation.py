@@ -7,7 +7,7 @@
 ``snapshots[name][k]`` is that network after k full-batch steps of Adam, from the
 untrained one (k = 0) to the last epoch, so 30 epochs give 31 frames. Each frame draws,
 for each loss, the line p = 0.5 over the training points, and each point's share of the
-gradient at the logit: the article's argument, that BCE's gradient is dominated by the
+gradient at the logit, coloured and sized, with the share of easy negatives in a bar: the article's argument, that BCE's gradient is dominated by the
 thousands of easy negatives while focal loss quiets them, watched as it happens.
 """
 
@@ -50,8 +50,8 @@ BOUNDARY_GRID_POINTS = 150  # per axis: the line p = 0.5 is smooth at the GIF's 
 EASY = 0.1  # an easy negative: p < 0.1, so p_t = 1 - p > 0.9
 GROUPS = (f"easy negatives (p < {EASY:g})", "other negatives", "positives")
 GROUP_COLOURS = ("0.85", "0.55", "black")
-BOUNDARY_COLOUR = "tab:green"
 GROUP_TEXT_COLOURS = ("black", "white", "white")
+BOUNDARY_COLOUR = "tab:green"
 # Shares are drawn relative to an equal one, 1 / N, on a log scale from a thousandth of
 # it (a point the loss has all but forgotten) to a hundred times it, in half-decade bins
 # centred on the powers of ten: a few colours a reader can tell apart (and that a GIF's
