@@ -6,9 +6,10 @@
 ``runs`` is what ``compare_losses`` returns, bit for bit: the same two runs, trained once.
 ``snapshots[name][k]`` is that network after k full-batch steps of Adam, from the
 untrained one (k = 0) to the last epoch, so 30 epochs give 31 frames. Each frame draws,
-for each loss, the line p = 0.5 over the training points, and each point's share of the
-gradient at the logit, coloured and sized, with the share of easy negatives in a bar: the article's argument, that BCE's gradient is dominated by the
-thousands of easy negatives while focal loss quiets them, watched as it happens.
+for each loss, the line p = 0.5 over the training points, each point coloured and sized
+by its share of the gradient at the logit, and a bar of the easy negatives' share: the
+article's argument, that BCE's gradient is dominated by the thousands of easy negatives
+while focal loss quiets them, watched as it happens.
 """
 
 from __future__ import annotations
