@@ -2,10 +2,12 @@
 
     python demo.py                    # report on stdout, figures in ./demo-output/
     python demo.py --seed 3 --show    # another initialisation; open the figures too
+    python demo.py --animate          # also learning.gif: both networks after every step
 
 Trains the article's 2-16-8-1 network twice from the same initial weights, once with
 binary cross-entropy and once with the article's focal loss, for 30 full-batch epochs of
-Adam, then reports what each found on the test set and saves three figures.
+Adam, then reports what each found on the test set and saves three figures; with
+--animate, also learning.gif, both networks after every step.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from scratchnet.article.animation import (
+    GIF_NAME,
+    compare_losses_step_by_step,
+    save_learning_gif,
+)
 from scratchnet.article.cli import (
     OneLineErrorParser,
     non_negative_int,
@@ -98,6 +105,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="folder for the figures (default ./demo-output)",
     )
     parser.add_argument("--show", action="store_true", help="also open the figures in a window")
+    parser.add_argument(
+        "--animate",
+        action="store_true",
+        help=f"also draw both networks after every step into {GIF_NAME} (about 10 s more)",
+    )
     return parser.parse_args(argv)
 
 
@@ -120,6 +132,11 @@ def figure_names(args) -> dict[str, str]:
         "BCE": "BCE",
         "focal": f"focal, alpha {args.alpha:g} on every term, gamma {args.gamma:g}",
     }
+
+
+def settings_line(args) -> str:
+    """What was run, as each figure's title says it."""
+    return f"seed {args.seed}, {args.epochs} full-batch epochs of Adam (lr {args.lr:g})"
 
 
 def format_report(runs, data, args) -> str:
@@ -166,7 +183,7 @@ def format_report(runs, data, args) -> str:
 def make_figures(runs, data, args) -> dict:
     """The three comparison figures, each titled with what was run."""
     names = figure_names(args)
-    settings = f"seed {args.seed}, {args.epochs} full-batch epochs of Adam (lr {args.lr:g})"
+    settings = settings_line(args)
     test_set = f"test set ({len(data.y_test):,} points, {int(data.y_test.sum())} positive)"
     return {
         "decision_boundaries": plot_decision_boundaries(
@@ -205,14 +222,23 @@ def main(argv=None) -> int:
     if not usable_output_folder(args.out, "demo.py"):
         return 2  # as the parser exits for a bad flag
     data = load_article_data()
+    settings = dict(
+        seed=args.seed, epochs=args.epochs, lr=args.lr, alpha=args.alpha, gamma=args.gamma
+    )
     with warnings.catch_warnings():
         # The report names a collapsed run itself, in one line with what to try.
         warnings.simplefilter("ignore", CollapseWarning)
-        runs = compare_losses(
-            data, seed=args.seed, epochs=args.epochs, lr=args.lr, alpha=args.alpha, gamma=args.gamma
-        )
+        if args.animate:  # the same two runs, with the state after every step kept
+            runs, snapshots = compare_losses_step_by_step(data, **settings)
+        else:
+            runs = compare_losses(data, **settings)
     print(format_report(runs, data, args))
     paths = save_figures(runs, data, args)
+    if args.animate:
+        title = f"The training set as each network learns: {settings_line(args)}"
+        paths["learning"] = save_learning_gif(
+            snapshots, data, args.out / GIF_NAME, names=figure_names(args), title=title
+        )
     print(f"\nfigures: {', '.join(str(path) for path in paths.values())}")
     if args.show:
         plt.show()

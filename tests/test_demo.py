@@ -249,5 +249,6 @@ def test_help_lists_every_flag():
         text=True,
         check=True,
     )
-    for flag in ("--seed", "--epochs", "--lr", "--alpha", "--gamma", "--out", "--show"):
+    flags = ("--seed", "--epochs", "--lr", "--alpha", "--gamma", "--out", "--show", "--animate")
+    for flag in flags:
         assert flag in result.stdout

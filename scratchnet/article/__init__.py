@@ -5,6 +5,7 @@
     experiment  the article's network, trained with one loss or with both
     seed_study  the same comparison over many initialisations, with its statistics
     plots       the figures of demo.py and study.py
+    animation   demo.py --animate: both networks after every step, as a GIF
     cli         the command-line flags those two scripts share
 
 The lesson (``scratchnet``'s own modules) never imports this subpackage.
