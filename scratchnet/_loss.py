@@ -11,11 +11,11 @@ import numbers
 
 import numpy as np
 
-from scratchnet._checks import (
+from scratchnet.doors.modules import missing_attribute
+from scratchnet.doors.values import (
     POSITIVE,
     as_float_array,
     as_grad_output,
-    missing_attribute,
     require_binary_labels,
     require_finite,
     require_nonempty,
@@ -60,8 +60,8 @@ class Loss:
         return input, y
 
     def __getattr__(self, name: str):
-        # Only for attributes never set; a cache read by a backward called before forward.
-        raise missing_attribute(self, name, "; call forward first")
+        # Python asks only for attributes never set: a cache forward has not filled yet?
+        return missing_attribute(self, name)
 
     def reduce(self, l: np.ndarray, sample_weight: np.ndarray | None = None):
         """L from the elementwise losses l, each weighted by sw = sample_weight:

@@ -55,7 +55,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from scratchnet._checks import as_float_array, as_generator, require_instance
+from scratchnet.doors.values import as_float_array, as_generator, require_instance
 from scratchnet.layers import Linear, Module, ReLU, Sequential, Sigmoid, Tanh
 from scratchnet.losses import BCELoss, BCEWithLogitsLoss, FocalLoss, FocalLossWithLogits
 

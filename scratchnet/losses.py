@@ -45,7 +45,7 @@ import functools
 
 import numpy as np
 
-from scratchnet._checks import NON_NEGATIVE, Number
+from scratchnet.doors.values import NON_NEGATIVE, Number
 from scratchnet._loss import Loss, checked_alpha, checked_pos_weight
 from scratchnet.functional import log_sigmoid, sigmoid, sigmoid_and_complement
 

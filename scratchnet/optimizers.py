@@ -19,7 +19,14 @@ import math
 
 import numpy as np
 
-from scratchnet._checks import DECAY_RATE, NON_NEGATIVE, POSITIVE, Pair
+from scratchnet.doors.values import (
+    DECAY_RATE,
+    NON_NEGATIVE,
+    POSITIVE,
+    GradientError,
+    GradientOverflow,
+    Pair,
+)
 from scratchnet._state import checked_optimizer_state, copy_all, optimizer_state
 from scratchnet.layers import Module, Parameter
 
@@ -238,7 +245,7 @@ def checked_gradients(params, weight_decay=None) -> list[np.ndarray]:
     gradients = [np.asarray(param.grad) for param in params]
     for index, (param, grad) in enumerate(zip(params, gradients)):
         if grad.shape != param.data.shape:
-            raise ValueError(
+            raise GradientError(
                 f"params[{index}].grad must have its parameter's shape "
                 f"{param.data.shape}, got {grad.shape}"
             )
@@ -251,7 +258,7 @@ def checked_gradients(params, weight_decay=None) -> list[np.ndarray]:
 
 def _require_usable(index: int, param, grad: np.ndarray, g_to_square) -> None:
     if not np.isfinite(grad).all():
-        raise FloatingPointError(
+        raise GradientOverflow(
             f"the gradient of params[{index}] (shape {param.data.shape}) contains "
             "NaN or infinity, so training has diverged; no parameter was updated"
         )
@@ -260,7 +267,7 @@ def _require_usable(index: int, param, grad: np.ndarray, g_to_square) -> None:
     with np.errstate(over="ignore"):  # the overflow is what is looked for, and refused
         squares_fit = np.isfinite(g_to_square * g_to_square).all()
     if not squares_fit:
-        raise FloatingPointError(
+        raise GradientOverflow(
             f"the squared gradient of params[{index}] (shape {param.data.shape}) "
             f"overflows {param.data.dtype}, so training has diverged; no parameter "
             "was updated"

@@ -27,7 +27,7 @@ import zipfile
 
 import numpy as np
 
-from scratchnet._checks import require_instance
+from scratchnet.doors.values import require_instance
 from scratchnet._state import copy_all
 from scratchnet.layers import Module
 from scratchnet.optimizers import Optimizer, require_optimizer_of

@@ -250,7 +250,7 @@ def test_zero_grad_replaces_a_gradient_of_another_dtype_with_the_parameters_own(
 
 
 def test_a_new_optimizer_is_one_class_that_declares_its_settings():
-    from scratchnet._checks import POSITIVE
+    from scratchnet.doors.values import POSITIVE
     from scratchnet.optimizers import Optimizer
 
     class GradientDescent(Optimizer):

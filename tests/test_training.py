@@ -1,6 +1,8 @@
 """train(): the article's loop reduces the loss, its history means what it says, it stops on NaN."""
 
 import inspect
+import json
+import sys
 
 import numpy as np
 import pytest
@@ -330,3 +332,58 @@ def test_a_weighted_batch_sends_back_its_gradient_times_its_mean_weight_over_the
         sn.SGD(by_hand.parameters(), lr=0.01).step()
     np.testing.assert_allclose(model.weight.data, by_hand.weight.data, rtol=1e-14)
     np.testing.assert_allclose(model.bias.data, by_hand.bias.data, rtol=1e-14)
+
+
+# --- errors raised inside a step: located, never rebuilt -----------------------------------
+
+
+class ReturnsNone(sn.Module):
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, dL_dy):
+        dL_dy * (1 - self.y**2)  # the return is forgotten
+
+
+class ReadsJSON(ReturnsNone):
+    def backward(self, dL_dy):
+        json.loads("{not json")
+
+
+class RaisesItsOwn(ReturnsNone):
+    def backward(self, dL_dy):
+        raise ValueError("my message", 42)
+
+
+def learners_network(layer):
+    return sn.Sequential(sn.Linear(2, 4, rng=0), layer, sn.Linear(4, 1, rng=0), sn.Sigmoid())
+
+
+def train_one_epoch(model, **kwargs):
+    X, y = np.ones((4, 2)), np.array([[0.0], [1.0], [0.0], [1.0]])
+    return sn.train(model, sn.BCELoss(), sn.Adam(model.parameters()), X, y, epochs=1, **kwargs)
+
+
+def test_train_names_a_layer_whose_backward_returns_none_and_where_training_was():
+    with pytest.raises(ValueError, match=r"^at epoch 1, batch 1 of 2: module 1, ReturnsNone, "
+                       r"returned None from backward"):  # fmt: skip
+        train_one_epoch(learners_network(ReturnsNone()), batch_size=2, rng=0)
+
+
+def test_a_learners_json_error_in_backward_reaches_the_caller_as_itself():
+    with pytest.raises(json.JSONDecodeError) as raised:
+        train_one_epoch(learners_network(ReadsJSON()))
+    assert raised.value.msg == "Expecting property name enclosed in double quotes"
+    assert raised.value.pos == 1 and raised.value.doc == "{not json"
+    assert raised.traceback[-1].name == "raw_decode"  # json's own frames, the learner's above
+    assert any(entry.name == "backward" for entry in raised.traceback)
+    if sys.version_info >= (3, 11):
+        assert raised.value.__notes__ == ["raised at epoch 1 of training"]
+
+
+def test_a_learners_own_value_error_keeps_its_arguments():
+    with pytest.raises(ValueError) as raised:
+        train_one_epoch(learners_network(RaisesItsOwn()))
+    assert type(raised.value) is ValueError and raised.value.args == ("my message", 42)
+    assert raised.traceback[-1].name == "backward"  # the learner's own line, last

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet._checks import NON_NEGATIVE_INT
+from scratchnet.doors.values import NON_NEGATIVE_INT
 from scratchnet.article.dispatch import dispatch
 from scratchnet.article.evaluation import report_of, threshold_of_best_f1
 from scratchnet.article.experiment import train_in_stages

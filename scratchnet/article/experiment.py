@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratchnet._checks import (
+from scratchnet.doors.values import (
     NON_NEGATIVE_INT,
     POSITIVE_INT,
     Number,

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet._checks import NON_NEGATIVE_INT, POSITIVE_INT
+from scratchnet.doors.values import NON_NEGATIVE_INT, POSITIVE_INT
 from scratchnet.article.data import ArticleData, load_article_data
 from scratchnet.article.dispatch import dispatch
 from scratchnet.article.evaluation import BinaryReport, best_f1_threshold, evaluate

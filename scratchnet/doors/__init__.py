@@ -1,0 +1,9 @@
+"""The doors: every check, message and warning of the lesson, apart from its math.
+
+A room of the lesson (``layers``, ``losses``, ``optimizers``, ``training``,
+``serialization``) calls its door once per public entry, and the door either returns
+what it was given, checked and converted, or raises a sentence that names the argument
+at fault and what was expected. ``values`` holds the numbers and arrays every door
+shares; ``modules``, ``losses``, ``optimizers``, ``training`` and ``saving`` guard one
+room each.
+"""
