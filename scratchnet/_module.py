@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratchnet.doors import modules as doors
-from scratchnet._state import checked_copies, copy_all
+from scratchnet.doors import for_layers as doors
+from scratchnet.doors.state import model_state
 
 
 class Parameter:
@@ -83,13 +83,9 @@ class Module:
         return {name: param.data.copy() for name, param in self.named_parameters()}
 
     def load_state_dict(self, state) -> None:
-        """Copy a ``state_dict()`` into the parameters in place, after checking all of it."""
-        copy_all(self.checked_state(state))
-
-    def checked_state(self, state) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(parameter array, saved array) pairs, once every name, shape and dtype fits."""
-        targets = {name: param.data for name, param in self.named_parameters()}
-        return checked_copies(state, targets, "the model's parameters")
+        """Copy a ``state_dict()`` into the parameters in place, once all of it is checked."""
+        for target, saved in model_state(self, state):
+            target[...] = saved
 
     def __repr__(self) -> str:
         shapes = (f"{name}: {param.data.shape}" for name, param in self.named_parameters())

@@ -14,13 +14,11 @@ Conventions
   listed by ``named_parameters()``, so it is trained, saved and gradient-checked. A
   parameter belongs to one module: listed twice, the optimizer refuses it.
 
-The front door, as in PyTorch: ``module(x)`` checks x once (finite numbers, converted to
-the module's ``dtype``; 2-D with ``in_features`` columns where the first module declares
-``in_features``), calls ``forward`` as the class defines it, and turns an output gone NaN
-or infinite into a ``FloatingPointError`` naming the module. ``forward`` and ``backward``
-are the math alone, which ``Sequential`` and ``train`` call directly.
-``Sequential.backward`` checks the gradient it is given, and a backward called before
-any forward is refused with a sentence. ``Module`` and ``Parameter`` live in ``_module``.
+The front door, as in PyTorch: ``module(x)`` checks x once, calls ``forward`` as the
+class defines it, and refuses an output gone NaN or infinite; ``forward`` and ``backward``
+are the math alone, which ``Sequential`` and ``train`` call directly. Every check and its
+sentence is in ``scratchnet.doors.for_layers``. ``Module`` and ``Parameter`` live in
+``_module``.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet._module import Module, Parameter
-from scratchnet.doors import modules as doors
+from scratchnet.doors import for_layers as doors
 from scratchnet.functional import sigmoid_and_complement
 
 

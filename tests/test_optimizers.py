@@ -249,20 +249,22 @@ def test_zero_grad_replaces_a_gradient_of_another_dtype_with_the_parameters_own(
     assert theta.grad.dtype == np.float32 and not theta.grad.any()
 
 
-def test_a_new_optimizer_is_one_class_that_declares_its_settings():
+def test_a_new_optimizer_is_one_class_that_assigns_and_names_its_settings():
+    from scratchnet.doors.for_optimizers import gradients
     from scratchnet.doors.values import POSITIVE
     from scratchnet.optimizers import Optimizer
 
     class GradientDescent(Optimizer):
         """theta = theta - lr * grad: settings, no buffers."""
 
-        settings = {"lr": POSITIVE}
+        settings = ("lr",)
 
         def __init__(self, params, lr):
-            super().__init__(params, lr=lr)
+            super().__init__(params)
+            self.lr = POSITIVE.check(lr, "lr")
 
         def step(self):
-            for param, grad in zip(self.params, self.checked_gradients()):
+            for param, grad in zip(self.params, gradients(self.params)):
                 param.data -= self.lr * grad
 
     theta = sn.Parameter(np.array([1.0, 2.0]))

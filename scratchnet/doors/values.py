@@ -138,20 +138,6 @@ def as_samples(value, name: str, dtype=None, width=None, layer: str = "") -> np.
     return array
 
 
-def as_grad_output(grad_output, shape: tuple[int, ...], dtype, of: str) -> np.ndarray:
-    """An upstream gradient as an array of ``shape`` and ``dtype``, or a clear error.
-
-    ``of`` names what it is the gradient of, for the message ("the last output"). Whether
-    it is finite is for the caller to check: a model checks once, after its backward.
-    """
-    grad_output = as_float_array(grad_output, "grad_output", dtype=dtype)
-    if grad_output.shape != shape:
-        raise ValueError(
-            f"grad_output must have the shape of {of}, {shape}, got {grad_output.shape}"
-        )
-    return grad_output
-
-
 def as_labels(y, rows: int, dtype, name: str = "y") -> np.ndarray:
     """Finite targets for ``rows`` samples, as a float array of ``dtype``, (rows, 1) or wider.
 
