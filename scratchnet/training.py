@@ -18,6 +18,7 @@ from scratchnet.doors.for_training import (  # noqa: F401 (sn.training.has_colla
     DivergenceWarning,
     has_collapsed,
     has_diverged,
+    has_gone_bad,
 )
 
 

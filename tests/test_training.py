@@ -3,6 +3,7 @@
 import inspect
 import json
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -387,3 +388,64 @@ def test_a_learners_own_value_error_keeps_its_arguments():
         train_one_epoch(learners_network(RaisesItsOwn()))
     assert type(raised.value) is ValueError and raised.value.args == ("my message", 42)
     assert raised.traceback[-1].name == "backward"  # the learner's own line, last
+
+
+# --- training that went bad is never silent --------------------------------------------------
+
+
+def test_has_gone_bad_at_the_edges_of_its_two_rules():
+    has_gone_bad = sn.training.has_gone_bad
+    assert has_gone_bad([0.7, 70.1, 0.3])  # climbed above 100 times its first, then recovered
+    assert not has_gone_bad([0.7, 70.0, 0.3])  # exactly 100 times: not above
+    assert has_gone_bad([1.0, 0.1, 0.151])  # 1.51 times its lowest, 5.7% of the way back up
+    assert not has_gone_bad([1.0, 0.1, 0.15])  # exactly 1.5 times its lowest
+    assert not has_gone_bad([1.0, 1e-4, 0.0199])  # 199 times its lowest, 1.99% of the way
+    assert has_gone_bad([1.0, 1e-4, 0.0202])  # 202 times, 2.01% of the way
+    assert not has_gone_bad([0.7, 0.0003, 0.0006, 0.00045])  # noisy near 0: 1.5 times
+    assert not has_gone_bad([0.7])  # nothing to compare
+    assert not has_gone_bad([-1.0, -2.0, -0.5])  # a loss of one's own below 0: no scale
+    assert has_gone_bad([0.7, float("nan")])  # fail closed
+
+
+def test_a_run_gone_bad_warns_with_its_lowest_loss_its_epoch_and_where_it_ended():
+    model = sn.Sequential(sn.Linear(1, 1, rng=0))
+    history = [1.0, 0.1, 0.2, 0.3]
+
+    class Replay(MeanSquaredError):
+        """Reports the losses of ``history``, one per epoch, whatever the model does."""
+
+        def forward(self, p, y):
+            super().forward(p, y)
+            return history[len(self.batches) - 1]
+
+    with pytest.warns(DivergenceWarning) as record:
+        sn.train(model, Replay(), sn.SGD(model.parameters(), lr=1e-9),
+                 np.ones((2, 1)), np.ones((2, 1)), epochs=4)  # fmt: skip
+    assert len(record) == 1
+    assert str(record[0].message) == (
+        "training went bad: the loss ended at 0.3 at epoch 4; its lowest was 0.1, at epoch 2; "
+        "a smaller learning rate may help"
+    )
+    assert record[0].filename == __file__  # the line that called train
+
+
+@pytest.mark.parametrize(
+    ("learning_rate", "warns"),
+    [(0.01, False), (0.03, False), (0.3, True), (10, True), (30, True)],
+)
+def test_the_issues_breast_cancer_runs_warn_when_they_went_bad(learning_rate, warns):
+    # The table of runs that went bad in silence: 0.3 ends 500 times above its lowest; 10
+    # and 30 climb 1e5 times above their first and stall near 0.36. Full batch, 300 epochs.
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    model = sn.MLPClassifier(learning_rate_init=learning_rate, random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        model.fit(StandardScaler().fit_transform(X), y)
+    went_bad = [w for w in record if issubclass(w.category, DivergenceWarning)]
+    assert bool(went_bad) is warns, [str(w.message) for w in record]
+    if warns:
+        lowest = int(np.argmin(model.loss_curve_))
+        assert f"at epoch {lowest + 1}" in str(went_bad[0].message)

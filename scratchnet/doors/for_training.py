@@ -33,8 +33,16 @@ class CollapseWarning(RuntimeWarning):
 
 
 class DivergenceWarning(RuntimeWarning):
-    """Training ran to the end, but the loss ended at over 1.5 times where it started: see
-    ``has_diverged``."""
+    """Training ran to the end, but the loss went bad: it ended at over 1.5 times where it
+    started (``has_diverged``), or far above its lowest, or climbed far above its start on
+    the way (``has_gone_bad``)."""
+
+
+# When a run has gone bad (see has_gone_bad), chosen from the loss curves of
+# benchmarks/gone_bad.py and docs/tour.md's table of them.
+CLIMB = 100.0  # an epoch's loss above 100 times the first's
+RISE = 1.5  # the last loss above 1.5 times the lowest ...
+RISE_SHARE = 0.02  # ... and more than 2% of the way from the lowest back up to the first
 
 
 def data(model, loss_fn, optimizer, X, y, validation, sample_weight) -> tuple:
@@ -133,7 +141,10 @@ def validation_loss(model, loss_fn, X, y) -> float:
 
 def warn_if_gone_bad(history) -> None:
     """A ``CollapseWarning`` if the loss stopped moving, else a ``DivergenceWarning`` if it
-    ended above 1.5 times its start."""
+    ended above 1.5 times its start, or went bad in another way (``has_gone_bad``). The
+    sentence gives the lowest loss, its epoch, and where the run ended."""
+    lowest = int(np.argmin(history))  # train runs at least one epoch
+    at_lowest = f"its lowest was {history[lowest]:.6g}, at epoch {lowest + 1}"
     if has_collapsed(history):
         warnings.warn(
             f"training has collapsed: the loss stayed at {history[-1]:.6g} over the last "
@@ -146,7 +157,21 @@ def warn_if_gone_bad(history) -> None:
         warnings.warn(
             f"training diverged: the loss ended above where it started: {history[0]:.6g} "
             f"at epoch 1, {history[-1]:.6g} at epoch {len(history)}; a smaller learning "
-            "rate may help",
+            f"rate may help ({at_lowest})",
+            DivergenceWarning,
+            stacklevel=3,
+        )
+    elif has_gone_bad(history):
+        peak = int(np.argmax(history))
+        climbed = (
+            f"climbed to {history[peak]:.6g} at epoch {peak + 1} ({history[peak] / history[0]:.3g}"
+            f" times its first, {history[0]:.6g}) and "
+            if history[peak] > CLIMB * history[0]
+            else ""
+        )
+        warnings.warn(
+            f"training went bad: the loss {climbed}ended at {history[-1]:.6g} at epoch "
+            f"{len(history)}; {at_lowest}; a smaller learning rate may help",
             DivergenceWarning,
             stacklevel=3,
         )
@@ -182,6 +207,29 @@ def has_diverged(history, factor: float = 1.5) -> bool:
     no scale to compare with.
     """
     return len(history) >= 2 and history[0] > 0 and history[-1] > factor * history[0]
+
+
+def has_gone_bad(history) -> bool:
+    """True when the loss climbed above ``CLIMB`` = 100 times its first at some epoch, or
+    ended above ``RISE`` = 1.5 times its lowest *and* more than ``RISE_SHARE`` = 2% of the
+    way from its lowest back up to its first. A NaN or infinity is gone bad too.
+
+    Each rule alone would cry wolf: a run near 0 wobbles to many times its lowest in
+    absolute steps of 1e-4 (wine at lr 0.3: 96 times its lowest, 0.1% of the way back up),
+    and mini-batch noise climbs part of the way back by a few percent of a lowest that is
+    far from 0 (1.06 times). A run that spiked to a few times its first and came back down
+    has not gone bad. Neither rule can see a mini-batch run whose first epoch already blew
+    up: its first loss, the mean over that epoch, is no longer an untrained model's.
+    """
+    history = np.asarray(history, dtype=np.float64)
+    if len(history) < 2:
+        return False
+    if not np.isfinite(history).all():
+        return True
+    first, lowest, last = history[0], history.min(), history[-1]
+    climbed = first > 0 and history.max() > CLIMB * first
+    rose = lowest > 0 and last > RISE * lowest and last - lowest > RISE_SHARE * (first - lowest)
+    return bool(climbed or rose)
 
 
 def _model_and_loss(model, loss_fn) -> None:
