@@ -84,7 +84,8 @@ def main(argv) -> None:
         return
     cancer = {"cancer": binary(load_breast_cancer)}
     estimator_runs(cancer, (0.001, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30))
-    estimator_runs({"wine": binary(load_wine), "digits": binary(load_digits)}, (0.01, 0.03, 0.3, 10))
+    others = {"wine": binary(load_wine), "digits": binary(load_digits)}
+    estimator_runs(others, (0.01, 0.03, 0.3, 10))
     article_runs()
 
 
