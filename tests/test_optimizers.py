@@ -277,3 +277,15 @@ def test_a_new_optimizer_is_one_class_that_assigns_and_names_its_settings():
     GradientDescent([theta], lr=0.1).load_state_dict(state)
     with pytest.raises(ValueError, match="lr must be a positive finite number, got 0"):
         GradientDescent([theta], lr=0)
+
+
+def test_adam_refuses_a_huge_parameter_whose_decayed_gradient_squares_past_float32():
+    # A small gradient, a huge parameter: g = grad + weight_decay * theta = 2e19 + 1, whose
+    # square overflows float32. Adam must square g as it will, decay included.
+    theta = sn.Parameter(np.array([2e19, 1.0], dtype=np.float32))
+    theta.grad = np.array([1.0, 1.0], dtype=np.float32)
+    before = theta.data.copy()
+    with pytest.raises(FloatingPointError, match=r"squared gradient of params\[0\]"):
+        sn.Adam([theta], weight_decay=1.0).step()
+    np.testing.assert_array_equal(theta.data, before)
+    sn.Adam([theta]).step()  # without decay, g = 1 squares fine

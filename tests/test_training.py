@@ -449,3 +449,30 @@ def test_the_issues_breast_cancer_runs_warn_when_they_went_bad(learning_rate, wa
     if warns:
         lowest = int(np.argmin(model.loss_curve_))
         assert f"at epoch {lowest + 1}" in str(went_bad[0].message)
+
+
+# --- at the edges a mutation run found unguarded ---------------------------------------------
+
+
+def test_has_collapsed_measures_its_band_from_the_window_start_and_tests_the_last_epoch():
+    has_collapsed = sn.training.has_collapsed
+    # The band is 1e-9 times the window's first loss: 1e9 - 1 sits exactly on its edge, and
+    # would fall outside a band measured from 1e9 - 1 itself.
+    assert has_collapsed([1e9] + [1e9 - 1] * 5)
+    # Flat at 1, far below 1% of 100... but the last epoch is 1 + 5e-10, just above 1% of
+    # the first: it is the last loss, not the one before it, that is compared.
+    assert has_collapsed([100.0] + [1.0] * 5 + [1.0 + 5e-10])
+    assert not has_collapsed([100.0] + [1.0] * 6)
+
+
+def test_has_diverged_needs_a_first_loss_above_zero():
+    assert not sn.training.has_diverged([0.0, 1.0])  # from exactly 0: no scale to compare
+    assert not sn.training.has_diverged([-1.0, 0.5])  # from below 0 to above it
+
+
+def test_a_nan_target_is_refused_for_a_loss_of_ones_own_too():
+    model = sn.Sequential(sn.Linear(2, 1, rng=0))
+    y = np.array([[0.5], [np.nan]])  # a loss of one's own may take any finite target
+    with pytest.raises(ValueError, match="y must be finite, but it contains NaN or infinity"):
+        sn.train(model, MeanSquaredError(), sn.SGD(model.parameters(), lr=0.1),
+                 np.ones((2, 2)), y, epochs=1)  # fmt: skip
