@@ -1,15 +1,12 @@
 """Optimizers: Adam and SGD, each implementing the update rule PyTorch documents for it.
 
-* An optimizer keeps its Parameters, usually ``model.parameters()``, in ``params``, and
-  assigns its settings (lr, betas, ...) and its buffers, lists aligned with ``params``
-  (``exp_avg[i]`` belongs to ``params[i]``), in its own ``__init__``; ``settings`` and
-  ``buffers`` name them for saving.
-* ``step()`` updates every ``param.data`` **in place** from ``param.grad``, so the layers
-  that own the parameters compute with the new values. Float32 stays float32. A gradient
-  holding NaN or infinity is refused first (``FloatingPointError``): one NaN in Adam's
-  ``exp_avg_sq`` would poison every later update of that entry.
-* ``zero_grad()`` is never needed (``backward`` overwrites gradients); it is kept so a
-  loop can read line for line like PyTorch's.
+An optimizer keeps its Parameters, usually ``model.parameters()``, in ``params``, and
+assigns its settings and its buffers (lists aligned with ``params``: ``exp_avg[i]``
+belongs to ``params[i]``) in its own ``__init__``. ``step()`` updates every ``param.data``
+**in place** from ``param.grad``, in its dtype, once every gradient is known to be finite
+(one NaN in Adam's ``exp_avg_sq`` would poison every later update of that entry).
+``zero_grad()`` is never needed (``backward`` overwrites gradients); it is kept so a loop
+can read line for line like PyTorch's.
 """
 
 from __future__ import annotations

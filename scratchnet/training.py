@@ -61,18 +61,12 @@ def train(
     model's output (probabilities for ``BCELoss``, of y's shape); the loop's other lines
     check the loss and say where a step went wrong.
 
-    Arguments: ``model``, a ``Module``, changed in place. ``loss_fn``, with ``forward(p,
-    y)`` returning the batch's mean loss and ``backward()`` returning dL/dp (``BCELoss()``,
-    say). ``optimizer``, over parameters of ``model`` (those left out stay frozen). ``X``
-    (N, features); ``y``, 0/1 labels (N, 1) or (N,). ``epochs``, a positive int;
-    ``batch_size``, a positive int, or None for full batch. ``rng``, a Generator or an
-    int seed to shuffle mini-batches, required with ``batch_size``; an int starts anew at
-    every call, so a loop of ``train(epochs=1, rng=0)`` shuffles every epoch alike: pass
-    one Generator instead. ``validation``, an optional (X_val, y_val) whose loss is kept
-    after each epoch in ``history.validation``. ``verbose``, True for a line per epoch, k
-    for every k-th and the last. ``sample_weight``, an optional weight >= 0 per row, for
-    a loss whose forward takes one (scratchnet's do): ``weights(rows)`` is then
-    {"sample_weight": those rows' weights}, and an integer weight k counts as k copies.
+    Arguments: ``model`` (changed in place), ``loss_fn`` (``forward(p, y)`` gives the
+    batch's mean loss, ``backward()`` dL/dp), ``optimizer`` (over parameters of ``model``),
+    ``X`` (N, features), ``y`` (N, 1) or (N,); the keywords are listed in docs/tour.md,
+    "Optimizers and the training loop". ``sample_weight`` weighs each row: ``weights(rows)``
+    is then {"sample_weight": those rows' weights}, and an integer weight k counts as k
+    copies.
 
     The history: one float per epoch. Full batch (the default, as in the article):
     ``history[e]`` is the loss epoch e's forward computed, *before* its step, so
