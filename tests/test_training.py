@@ -380,7 +380,7 @@ def test_a_learners_json_error_in_backward_reaches_the_caller_as_itself():
     assert raised.traceback[-1].name == "raw_decode"  # json's own frames, the learner's above
     assert any(entry.name == "backward" for entry in raised.traceback)
     if sys.version_info >= (3, 11):
-        assert raised.value.__notes__ == ["raised at epoch 1 of training"]
+        assert raised.value.__notes__ == ["raised during training, at epoch 1"]
 
 
 def test_a_learners_own_value_error_keeps_its_arguments():

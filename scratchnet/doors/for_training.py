@@ -129,7 +129,7 @@ def located(where: str):
         raise
     except Exception as error:
         if hasattr(error, "add_note"):
-            error.add_note(f"raised at {where} of training")
+            error.add_note(f"raised during training, at {where}")
         raise
 
 
