@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet.doors import for_losses as doors
-from scratchnet.doors.for_layers import missing_attribute
+from scratchnet.doors.for_modules import missing_attribute
 
 
 class Loss:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratchnet.doors import for_layers as doors
+from scratchnet.doors import for_modules as doors
 from scratchnet.doors.state import model_state
 
 

@@ -17,8 +17,8 @@ Conventions
 The front door, as in PyTorch: ``module(x)`` checks x once, calls ``forward`` as the
 class defines it, and refuses an output gone NaN or infinite; ``forward`` and ``backward``
 are the math alone, which ``Sequential`` and ``train`` call directly. Every check and its
-sentence is in ``scratchnet.doors.for_layers``. ``Module`` and ``Parameter`` live in
-``_module``.
+sentence is in ``scratchnet.doors`` (``for_modules``, ``for_layers``). ``Module`` and
+``Parameter`` live in ``_module``.
 """
 
 from __future__ import annotations

@@ -13,13 +13,19 @@ import numpy as np
 
 from scratchnet._blas import one_blas_thread
 from scratchnet.doors import for_training as doors
-from scratchnet.doors.for_training import (  # noqa: F401 (sn.training.has_collapsed, ...)
+from scratchnet.doors.for_training import (
     CollapseWarning,
     DivergenceWarning,
     has_collapsed,
     has_diverged,
     has_gone_bad,
 )
+
+# What went bad is judged in the door; its names are kept here, where a run is read.
+__all__ = [
+    "CollapseWarning", "DivergenceWarning", "History", "has_collapsed", "has_diverged",
+    "has_gone_bad", "train",
+]  # fmt: skip
 
 
 class History(list):

@@ -12,7 +12,7 @@ import numpy as np
 
 from scratchnet._loss import Loss
 from scratchnet.doors import for_losses
-from scratchnet.doors.for_layers import where_not_finite
+from scratchnet.doors.for_modules import where_not_finite
 from scratchnet.doors.for_saving import optimizer_of
 from scratchnet.doors.values import (
     NON_NEGATIVE_INT,
