@@ -166,7 +166,7 @@ def warn_if_gone_bad(history) -> None:
         climbed = (
             f"climbed to {history[peak]:.6g} at epoch {peak + 1} ({history[peak] / history[0]:.3g}"
             f" times its first, {history[0]:.6g}) and "
-            if history[peak] > CLIMB * history[0]
+            if 0 < CLIMB * history[0] < history[peak]
             else ""
         )
         warnings.warn(
