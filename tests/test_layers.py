@@ -266,3 +266,19 @@ def test_a_helper_reading_a_cache_before_forward_gets_the_sentence_wherever_it_r
         HelpedTanh().backward(np.ones((2, 2)))
     with pytest.raises(AttributeError, match="HelpedTanh has no y yet"):
         slope(HelpedTanh())  # outside any backward, the same true sentence
+
+
+class NaNTanh(ForgotReturn):
+    def backward(self, dL_dy):
+        return np.full_like(dL_dy, np.nan)
+
+
+def test_a_gradient_gone_nan_is_named_once_by_the_module_that_made_it():
+    model = sn.Sequential(sn.Linear(2, 4, rng=0), NaNTanh(), sn.Linear(4, 1, rng=0))
+    model(np.ones((3, 2)))
+    with pytest.raises(FloatingPointError) as raised:
+        model.backward(np.ones((3, 1)))
+    assert str(raised.value).startswith("module 1's dL/dx contains NaN or infinity")
+    assert str(raised.value).count("NaN") == 1
+    with pytest.raises(ValueError, match="^grad_output must be finite, but it contains NaN"):
+        model.backward(np.full((3, 1), np.nan))  # handed in, not made: the upstream's fault
