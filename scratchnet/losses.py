@@ -111,15 +111,12 @@ class FocalLoss(Loss):
     (p_t near 1), so the many easy negatives of an imbalanced set stop dominating.
     gamma = 0 gives cross-entropy back.
 
-    Which way alpha points (``alpha_mode``):
-      * ``"constant"`` (default, the article's form): alpha_t = alpha for every example.
-        alpha then only rescales the whole loss: it carries no information about classes.
-      * ``"per_class"`` (the paper's form): alpha_t = alpha for positives (y = 1) and
-        1 - alpha for negatives (y = 0). With alpha = 0.25, as in the paper, the rare
-        positive class gets the *smaller* weight (0.25 against 0.75): the paper found that
-        best once gamma already quiets the easy negatives. Use alpha > 0.5 to weight
-        positives up.
-      * ``alpha=None``: alpha_t = 1, no weighting at all.
+    Which way alpha points (``alpha_mode``): ``"constant"`` (the default, the article's
+    form) sets alpha_t = alpha for every example, a mere rescaling of the loss;
+    ``"per_class"`` (the paper's) sets alpha_t = alpha for y = 1 and 1 - alpha for y = 0,
+    so the paper's alpha = 0.25 gives the rare positive class the *smaller* weight (best,
+    the paper found, once gamma quiets the easy negatives; alpha > 0.5 weights positives
+    up). ``alpha=None``: alpha_t = 1.
 
     The clamp keeps log(p_t) finite at p = 0 or 1. Like any clamp, it has derivative 0
     where it is active (p < eps or p > 1 - eps), so those examples send back no gradient.
