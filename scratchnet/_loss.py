@@ -1,31 +1,16 @@
-"""What every loss shares: its reduction, and the checks of what a user passes it.
+"""What every loss shares: the front door ``loss(input, y)`` and the reduction.
 
-As for layers (see ``scratchnet.layers``), ``loss_fn(input, y)`` is the front door that
-checks its arguments, then calls ``forward``; ``forward`` and ``backward`` are the math.
+As for layers (see ``scratchnet.layers``), ``loss_fn(input, y)`` checks its arguments
+(``scratchnet.doors.for_losses``), then calls ``forward``; ``forward`` and ``backward`` are
+the math.
 """
 
 from __future__ import annotations
 
-import inspect
-import numbers
-
 import numpy as np
 
-from scratchnet._checks import (
-    POSITIVE,
-    as_float_array,
-    as_grad_output,
-    missing_attribute,
-    require_binary_labels,
-    require_finite,
-    require_nonempty,
-    require_probabilities,
-    require_weights,
-)
-
-REDUCTIONS = ("mean", "sum", "none")
-ALPHA_MODES = ("constant", "per_class")
-_LOGITS_HINT = "; pass logits to BCEWithLogitsLoss or FocalLossWithLogits instead"
+from scratchnet.doors import for_losses as doors
+from scratchnet.doors.for_modules import missing_attribute
 
 
 class Loss:
@@ -42,26 +27,18 @@ class Loss:
     sample_weight = None  # the last forward's weights, cached by reduce; None for none
 
     def __init__(self, reduction: str = "mean"):
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-        self.reduction = reduction
+        self.reduction = doors.reduction(reduction)
 
     def __call__(self, input, y, sample_weight=None):
-        input, y = self.check(input, y)
-        if sample_weight is None:
-            return self.forward(input, y)
-        require_takes_sample_weight(self)
-        return self.forward(input, y, _checked_sample_weight(sample_weight, y))
+        input, y, weights = doors.loss_arguments(self, input, y, sample_weight)
+        return self.forward(input, y, **weights)
 
-    def check(self, input, y) -> tuple[np.ndarray, np.ndarray]:
-        """The front door's checks: (input, y) as float arrays of one shape, or an error."""
-        input, y = _checked_pair(input, y, self.input_name)
-        self.check_input(input)
-        return input, y
+    def check_input(self, input: np.ndarray) -> None:
+        """The door's check of the input alone: probabilities in [0, 1] for "p"."""
+        doors.loss_input(self, input)
 
     def __getattr__(self, name: str):
-        # Only for attributes never set; a cache read by a backward called before forward.
-        raise missing_attribute(self, name, "; call forward first")
+        return missing_attribute(self, name)  # never set: a cache forward has not filled?
 
     def reduce(self, l: np.ndarray, sample_weight: np.ndarray | None = None):
         """L from the elementwise losses l, each weighted by sw = sample_weight:
@@ -94,90 +71,10 @@ class Loss:
         so that float32 stays float32 (sw has the labels' dtype already). dL_out is
         checked first.
         """
-        dL_out, sw = _checked_dL_out(self, dL_out), self.sample_weight
+        dL_out, sw = doors.dL_out(self, dL_out), self.sample_weight
         if sw is not None:
             return dL_out * sw / np.sum(sw) if self.reduction == "mean" else dL_out * sw
         if isinstance(dL_out, np.ndarray):  # one gradient per element, for "none"
             return dL_out
         scale = dL_out / self.y.size if self.reduction == "mean" else dL_out
         return np.array(scale, dtype=self.y.dtype)
-
-    def check_input(self, input: np.ndarray) -> None:
-        """Refuse an input this loss cannot take: probabilities outside [0, 1]."""
-        if self.input_name == "p":
-            require_probabilities(input, "p", _LOGITS_HINT)
-
-
-def checked_pos_weight(pos_weight) -> float | None:
-    return None if pos_weight is None else POSITIVE.check(pos_weight, "pos_weight")
-
-
-def checked_alpha(alpha, alpha_mode: str) -> float | None:
-    if alpha_mode not in ALPHA_MODES:
-        raise ValueError(f"alpha_mode must be one of {ALPHA_MODES}, got {alpha_mode!r}")
-    if alpha is None:
-        return None
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a number or None, got {alpha!r}")
-    if alpha_mode == "per_class" and not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must be in [0, 1] with alpha_mode='per_class', got {alpha}")
-    if alpha_mode == "constant" and not (np.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha must be a positive number with alpha_mode='constant', got {alpha}")
-    return float(alpha)
-
-
-def _checked_pair(input, y, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The input as a float array and y as 0/1 of the same shape and dtype, or an error.
-
-    Labels of shape (N,) next to an input of shape (N, 1), as scikit-learn and pandas
-    give them, are read as that column.
-    """
-    input = as_float_array(input, name)
-    y = as_float_array(y, "y", dtype=input.dtype)
-    if y.ndim == 1 and input.shape == (len(y), 1):
-        y = y.reshape(input.shape)
-    if input.shape != y.shape:
-        raise ValueError(f"{name} and y must have the same shape, got {input.shape} and {y.shape}")
-    require_nonempty(input, name)
-    require_finite(input, name)
-    require_binary_labels(y, "y")
-    return input, y
-
-
-def require_takes_sample_weight(loss_fn) -> None:
-    """Refuse weights for a loss whose forward has no ``sample_weight`` to take them."""
-    if "sample_weight" not in inspect.signature(loss_fn.forward).parameters:
-        raise TypeError(
-            f"loss_fn.forward takes no sample_weight, so {type(loss_fn).__name__} cannot "
-            "weight rows; give it a sample_weight=None argument, or leave sample_weight out"
-        )
-
-
-def _checked_sample_weight(sample_weight, y: np.ndarray) -> np.ndarray:
-    """The weights as an array of y's shape and dtype: finite, >= 0 and not all 0.
-
-    A weight vector (N,) next to y of shape (N, 1) is read as that column, as y is.
-    """
-    sw = as_float_array(sample_weight, "sample_weight", dtype=y.dtype)
-    if sw.ndim == 1 and y.shape == (len(sw), 1):
-        sw = sw.reshape(y.shape)
-    if sw.shape != y.shape:
-        raise ValueError(f"sample_weight must have y's shape {y.shape}, got {sw.shape}")
-    require_weights(sw, "sample_weight")
-    return sw
-
-
-def _checked_dL_out(loss: Loss, grad_output):
-    """The upstream gradient: a finite number, the same for every element; for reduction
-    "none", also an array of the unreduced loss's shape."""
-    if loss.reduction == "none" and not isinstance(grad_output, numbers.Real):
-        grad_output = as_grad_output(grad_output, loss.y.shape, loss.y.dtype, "the unreduced loss")
-        require_finite(grad_output, "grad_output")
-        return grad_output
-    if isinstance(grad_output, bool) or not isinstance(grad_output, numbers.Real):
-        raise TypeError(
-            f"grad_output must be a number for reduction {loss.reduction!r}, got {grad_output!r}"
-        )
-    if not np.isfinite(grad_output):
-        raise ValueError(f"grad_output must be finite, got {grad_output}")
-    return grad_output

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratchnet._checks import as_samples, missing_attribute
-from scratchnet._state import checked_copies, copy_all
+from scratchnet.doors import for_modules as doors
+from scratchnet.doors.state import model_state
 
 
 class Parameter:
@@ -39,13 +39,10 @@ class Module:
     in_features = None
 
     def __call__(self, x, *args, **kwargs) -> np.ndarray:
-        first = self.input_module
-        x = as_samples(x, "x", first.dtype, first.in_features, type(first).__name__)
-        with np.errstate(over="ignore", invalid="ignore"):  # refused below, in words
+        x = doors.module_input(self, x)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused in words
             y = self.forward(x, *args, **kwargs)
-        if not np.isfinite(y).all():
-            raise overflow(self.where_not_finite(x))
-        return y
+        return doors.module_output(self, x, y)
 
     def forward(self, x) -> np.ndarray:
         raise NotImplementedError(
@@ -59,13 +56,8 @@ class Module:
         )
 
     def __getattr__(self, name: str):
-        # Only for attributes never set; a cache read by a backward called before forward.
-        advice = ": there is no cached input to differentiate at; call forward(x) first"
-        raise missing_attribute(self, name, advice)
-
-    def where_not_finite(self, x) -> str:
-        """Which output went NaN or infinite, for the message: a model names its module."""
-        return f"the output of {type(self).__name__}"
+        # Python asks only for attributes never set: a cache forward has not filled yet?
+        return doors.missing_attribute(self, name)
 
     @property
     def input_module(self) -> Module:
@@ -91,21 +83,11 @@ class Module:
         return {name: param.data.copy() for name, param in self.named_parameters()}
 
     def load_state_dict(self, state) -> None:
-        """Copy a ``state_dict()`` into the parameters in place, after checking all of it."""
-        copy_all(self.checked_state(state))
-
-    def checked_state(self, state) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(parameter array, saved array) pairs, once every name, shape and dtype fits."""
-        targets = {name: param.data for name, param in self.named_parameters()}
-        return checked_copies(state, targets, "the model's parameters")
+        """Copy a ``state_dict()`` into the parameters in place, once all of it is checked."""
+        for target, saved in model_state(self, state):
+            target[...] = saved
 
     def __repr__(self) -> str:
         shapes = (f"{name}: {param.data.shape}" for name, param in self.named_parameters())
         return f"{type(self).__name__}({', '.join(shapes)})"
 
-
-def overflow(where: str) -> FloatingPointError:
-    return FloatingPointError(
-        f"{where} contains NaN or infinity: the numbers overflowed inside the network "
-        "(a smaller learning rate or smaller weights may help)"
-    )

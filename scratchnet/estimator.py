@@ -15,7 +15,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from scratchnet._checks import (
+from scratchnet.doors.values import (
     NON_NEGATIVE,
     POSITIVE,
     POSITIVE_INT,

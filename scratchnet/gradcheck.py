@@ -41,7 +41,7 @@ every failing entry shows one is "inconclusive", never passed.
 
 A check compares numbers only: a backward that hands back None, a number, NaN or
 infinity, an array of another shape or dtype, or that writes into its upstream gradient,
-fails with a sentence saying so (``scratchnet.doors.gradient_check``).
+fails with a sentence saying so (``scratchnet.doors.for_gradcheck``).
 
 ``python -m scratchnet.gradcheck`` runs these checks from a terminal, on every layer and
 loss or on a module of your own; the command lives in ``scratchnet.commands``.
@@ -54,8 +54,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from scratchnet._checks import as_float_array, as_generator
-from scratchnet.doors import gradient_check as door
+from scratchnet.doors import for_gradcheck as door
+from scratchnet.doors.values import as_float_array, as_generator
 from scratchnet.layers import Module, ReLU, Sequential
 
 

@@ -14,27 +14,19 @@ Conventions
   listed by ``named_parameters()``, so it is trained, saved and gradient-checked. A
   parameter belongs to one module: listed twice, the optimizer refuses it.
 
-The front door, as in PyTorch: ``module(x)`` checks x once (finite numbers, converted to
-the module's ``dtype``; 2-D with ``in_features`` columns where the first module declares
-``in_features``), calls ``forward`` as the class defines it, and turns an output gone NaN
-or infinite into a ``FloatingPointError`` naming the module. ``forward`` and ``backward``
-are the math alone, which ``Sequential`` and ``train`` call directly.
-``Sequential.backward`` checks the gradient it is given, and a backward called before
-any forward is refused with a sentence. ``Module`` and ``Parameter`` live in ``_module``.
+The front door, as in PyTorch: ``module(x)`` checks x once, calls ``forward`` as the
+class defines it, and refuses an output gone NaN or infinite; ``forward`` and ``backward``
+are the math alone, which ``Sequential`` and ``train`` call directly. Every check and its
+sentence is in ``scratchnet.doors`` (``for_modules``, ``for_layers``). ``Module`` and
+``Parameter`` live in ``_module``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from scratchnet._checks import (
-    POSITIVE_INT,
-    as_generator,
-    as_grad_output,
-    require_finite,
-    require_float_dtype,
-)
-from scratchnet._module import Module, Parameter, overflow
+from scratchnet._module import Module, Parameter
+from scratchnet.doors import for_layers as doors
 from scratchnet.functional import sigmoid_and_complement
 
 
@@ -50,10 +42,9 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, *, rng=None, dtype=np.float64):
-        self.in_features = POSITIVE_INT.check(in_features, "in_features")
-        self.out_features = POSITIVE_INT.check(out_features, "out_features")
-        self.dtype = require_float_dtype(dtype)
-        rng = as_generator(rng)
+        self.in_features, self.out_features, rng, self.dtype = doors.linear_settings(
+            in_features, out_features, rng, dtype
+        )
         bound = 1.0 / np.sqrt(self.in_features)
         weight = rng.uniform(-bound, bound, size=(self.in_features, self.out_features))
         bias = rng.uniform(-bound, bound, size=self.out_features)
@@ -161,46 +152,33 @@ class Sequential(Module):
     """
 
     def __init__(self, *modules: Module):
-        require_modules(modules)
-        self.modules = list(modules)
+        self.modules = doors.sequence(modules)
 
     def forward(self, x) -> np.ndarray:
-        """x (N, in_features) -> the last module's output, y; each module caches its own."""
+        """x (N, in_features) -> the last module's output, y; each module caches its own.
+
+        Caches y and ``shapes``: shapes[i] is module i's input shape, which its backward's
+        dL/dx must have."""
+        self.shapes = []
         for module in self.modules:
+            self.shapes.append(x.shape)
             x = module.forward(x)
         self.y = x
         return x
 
     def backward(self, dL_dy) -> np.ndarray:
-        """dL_dy, of the last output's shape -> dL_dx, of the input's shape."""
-        dL_dy = as_grad_output(dL_dy, self.y.shape, self.y.dtype, "the last output")
-        with np.errstate(over="ignore", invalid="ignore"):  # refused below, in words
-            dL_dx = dL_dy
-            for module in reversed(self.modules):
-                dL_dx = module.backward(dL_dx)
-        # One test for both: a NaN or infinity in dL_dy reaches dL_dx through every layer
-        # that multiplies by its upstream gradient, as the built-in ones do.
-        if not np.isfinite(dL_dx).all():
-            require_finite(dL_dy, "grad_output")
-            raise overflow(self.where_not_finite(None, dL_dy))
-        return dL_dx
+        """dL_dy, of the last output's shape -> dL_dx, of the input's shape.
 
-    def where_not_finite(self, x, dL_dy=None) -> str:
-        """The first output to go NaN or infinite ("the output of module 2", "module 1's
-        dL/dx"), found by running the modules again one at a time: forward from ``x``, or
-        backward from ``dL_dy`` when it is given."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            if dL_dy is None:
-                for index, module in enumerate(self.modules):
-                    x = module.forward(x)
-                    if not np.isfinite(x).all():
-                        return f"the output of module {index}"
-            else:
-                for index in reversed(range(len(self.modules))):
-                    dL_dy = self.modules[index].backward(dL_dy)
-                    if not np.isfinite(dL_dy).all():
-                        return f"module {index}'s dL/dx"
-        return "the output"  # a forward that changes between calls may be finite on a rerun
+        The chain rule, right to left: module i turns dL/d(its output) into dL/d(its input),
+        the dL/d(output) of module i - 1. The door names a module whose backward returns
+        no such array, or a gradient gone NaN.
+        """
+        dL_dx = dL_dy = doors.model_grad_output(self, dL_dy)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused in words
+            for index in reversed(range(len(self.modules))):
+                dL_dx = self.modules[index].backward(dL_dx)
+                dL_dx = doors.returned_gradient(self, index, dL_dx, dL_dy)
+        return dL_dx
 
     @property
     def input_module(self) -> Module:
@@ -250,33 +228,3 @@ class Sequential(Module):
         inner = "".join(f"\n  ({index}): {module!r}" for index, module in enumerate(self.modules))
         return f"Sequential({inner}\n)"
 
-
-def require_modules(modules) -> None:
-    """Refuse no modules, a non-module (a class, say), one module in two places, and
-    neighbours whose widths do not fit."""
-    if not modules:
-        raise ValueError("Sequential needs at least one module")
-    width, giver = None, None  # the width the modules so far hand on, and who fixed it
-    for index, module in enumerate(modules):
-        if not isinstance(module, Module):
-            found = (
-                f"the class {module.__name__}; create one: {module.__name__}()"
-                if isinstance(module, type)
-                else f"a {type(module).__name__}"
-            )
-            raise TypeError(
-                f"Sequential's modules must be scratchnet modules; module {index} is {found}"
-            )
-        if any(module is earlier for earlier in modules[:index]):
-            raise ValueError(
-                f"module {index} ({module!r}) already appears earlier in this Sequential; "
-                "each place needs its own module, because each caches its own forward pass"
-            )
-        takes = module.input_module.in_features
-        if takes is not None and width is not None and takes != width:
-            raise ValueError(
-                f"module {index} ({module!r}) takes {takes} features, but module {giver} "
-                f"gives {width}"
-            )
-        if getattr(module, "out_features", None) is not None:
-            width, giver = module.out_features, index

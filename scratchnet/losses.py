@@ -15,28 +15,14 @@ Symbols used in every docstring and in the code
     sw       sample_weight, the weight of one element (1 when not given)
     dL_out   the gradient of whatever follows the loss: 1 when L is the training loss
 
-Every loss is used the same way::
-
-    loss_fn = FocalLoss(alpha=0.25, gamma=2.0)     # or BCELoss(), or a ...WithLogits loss
-    value = loss_fn(p, y)          # forward: a Python float for reduction "mean" or "sum"
-    dL_dp = loss_fn.backward()     # dL/dp, same shape and dtype as p
-    loss_fn(p, y, sample_weight=sw)   # each element's l weighted by sw, of y's shape
-
-* From probabilities (``BCELoss``, ``FocalLoss``): p = sigma(x) comes out of a
-  ``Sigmoid`` layer, as in the article. log(p) must then be guarded near 0 and 1.
-* From logits (``BCEWithLogitsLoss``, ``FocalLossWithLogits``): the input is x itself,
-  and log p = log_sigmoid(x) is computed directly, which is finite for any finite x.
-  This is the numerically stable way; the gradient with respect to x is also simpler.
-
-Reductions: "mean" gives L = sum(l) / n (n = number of elements), "sum" gives
-L = sum(l), "none" returns the array l. ``backward(dL_out)`` takes dL_out (1 by
-default; an array of l's shape, ones by default, for "none"), and the chain rule through
-the reduction gives dL/dl = dL_out / n, dL_out or dL_out (``Loss.through_reduction``).
-With per-element weights sw (``sample_weight``, scikit-learn's name), "mean" is the
-weighted mean sum(sw l) / sum(sw), "sum" is sum(sw l) and "none" is sw l, so dL/dl
-gains the factor sw / sum(sw), sw or sw; every forward below computes l and hands it,
-with sw, to ``reduce``.
-The checks of the arguments, and the reduction, live in ``scratchnet._loss``.
+Every loss is used the same way: ``value = loss_fn(p, y)`` (forward, through the checks
+of ``scratchnet.doors.for_losses``), then ``dL_dp = loss_fn.backward()``, dL/dp of p's shape
+and dtype. The losses on probabilities (``BCELoss``, ``FocalLoss``) take p = sigma(x) from a
+``Sigmoid`` layer, as in the article, and must guard log(p) near 0 and 1; those on logits
+(``BCEWithLogitsLoss``, ``FocalLossWithLogits``) take x itself and compute log p =
+log_sigmoid(x), finite for any finite x: the stable way, with a simpler gradient.
+Each forward computes l and hands it, with sw, to ``Loss.reduce`` ("mean", "sum" or
+"none"); each backward starts from dL/dl, ``Loss.through_reduction`` (see ``_loss``).
 """
 
 from __future__ import annotations
@@ -45,8 +31,8 @@ import functools
 
 import numpy as np
 
-from scratchnet._checks import NON_NEGATIVE, Number
-from scratchnet._loss import Loss, checked_alpha, checked_pos_weight
+from scratchnet._loss import Loss
+from scratchnet.doors import for_losses as doors
 from scratchnet.functional import log_sigmoid, sigmoid, sigmoid_and_complement
 
 # log(p) is floored here, as PyTorch's BCELoss does, so that p = 0 or 1 gives a finite loss.
@@ -75,7 +61,7 @@ class BCELoss(Loss):
 
     def __init__(self, reduction: str = "mean", *, pos_weight: float | None = None):
         super().__init__(reduction)
-        self.pos_weight = checked_pos_weight(pos_weight)
+        self.pos_weight = doors.pos_weight(pos_weight)
 
     def forward(self, p, y, sample_weight=None):
         """p, y, sw (same shape) -> L (float, or the array sw l for reduction "none"). Caches,
@@ -125,15 +111,12 @@ class FocalLoss(Loss):
     (p_t near 1), so the many easy negatives of an imbalanced set stop dominating.
     gamma = 0 gives cross-entropy back.
 
-    Which way alpha points (``alpha_mode``):
-      * ``"constant"`` (default, the article's form): alpha_t = alpha for every example.
-        alpha then only rescales the whole loss: it carries no information about classes.
-      * ``"per_class"`` (the paper's form): alpha_t = alpha for positives (y = 1) and
-        1 - alpha for negatives (y = 0). With alpha = 0.25, as in the paper, the rare
-        positive class gets the *smaller* weight (0.25 against 0.75): the paper found that
-        best once gamma already quiets the easy negatives. Use alpha > 0.5 to weight
-        positives up.
-      * ``alpha=None``: alpha_t = 1, no weighting at all.
+    Which way alpha points (``alpha_mode``): ``"constant"`` (the default, the article's
+    form) sets alpha_t = alpha for every example, a mere rescaling of the loss;
+    ``"per_class"`` (the paper's) sets alpha_t = alpha for y = 1 and 1 - alpha for y = 0,
+    so the paper's alpha = 0.25 gives the rare positive class the *smaller* weight (best,
+    the paper found, once gamma quiets the easy negatives; alpha > 0.5 weights positives
+    up). ``alpha=None``: alpha_t = 1.
 
     The clamp keeps log(p_t) finite at p = 0 or 1. Like any clamp, it has derivative 0
     where it is active (p < eps or p > 1 - eps), so those examples send back no gradient.
@@ -150,10 +133,8 @@ class FocalLoss(Loss):
         eps: float = 1e-7,
     ):
         super().__init__(reduction)
-        self.alpha = checked_alpha(alpha, alpha_mode)
-        self.alpha_mode = alpha_mode
-        self.gamma = NON_NEGATIVE.check(gamma, "gamma")
-        self.eps = Number(low=0, high=0.5).check(eps, "eps")
+        self.alpha, self.gamma, self.alpha_mode = doors.focal_settings(alpha, gamma, alpha_mode)
+        self.eps = doors.CLAMP.check(eps, "eps")
 
     def forward(self, p, y, sample_weight=None):
         """p, y, sw (same shape) -> L (float, or the array sw l for reduction "none"). Caches,
@@ -191,16 +172,6 @@ class FocalLoss(Loss):
         dl_dp = np.where(inside_clamp, dl_dp_t * s, 0)
         return dL_dl * dl_dp
 
-    def check_input(self, p: np.ndarray) -> None:
-        """Probabilities, and an eps that does not round away: 1 - eps < 1 in p's dtype."""
-        super().check_input(p)
-        one = p.dtype.type(1)
-        if not one - p.dtype.type(self.eps) < one:
-            raise ValueError(
-                f"eps={self.eps:g} is too small for {p.dtype} probabilities: 1 - eps rounds "
-                f"to 1; use eps >= {np.finfo(p.dtype).epsneg:.3g}"
-            )
-
     def __repr__(self) -> str:
         return f"FocalLoss({_focal_options_repr(self)}, eps={self.eps})"
 
@@ -220,7 +191,7 @@ class BCEWithLogitsLoss(Loss):
 
     def __init__(self, reduction: str = "mean", *, pos_weight: float | None = None):
         super().__init__(reduction)
-        self.pos_weight = checked_pos_weight(pos_weight)
+        self.pos_weight = doors.pos_weight(pos_weight)
 
     def forward(self, logits, y, sample_weight=None):
         """x = logits, y, sw (same shape) -> L (float, or the array sw l for "none"). Caches,
@@ -273,9 +244,7 @@ class FocalLossWithLogits(Loss):
         alpha_mode: str = "constant",
     ):
         super().__init__(reduction)
-        self.alpha = checked_alpha(alpha, alpha_mode)
-        self.alpha_mode = alpha_mode
-        self.gamma = NON_NEGATIVE.check(gamma, "gamma")
+        self.alpha, self.gamma, self.alpha_mode = doors.focal_settings(alpha, gamma, alpha_mode)
 
     def forward(self, logits, y, sample_weight=None):
         """x = logits, y, sw (same shape) -> L (float, or the array sw l for "none"). Caches,

@@ -1,45 +1,35 @@
 """Optimizers: Adam and SGD, each implementing the update rule PyTorch documents for it.
 
-* An optimizer keeps its Parameters, usually ``model.parameters()``, in ``params``. It
-  declares its ``settings`` (lr, betas, ...: name and allowed range) and its ``buffers``,
-  lists aligned with ``params`` (``exp_avg[i]`` belongs to ``params[i]``). ``Optimizer``
-  checks the one, makes the other, and saves and restores both: a new optimizer is one
-  class with its declarations and its ``step``.
-* ``step()`` updates every ``param.data`` **in place** from ``param.grad``, so the layers
-  that own the parameters compute with the new values. Float32 stays float32. A gradient
-  holding NaN or infinity is refused first (``FloatingPointError``): one NaN in Adam's
-  ``exp_avg_sq`` would poison every later update of that entry.
-* ``zero_grad()`` is never needed (``backward`` overwrites gradients); it is kept so a
-  loop can read line for line like PyTorch's.
+An optimizer keeps its Parameters, usually ``model.parameters()``, in ``params``, and
+assigns its settings and its buffers (lists aligned with ``params``: ``exp_avg[i]``
+belongs to ``params[i]``) in its own ``__init__``. ``step()`` updates every ``param.data``
+**in place** from ``param.grad``, in its dtype, once every gradient is known to be finite
+(one NaN in Adam's ``exp_avg_sq`` would poison every later update of that entry).
+``zero_grad()`` is never needed (``backward`` overwrites gradients); it is kept so a loop
+can read line for line like PyTorch's.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from scratchnet._checks import DECAY_RATE, NON_NEGATIVE, POSITIVE, Pair
-from scratchnet._state import checked_optimizer_state, copy_all, optimizer_state
-from scratchnet.layers import Module, Parameter
+from scratchnet.doors import for_optimizers as doors
+from scratchnet.doors.state import optimizer_state
 
 
 class Optimizer:
-    """What every optimizer shares: parameters, settings, buffers, step count, saving.
+    """What every optimizer shares: its parameters, its step count, and saving.
 
-    A subclass declares ``settings``, {name: the check of its value}, and ``buffers``,
-    the names of its per-parameter arrays, and passes its settings to ``__init__``.
+    A subclass assigns its settings and buffers in its ``__init__`` and names them in
+    ``settings`` and ``buffers``: ``state_dict`` saves what they name, and
+    ``load_state_dict`` restores it.
     """
 
-    settings: dict = {}
+    settings: tuple[str, ...] = ()
     buffers: tuple[str, ...] = ()
 
-    def __init__(self, params, **settings):
-        self.params = checked_params(params)
-        for name, check in self.settings.items():
-            setattr(self, name, check.check(settings[name], name))
-        for name in self.buffers:
-            setattr(self, name, [np.zeros_like(param.data) for param in self.params])
+    def __init__(self, params):
+        self.params = doors.params(params)
         self.step_count = 0  # steps taken so far; during a step, the t of its update rule
 
     def step(self) -> None:
@@ -52,22 +42,24 @@ class Optimizer:
             param.grad = np.zeros_like(param.data)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Type, step count, settings and a copy of every buffer, by name (see _state)."""
-        return optimizer_state(self)
+        """"type", "step_count", each setting ("lr", ...) and a copy of each buffer's array
+        for params[i], as "<buffer>/<i>" ("exp_avg/0", ...)."""
+        state = {"type": np.array(type(self).__name__), "step_count": np.array(self.step_count)}
+        state.update((name, np.array(getattr(self, name))) for name in self.settings)
+        for name in self.buffers:
+            state.update((f"{name}/{i}", each.copy()) for i, each in enumerate(getattr(self, name)))
+        return state
 
     def load_state_dict(self, state) -> None:
-        """Restore a ``state_dict()``, after checking all of it, so training resumes exactly."""
-        copies, step_count = self.checked_state(state)
-        copy_all(copies)
+        """Restore a ``state_dict()``, once all of it is checked, so training resumes exactly."""
+        copies, step_count = optimizer_state(self, state)
+        for target, saved in copies:
+            target[...] = saved
         self.step_count = step_count
 
-    def checked_state(self, state) -> tuple[list, int]:
-        """(buffer, saved array) pairs and the saved step count, once everything fits."""
-        return checked_optimizer_state(self, state)
-
-    def checked_gradients(self) -> list[np.ndarray]:
-        """Every ``param.grad``, once all have their parameter's shape and are finite."""
-        return checked_gradients(self.params)
+    def zeros(self) -> list[np.ndarray]:
+        """A buffer: one array of zeros like each parameter, in its dtype."""
+        return [np.zeros_like(param.data) for param in self.params]
 
 
 class Adam(Optimizer):
@@ -93,25 +85,24 @@ class Adam(Optimizer):
     weight_decay adds the gradient of the L2 penalty (weight_decay / 2) * theta^2 to g,
     so it passes through m and v (PyTorch's Adam; AdamW instead shrinks theta directly).
 
-    Arguments: lr > 0; betas, each in [0, 1); eps > 0 (at 0, an entry whose gradient was
-    0 at every step, a dead ReLU unit's weight, would get 0 / 0 = NaN); weight_decay >= 0.
-    State: ``step_count`` (t after the last step), ``exp_avg`` and ``exp_avg_sq``.
+    Arguments (see ``doors.for_optimizers.adam_settings``): lr > 0; betas, each in [0, 1);
+    eps > 0; weight_decay >= 0.
     """
 
-    settings = {
-        "lr": POSITIVE,
-        "betas": Pair(DECAY_RATE, ("beta1", "beta2")),
-        "eps": POSITIVE,
-        "weight_decay": NON_NEGATIVE,
-    }
+    settings = ("lr", "betas", "eps", "weight_decay")
     buffers = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+        super().__init__(params)
+        self.lr, self.betas, self.eps, self.weight_decay = doors.adam_settings(
+            lr, betas, eps, weight_decay
+        )
+        self.exp_avg = self.zeros()  # m for each parameter
+        self.exp_avg_sq = self.zeros()  # v for each parameter
 
     def step(self) -> None:
         """Update every ``param.data`` in place by the rule in the class docstring."""
-        gradients = self.checked_gradients()
+        gradients = doors.gradients(self.params, self.weight_decay)
         self.step_count += 1
         t = self.step_count
         beta1, beta2 = self.betas
@@ -124,10 +115,6 @@ class Adam(Optimizer):
             m_hat = m / (1 - beta1**t)
             v_hat = v / (1 - beta2**t)
             param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
-
-    def checked_gradients(self) -> list[np.ndarray]:
-        """As ``Optimizer.checked_gradients``, and refuse a g whose g^2 overflows."""
-        return checked_gradients(self.params, self.weight_decay)
 
     def __repr__(self) -> str:
         return (
@@ -150,18 +137,20 @@ class SGD(Optimizer):
     PyTorch, lr multiplies b at each step instead of being folded into it (as in
     Sutskever et al., 2013); the two agree while lr stays constant.
 
-    Arguments: lr > 0; momentum in [0, 1). State: ``step_count``, ``momentum_buffer``.
+    Arguments: lr > 0; momentum in [0, 1).
     """
 
-    settings = {"lr": POSITIVE, "momentum": DECAY_RATE}
+    settings = ("lr", "momentum")
     buffers = ("momentum_buffer",)
 
     def __init__(self, params, lr, momentum=0.0):
-        super().__init__(params, lr=lr, momentum=momentum)
+        super().__init__(params)
+        self.lr, self.momentum = doors.sgd_settings(lr, momentum)
+        self.momentum_buffer = self.zeros()  # b for each parameter
 
     def step(self) -> None:
         """Update every ``param.data`` in place by the rule in the class docstring."""
-        gradients = self.checked_gradients()
+        gradients = doors.gradients(self.params)
         self.step_count += 1
         for param, grad, b in zip(self.params, gradients, self.momentum_buffer):
             b[...] = self.momentum * b + grad  # into the stored array, in its dtype
@@ -169,99 +158,3 @@ class SGD(Optimizer):
 
     def __repr__(self) -> str:
         return f"SGD({len(self.params)} parameters, lr={self.lr}, momentum={self.momentum})"
-
-
-def require_optimizer_of(optimizer, model: Module) -> None:
-    """Refuse an optimizer built for another model: it would update parameters this one
-    does not use. (An optimizer given only some of the model's parameters is fine: the
-    others stay frozen.)"""
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            "optimizer must be a scratchnet optimizer, such as sn.Adam(model.parameters()); "
-            f"got a {type(optimizer).__name__}"
-        )
-    model_param_ids = {id(param) for param in model.parameters()}
-    for index, param in enumerate(optimizer.params):
-        if id(param) not in model_param_ids:
-            raise ValueError(
-                f"optimizer.params[{index}] is not a parameter of model; "
-                "build the optimizer from model.parameters()"
-            )
-
-
-def checked_params(params) -> list[Parameter]:
-    """``params`` as a list of distinct Parameters holding float arrays, or an error."""
-    try:
-        if hasattr(params, "named_parameters"):  # a model: iterable, but over its modules
-            raise TypeError
-        params = list(params)
-    except TypeError:
-        raise TypeError(
-            "params must be an iterable of Parameters, such as model.parameters(), "
-            f"got a {type(params).__name__}"
-        ) from None
-    if not params:
-        raise ValueError("params must not be empty: the optimizer would have nothing to update")
-    first_index = {}
-    for index, param in enumerate(params):
-        if not isinstance(param, Parameter):
-            raise TypeError(
-                f"params must contain only Parameters, but params[{index}] is a "
-                f"{type(param).__name__}"
-            )
-        data = param.data
-        if not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
-            found = f"dtype {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
-            raise TypeError(
-                f"params[{index}].data must be a floating-point NumPy array, got {found}"
-            )
-        earlier = first_index.setdefault(id(param), index)
-        if earlier != index:
-            raise ValueError(
-                f"params must not contain the same Parameter twice: params[{earlier}] and "
-                f"params[{index}] are one object, which would be updated twice per step"
-            )
-    return params
-
-
-def checked_gradients(params, weight_decay=None) -> list[np.ndarray]:
-    """Every ``param.grad``, in order, once all are known to be usable, or an error.
-
-    A gradient of another shape could broadcast silently; a NaN or infinity means
-    training has diverged. For Adam, ``weight_decay`` is given: v adds up g^2 for
-    g = grad + weight_decay * theta, and a g^2 that overflows (above 1.8e19 in float32)
-    would leave v at inf for good. One cheap test per gradient, g . g, is finite unless
-    an entry is NaN or infinite or the squares overflow their sum; only a gradient that
-    fails it is looked at entry by entry, to say what is wrong (a sum that overflows
-    where no single square does is fine).
-    """
-    gradients = [np.asarray(param.grad) for param in params]
-    for index, (param, grad) in enumerate(zip(params, gradients)):
-        if grad.shape != param.data.shape:
-            raise ValueError(
-                f"params[{index}].grad must have its parameter's shape "
-                f"{param.data.shape}, got {grad.shape}"
-            )
-        grad = grad.astype(param.data.dtype, copy=False)  # squared as the buffers hold it
-        g = grad + weight_decay * param.data if weight_decay else grad
-        if not math.isfinite(np.vdot(g, g)):
-            _require_usable(index, param, grad, g if weight_decay is not None else None)
-    return gradients
-
-
-def _require_usable(index: int, param, grad: np.ndarray, g_to_square) -> None:
-    if not np.isfinite(grad).all():
-        raise FloatingPointError(
-            f"the gradient of params[{index}] (shape {param.data.shape}) contains "
-            "NaN or infinity, so training has diverged; no parameter was updated"
-        )
-    if g_to_square is None:
-        return
-    with np.errstate(over="ignore"):  # the overflow is what is looked for, and refused
-        squares_fit = np.isfinite(g_to_square * g_to_square).all()
-    if not squares_fit:
-        raise FloatingPointError(
-            f"the squared gradient of params[{index}] (shape {param.data.shape}) "
-            f"overflows {param.data.dtype}, so training has diverged; no parameter "
-            "was updated"
-        )

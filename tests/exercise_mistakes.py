@@ -514,6 +514,7 @@ class AdamWith(sn.Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params)
         self.lr, self.betas, self.eps = lr, betas, eps
+        self.exp_avg, self.exp_avg_sq = self.zeros(), self.zeros()
 
     def step(self):
         self.step_count += 1

@@ -241,10 +241,10 @@ MISTAKES = [
      lambda f: sn.ReLU()([[np.nan, 0.0]]), ValueError,
      "x must be finite, but it contains NaN or infinity"),
     ("backward before forward, on a layer", lambda f: sn.Sigmoid().backward(np.ones((2, 1))),
-     ValueError, "Sigmoid.backward was called before forward: there is no cached input"),
+     ValueError, "Sigmoid has no p yet: forward sets it, and has not run"),
     ("backward before forward, on a model (Sequential checks for itself)",
      lambda f: small_model().backward(np.ones((2, 1))), ValueError,
-     "Sequential.backward was called before forward"),
+     "Sequential has no y yet: forward sets it, and has not run"),
     ("an upstream gradient of the wrong shape",
      lambda f: backward_after_forward(small_model(), np.ones((2, 3))), ValueError,
      "grad_output must have the shape of the last output, (2, 1), got (2, 3)"),
@@ -319,7 +319,7 @@ MISTAKES = [
      ValueError, "eps=1e-08 is too small for float32 probabilities: 1 - eps rounds to 1; "
      "use eps >= 5.96e-08"),
     ("a loss's backward before its forward", lambda f: sn.FocalLossWithLogits().backward(),
-     ValueError, "FocalLossWithLogits.backward was called before forward; call forward first"),
+     ValueError, "FocalLossWithLogits has no y yet: forward sets it, and has not run"),
     ("an upstream gradient of the wrong shape for reduction 'none'",
      lambda f: loss_backward_after_forward(sn.BCELoss(reduction="none"), np.ones(3)), ValueError,
      "grad_output must have the shape of the unreduced loss, (2, 1), got (3,)"),
@@ -613,7 +613,7 @@ def test_a_missing_attribute_outside_backward_is_pythons_usual_error():
 
 
 def test_a_declared_number_allows_exactly_the_ends_it_says():
-    from scratchnet._checks import Number
+    from scratchnet.doors.values import Number
 
     both, left = Number(low=0, high=1, closed="both"), Number(low=0, high=1, closed="left")
     assert both.check(1, "x") == 1.0 and both.check(0, "x") == 0.0 and left.check(0, "x") == 0.0

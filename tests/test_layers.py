@@ -1,5 +1,6 @@
 """Each layer's backward pass proven against finite differences, plus a network by hand."""
 
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -362,3 +363,69 @@ def test_backward_takes_its_upstream_gradient_by_the_name_its_math_gives_it():
     np.testing.assert_array_equal(loss.backward(dL_out=2.0), 2 * loss.backward())
     with pytest.raises(TypeError):
         loss.backward(gradient=2.0)
+# --- a learner's backward, named where it returns ------------------------------------------
+
+
+class ForgotReturn(sn.Module):
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, dL_dy):
+        dL_dx = dL_dy * (1 - self.y**2)  # noqa: F841 (the forgotten return is the bug)
+
+
+class SummedTanh(ForgotReturn):
+    def backward(self, dL_dy):
+        return (dL_dy * (1 - self.y**2)).sum(axis=0)
+
+
+class ListTanh(ForgotReturn):
+    def backward(self, dL_dy):
+        return (dL_dy * (1 - self.y**2)).tolist()
+
+
+@pytest.mark.parametrize(
+    ("layer", "found"),
+    [(ForgotReturn, "None"), (SummedTanh, r"an array of shape \(4,\)"), (ListTanh, "a list")],
+)
+def test_sequential_backward_names_the_module_whose_backward_returned_no_gradient(layer, found):
+    model = sn.Sequential(sn.Linear(2, 4, rng=0), layer(), sn.Linear(4, 1, rng=0))
+    model(np.ones((3, 2)))
+    with pytest.raises(ValueError) as raised:
+        model.backward(np.ones((3, 1)))
+    message = str(raised.value)
+    assert re.match(rf"module 1, {layer.__name__}, returned {found} from backward", message)
+    assert f"({__file__}, line " in message  # where the learner's backward is
+    assert message.endswith("must return dL/dx, an array of the shape of its input, (3, 4)")
+
+
+def test_a_helper_reading_a_cache_before_forward_gets_the_sentence_wherever_it_reads():
+    def slope(layer):
+        return 1 - layer.y**2
+
+    class HelpedTanh(ForgotReturn):
+        def backward(self, dL_dy):
+            upstream = np.ones((2, 2))  # an array beside self: no truth value is ever asked
+            return upstream * dL_dy * slope(self)
+
+    with pytest.raises(ValueError, match="^HelpedTanh has no y yet: forward sets it, and has not"):
+        HelpedTanh().backward(np.ones((2, 2)))
+    with pytest.raises(AttributeError, match="HelpedTanh has no y yet"):
+        slope(HelpedTanh())  # outside any backward, the same true sentence
+
+
+class NaNTanh(ForgotReturn):
+    def backward(self, dL_dy):
+        return np.full_like(dL_dy, np.nan)
+
+
+def test_a_gradient_gone_nan_is_named_once_by_the_module_that_made_it():
+    model = sn.Sequential(sn.Linear(2, 4, rng=0), NaNTanh(), sn.Linear(4, 1, rng=0))
+    model(np.ones((3, 2)))
+    with pytest.raises(FloatingPointError) as raised:
+        model.backward(np.ones((3, 1)))
+    assert str(raised.value).startswith("module 1's dL/dx contains NaN or infinity")
+    assert str(raised.value).count("NaN") == 1
+    with pytest.raises(ValueError, match="^grad_output must be finite, but it contains NaN"):
+        model.backward(np.full((3, 1), np.nan))  # handed in, not made: the upstream's fault

@@ -130,3 +130,46 @@ def test_the_package_has_a_version_and_says_where_to_start():
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.startswith(f"scratchnet {sn.__version__}: ")
     assert "scratchnet/layers.py" in result.stdout and "python demo.py" in result.stdout
+# --- rooms and doors ------------------------------------------------------------------------
+# The rooms are the files of the README's "Where to start reading" table and the scratchnet
+# modules they import, the doors (scratchnet/doors/) apart: a room holds the math and calls a
+# door for every check, message and warning.
+
+ROOM_LINES = 1_400  # every room together, derivations included
+
+
+def rooms() -> list[Path]:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Where to start reading", 1)[1].split("\n## ", 1)[0]
+    found = [PACKAGE / name for name in re.findall(r"^\| \[`(\w+\.py)`\]", table, re.M)]
+    assert len(found) >= 6, "the reading table lists the lesson's files"
+    for path in found:  # the modules they import, found by following imports
+        for name, _ in scratchnet_imports(path, as_a_script=False):
+            module = (ROOT / Path(*name.split("."))).with_suffix(".py")
+            if module.exists() and "doors" not in module.parts and module not in found:
+                found.append(module)
+    return found
+
+
+@pytest.mark.parametrize("path", rooms(), ids=lambda path: path.name)
+def test_a_room_raises_only_not_implemented_and_warns_nothing(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise):
+            raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            assert getattr(raised, "id", None) == "NotImplementedError", (
+                f"{path.name}, line {node.lineno}: a raise belongs in a door"
+            )
+        names = {alias.name for alias in getattr(node, "names", [])}
+        assert "warnings" not in names and getattr(node, "module", "") != "warnings", (
+            f"{path.name}, line {node.lineno}: a warning belongs in a door"
+        )
+
+
+def test_the_rooms_fit_their_line_budget_in_lines_of_at_most_100_characters():
+    lines = {path.name: path.read_text().splitlines() for path in rooms()}
+    for name, text in lines.items():
+        long = [number for number, line in enumerate(text, 1) if len(line) > 100]
+        assert not long, f"{name}: lines {long} are longer than 100 characters"
+    total = sum(map(len, lines.values()))
+    assert total <= ROOM_LINES, {name: len(text) for name, text in lines.items()}

@@ -249,20 +249,22 @@ def test_zero_grad_replaces_a_gradient_of_another_dtype_with_the_parameters_own(
     assert theta.grad.dtype == np.float32 and not theta.grad.any()
 
 
-def test_a_new_optimizer_is_one_class_that_declares_its_settings():
-    from scratchnet._checks import POSITIVE
+def test_a_new_optimizer_is_one_class_that_assigns_and_names_its_settings():
+    from scratchnet.doors.for_optimizers import gradients
+    from scratchnet.doors.values import POSITIVE
     from scratchnet.optimizers import Optimizer
 
     class GradientDescent(Optimizer):
         """theta = theta - lr * grad: settings, no buffers."""
 
-        settings = {"lr": POSITIVE}
+        settings = ("lr",)
 
         def __init__(self, params, lr):
-            super().__init__(params, lr=lr)
+            super().__init__(params)
+            self.lr = POSITIVE.check(lr, "lr")
 
         def step(self):
-            for param, grad in zip(self.params, self.checked_gradients()):
+            for param, grad in zip(self.params, gradients(self.params)):
                 param.data -= self.lr * grad
 
     theta = sn.Parameter(np.array([1.0, 2.0]))
@@ -343,3 +345,13 @@ def test_adam_squares_the_weight_decayed_gradient_before_it_steps():
     theta.grad = np.array([1e19], dtype=np.float32)  # g = grad + 1 * theta = 2e19; g^2 overflows
     with np.errstate(over="ignore"), pytest.raises(FloatingPointError, match="squared gradient"):
         sn.Adam([theta], weight_decay=1.0).step()
+def test_adam_refuses_a_huge_parameter_whose_decayed_gradient_squares_past_float32():
+    # A small gradient, a huge parameter: g = grad + weight_decay * theta = 2e19 + 1, whose
+    # square overflows float32. Adam must square g as it will, decay included.
+    theta = sn.Parameter(np.array([2e19, 1.0], dtype=np.float32))
+    theta.grad = np.array([1.0, 1.0], dtype=np.float32)
+    before = theta.data.copy()
+    with pytest.raises(FloatingPointError, match=r"squared gradient of params\[0\]"):
+        sn.Adam([theta], weight_decay=1.0).step()
+    np.testing.assert_array_equal(theta.data, before)
+    sn.Adam([theta]).step()  # without decay, g = 1 squares fine

@@ -1,5 +1,7 @@
 """Saving and loading lose nothing: bit-exact round trips, and training that resumes exactly."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import small_model
@@ -208,3 +210,40 @@ def test_loading_into_something_that_is_not_a_model_is_a_sentence(tmp_path):
     sn.save(tmp_path / "run.npz", model)
     with pytest.raises(TypeError, match="model must be a scratchnet Module, got a str"):
         sn.load(tmp_path / "run.npz", "model", sn.Adam(model.parameters()))
+# --- files saved before Adam and SGD assigned their own buffers -----------------------------
+
+SAVED_BEFORE = Path(__file__).parent / "data"
+
+
+def saved_run_model():
+    return sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU(), sn.Linear(3, 1, rng=1), sn.Sigmoid())
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("adam", lambda params: sn.Adam(params, lr=0.05, betas=(0.8, 0.99), eps=1e-7,
+                                        weight_decay=0.01)),
+        ("sgd", lambda params: sn.SGD(params, lr=0.1, momentum=0.9)),
+    ],
+)  # fmt: skip
+def test_an_optimizer_state_saved_by_the_earlier_code_loads_and_resumes(name, make):
+    # Written by the code whose Optimizer made the buffers from declarations: 3 epochs of
+    # BCE on these 8 rows, then sn.save(path, model, optimizer).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 2))
+    y = (X[:, :1] > 0).astype(float)
+    loaded = saved_run_model()
+    optimizer = make(loaded.parameters())
+    sn.load(SAVED_BEFORE / f"{name}_state_saved_before_explicit_buffers.npz", loaded, optimizer)
+    assert optimizer.step_count == 3
+    trained = saved_run_model()
+    continued = make(trained.parameters())
+    sn.train(trained, sn.BCELoss(), continued, X, y, epochs=3)
+    for buffer in continued.buffers:
+        for saved, now in zip(getattr(optimizer, buffer), getattr(continued, buffer)):
+            np.testing.assert_allclose(saved, now, rtol=1e-12)
+    sn.train(loaded, sn.BCELoss(), optimizer, X, y, epochs=1)
+    sn.train(trained, sn.BCELoss(), continued, X, y, epochs=1)
+    for resumed, straight in zip(loaded.parameters(), trained.parameters()):
+        np.testing.assert_allclose(resumed.data, straight.data, rtol=1e-12)

@@ -3,7 +3,9 @@
 import inspect
 import json
 import re
+import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -811,3 +813,144 @@ def test_train_lets_the_loss_check_the_models_output_once():
     with pytest.raises(ValueError, match="eps=1e-08 is too small for float32"):
         sn.train(float32_model, sn.FocalLoss(eps=1e-8), sn.Adam(float32_model.parameters()),
                  PLANE_X, PLANE_LABELS, epochs=2)  # fmt: skip
+# --- errors raised inside a step: located, never rebuilt -----------------------------------
+
+
+class ReturnsNone(sn.Module):
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, dL_dy):
+        dL_dy * (1 - self.y**2)  # the return is forgotten
+
+
+class ReadsJSON(ReturnsNone):
+    def backward(self, dL_dy):
+        json.loads("{not json")
+
+
+class RaisesItsOwn(ReturnsNone):
+    def backward(self, dL_dy):
+        raise ValueError("my message", 42)
+
+
+def learners_network(layer):
+    return sn.Sequential(sn.Linear(2, 4, rng=0), layer, sn.Linear(4, 1, rng=0), sn.Sigmoid())
+
+
+def train_one_epoch(model, **kwargs):
+    X, y = np.ones((4, 2)), np.array([[0.0], [1.0], [0.0], [1.0]])
+    return sn.train(model, sn.BCELoss(), sn.Adam(model.parameters()), X, y, epochs=1, **kwargs)
+
+
+def test_train_names_a_layer_whose_backward_returns_none_and_where_training_was():
+    with pytest.raises(ValueError, match=r"^at epoch 1, batch 1 of 2: module 1, ReturnsNone, "
+                       r"returned None from backward"):  # fmt: skip
+        train_one_epoch(learners_network(ReturnsNone()), batch_size=2, rng=0)
+
+
+def test_a_learners_json_error_in_backward_reaches_the_caller_as_itself():
+    with pytest.raises(json.JSONDecodeError) as raised:
+        train_one_epoch(learners_network(ReadsJSON()))
+    assert raised.value.msg == "Expecting property name enclosed in double quotes"
+    assert raised.value.pos == 1 and raised.value.doc == "{not json"
+    assert raised.traceback[-1].name == "raw_decode"  # json's own frames, the learner's above
+    assert any(entry.name == "backward" for entry in raised.traceback)
+    if sys.version_info >= (3, 11):
+        assert raised.value.__notes__ == ["raised during training, at epoch 1"]
+
+
+def test_a_learners_own_value_error_keeps_its_arguments():
+    with pytest.raises(ValueError) as raised:
+        train_one_epoch(learners_network(RaisesItsOwn()))
+    assert type(raised.value) is ValueError and raised.value.args == ("my message", 42)
+    assert raised.traceback[-1].name == "backward"  # the learner's own line, last
+
+
+# --- training that went bad is never silent --------------------------------------------------
+
+
+def test_has_gone_bad_at_the_edges_of_its_two_rules():
+    has_gone_bad = sn.training.has_gone_bad
+    assert has_gone_bad([0.7, 70.1, 0.3])  # climbed above 100 times its first, then recovered
+    assert not has_gone_bad([0.7, 70.0, 0.3])  # exactly 100 times: not above
+    assert has_gone_bad([1.0, 0.1, 0.151])  # 1.51 times its lowest, 5.7% of the way back up
+    assert not has_gone_bad([1.0, 0.1, 0.15])  # exactly 1.5 times its lowest
+    assert not has_gone_bad([1.0, 1e-4, 0.0199])  # 199 times its lowest, 1.99% of the way
+    assert has_gone_bad([1.0, 1e-4, 0.0202])  # 202 times, 2.01% of the way
+    assert not has_gone_bad([0.7, 0.0003, 0.0006, 0.00045])  # noisy near 0: 1.5 times
+    assert not has_gone_bad([0.7])  # nothing to compare
+    assert not has_gone_bad([-1.0, -2.0, -0.5])  # a loss of one's own below 0: no scale
+    assert has_gone_bad([0.7, float("nan")])  # fail closed
+
+
+def test_a_run_gone_bad_warns_with_its_lowest_loss_its_epoch_and_where_it_ended():
+    model = sn.Sequential(sn.Linear(1, 1, rng=0))
+    history = [1.0, 0.1, 0.2, 0.3]
+
+    class Replay(MeanSquaredError):
+        """Reports the losses of ``history``, one per epoch, whatever the model does."""
+
+        def forward(self, p, y):
+            super().forward(p, y)
+            return history[len(self.batches) - 1]
+
+    with pytest.warns(DivergenceWarning) as record:
+        sn.train(model, Replay(), sn.SGD(model.parameters(), lr=1e-9),
+                 np.ones((2, 1)), np.ones((2, 1)), epochs=4)  # fmt: skip
+    assert len(record) == 1
+    assert str(record[0].message) == (
+        "training went bad: the loss ended at 0.3 at epoch 4; its lowest was 0.1, at epoch 2; "
+        "a smaller learning rate may help"
+    )
+    assert record[0].filename == __file__  # the line that called train
+
+
+@pytest.mark.parametrize(
+    ("learning_rate", "warns"),
+    [(0.01, False), (0.03, False), (0.3, True), (10, True), (30, True)],
+)
+def test_the_issues_breast_cancer_runs_warn_when_they_went_bad(learning_rate, warns):
+    # The table of runs that went bad in silence: 0.3 ends 500 times above its lowest; 10
+    # and 30 climb 1e5 times above their first and stall near 0.36. Full batch, 300 epochs.
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    model = sn.MLPClassifier(learning_rate_init=learning_rate, random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        model.fit(StandardScaler().fit_transform(X), y)
+    went_bad = [w for w in record if issubclass(w.category, DivergenceWarning)]
+    assert bool(went_bad) is warns, [str(w.message) for w in record]
+    if warns:
+        lowest = int(np.argmin(model.loss_curve_))
+        assert f"at epoch {lowest + 1}" in str(went_bad[0].message)
+
+
+# --- at the edges a mutation run found unguarded ---------------------------------------------
+
+
+def test_has_collapsed_measures_its_band_from_the_window_start_and_tests_the_last_epoch():
+    has_collapsed = sn.training.has_collapsed
+    # The band is 1e-9 times the window's first loss: 1e9 - 1 sits exactly on its edge, and
+    # would fall outside a band measured from 1e9 - 1 itself.
+    assert has_collapsed([1e9] + [1e9 - 1] * 5)
+    # Flat at 1, far below 1% of 100... but the last epoch is 1 + 5e-10, just above 1% of
+    # the first: it is the last loss, not the one before it, that is compared.
+    assert has_collapsed([100.0] + [1.0] * 5 + [1.0 + 5e-10])
+    assert not has_collapsed([100.0] + [1.0] * 6)
+
+
+def test_has_diverged_needs_a_first_loss_above_zero():
+    assert not sn.training.has_diverged([0.0, 1.0])  # from exactly 0: no scale to compare
+    assert not sn.training.has_diverged([-1.0, 0.5])  # from below 0 to above it
+
+
+def test_a_nan_target_is_refused_for_a_loss_of_ones_own_too():
+    model = sn.Sequential(sn.Linear(2, 1, rng=0))
+    y = np.array([[0.5], [np.nan]])  # a loss of one's own may take any finite target
+    with pytest.raises(ValueError, match="y must be finite, but it contains NaN or infinity"):
+        sn.train(model, MeanSquaredError(), sn.SGD(model.parameters(), lr=0.1),
+                 np.ones((2, 2)), y, epochs=1)  # fmt: skip

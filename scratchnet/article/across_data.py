@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet._checks import NON_NEGATIVE_INT
 from scratchnet.article.dispatch import dispatch
 from scratchnet.article.evaluation import report_of, threshold_of_best_f1
 from scratchnet.article.experiment import train_in_stages
@@ -45,6 +44,7 @@ from scratchnet.article.statistics import (
     two_level_interval,
     wilson_interval,
 )
+from scratchnet.doors.values import NON_NEGATIVE_INT
 
 GRID_EPOCHS = (30, 100)  # measured on one trajectory
 

@@ -27,7 +27,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
 
-from scratchnet._checks import POSITIVE_INT
 from scratchnet.article.data import ArticleData
 from scratchnet.article.evaluation import THRESHOLD, BinaryReport, evaluate
 from scratchnet.article.experiment import (
@@ -41,6 +40,7 @@ from scratchnet.article.experiment import (
     train_in_stages,
 )
 from scratchnet.article.plots import MARGIN, probability_grid
+from scratchnet.doors.values import POSITIVE_INT
 
 GIF_NAME = "learning.gif"
 FRAME_SECONDS = 0.5  # 2 frames per second: slow enough to follow one step at a time

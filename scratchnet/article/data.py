@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratchnet._checks import require_float_dtype
+from scratchnet.doors.values import require_float_dtype
 
 
 @dataclass(frozen=True)

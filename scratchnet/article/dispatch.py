@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from joblib import Parallel, delayed
 from joblib.parallel import get_active_backend
 
-from scratchnet._checks import POSITIVE_INT
+from scratchnet.doors.values import POSITIVE_INT
 
 # joblib warns that it cancelled tasks when the loop over results stops early. Here that
 # is the point: after Ctrl-C or a failed run the tasks not yet started are dropped.

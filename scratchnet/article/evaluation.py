@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn import metrics
 
-from scratchnet._checks import (
+from scratchnet.doors.values import (
     as_float_array,
     require_binary_labels,
     require_finite,

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratchnet._checks import (
+from scratchnet.article.data import ArticleData
+from scratchnet.article.evaluation import BinaryReport, evaluate
+from scratchnet.doors.values import (
     NON_NEGATIVE_INT,
     POSITIVE_INT,
     Number,
     as_generator,
     require_float_dtype,
 )
-from scratchnet.article.data import ArticleData
-from scratchnet.article.evaluation import BinaryReport, evaluate
 from scratchnet.layers import Linear, ReLU, Sequential, Sigmoid
 from scratchnet.losses import BCELoss, FocalLoss
 from scratchnet.optimizers import Adam

@@ -42,12 +42,12 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchnet._checks import NON_NEGATIVE_INT, POSITIVE_INT
 from scratchnet.article.data import ArticleData, load_article_data
 from scratchnet.article.dispatch import dispatch
 from scratchnet.article.evaluation import BinaryReport, best_f1_threshold, evaluate
 from scratchnet.article.experiment import ALPHA, EPOCHS, GAMMA, TrainedModel, train_in_stages
 from scratchnet.article.statistics import Interval, formatted, mean_interval
+from scratchnet.doors.values import NON_NEGATIVE_INT, POSITIVE_INT
 from scratchnet.losses import BCELoss, FocalLoss
 
 LOSSES = ("BCE", "focal")

@@ -21,7 +21,7 @@ import traceback
 
 import numpy as np
 
-from scratchnet._checks import require_instance
+from scratchnet.doors.values import require_instance
 from scratchnet.gradcheck import (
     PRECISIONS,
     TensorCheck,

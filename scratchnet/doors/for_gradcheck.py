@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratchnet._checks import require_instance
 from scratchnet._module import Module
+from scratchnet.doors.values import require_instance
 
 
 def module_input(module, x) -> np.ndarray:

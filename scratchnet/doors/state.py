@@ -1,5 +1,5 @@
-"""Building and checking saved states, for models and optimizers alike: every saved array
-is checked against its target before anything is written (see ``serialization``)."""
+"""The doors of saved states, for models and optimizers alike: every saved array is
+checked against the one it will replace before anything is written."""
 
 from __future__ import annotations
 
@@ -8,39 +8,27 @@ from collections.abc import Mapping
 import numpy as np
 
 
-def checked_copies(state, targets: dict[str, np.ndarray], what: str) -> list[tuple]:
-    """(target, saved) pairs, one per key of ``targets``, once ``state`` fits all of them.
-
-    ``state`` must be a dict with exactly the keys of ``targets``; ``what`` names what it
-    should fit, for the message ("the model's parameters").
-    """
-    require_keys(state, targets, what)
+def model_state(model, state) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(parameter array, saved array) pairs, once ``state`` has exactly the model's
+    parameter names, each of its shape and dtype, all finite."""
+    targets = {name: param.data for name, param in model.named_parameters()}
+    require_keys(state, targets, "the model's parameters")
     return [(target, checked_array(state[key], target, key)) for key, target in targets.items()]
 
 
-def optimizer_state(optimizer) -> dict[str, np.ndarray]:
-    """An optimizer's type, step count, declared settings and a copy of its buffers.
-
-    Keys: "type", "step_count", each setting ("lr", "betas", ...), and "<buffer>/<i>"
-    for the buffer of ``params[i]`` ("exp_avg/0", ...).
-    """
-    state = {
-        "type": np.array(type(optimizer).__name__),
-        "step_count": np.array(optimizer.step_count),
-    }
-    state.update((name, np.array(getattr(optimizer, name))) for name in optimizer.settings)
-    state.update((key, array.copy()) for key, array in _buffers(optimizer).items())
-    return state
-
-
-def checked_optimizer_state(optimizer, state) -> tuple[list, int]:
+def optimizer_state(optimizer, state) -> tuple[list, int]:
     """(buffer, saved array) pairs and the saved step count, once everything fits.
 
     The state must be of this optimizer's type and settings, over parameters of the
     same shapes. A different learning rate is refused rather than silently replaced:
     to resume with another one, load first, then set ``optimizer.lr``.
     """
-    kind, buffers = type(optimizer).__name__, _buffers(optimizer)
+    kind = type(optimizer).__name__
+    buffers = {
+        f"{name}/{index}": array
+        for name in optimizer.buffers
+        for index, array in enumerate(getattr(optimizer, name))
+    }
     require_mapping(state)
     saved_kind = str(state.get("type", "an unknown optimizer"))
     if saved_kind != kind:
@@ -62,14 +50,6 @@ def checked_optimizer_state(optimizer, state) -> tuple[list, int]:
         for key, array in buffers.items()
     ]
     return copies, int(step_count)
-
-
-def _buffers(optimizer) -> dict[str, np.ndarray]:
-    return {
-        f"{buffer}/{index}": array
-        for buffer in optimizer.buffers
-        for index, array in enumerate(getattr(optimizer, buffer))
-    }
 
 
 def checked_array(saved, target: np.ndarray, name: str) -> np.ndarray:
@@ -101,9 +81,3 @@ def require_keys(state, expected, what: str) -> None:
 def require_mapping(state) -> None:
     if not isinstance(state, Mapping):
         raise TypeError(f"state must be a dict of arrays by name, got a {type(state).__name__}")
-
-
-def copy_all(copies) -> None:
-    """Write each saved array into its target, in place: whoever holds the target sees it."""
-    for target, saved in copies:
-        target[...] = saved

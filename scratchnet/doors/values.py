@@ -1,4 +1,4 @@
-"""Number and array checks, shared by every place where a user's data or settings enter.
+"""The values a user passes: numbers and arrays, checked where they enter.
 
 Each check raises a ``TypeError`` (wrong kind of thing) or a ``ValueError`` (right kind,
 wrong value) whose message names the argument and says what was expected, so that a
@@ -12,7 +12,6 @@ integer", ``Number(low=0, high=1, closed="left")`` is "a number in [0, 1)", and
 from __future__ import annotations
 
 import numbers
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,20 +138,6 @@ def as_samples(value, name: str, dtype=None, width=None, layer: str = "") -> np.
     return array
 
 
-def as_grad_output(grad_output, shape: tuple[int, ...], dtype, of: str) -> np.ndarray:
-    """An upstream gradient as an array of ``shape`` and ``dtype``, or a clear error.
-
-    ``of`` names what it is the gradient of, for the message ("the last output"). Whether
-    it is finite is for the caller to check: a model checks once, after its backward.
-    """
-    grad_output = as_float_array(grad_output, "grad_output", dtype=dtype)
-    if grad_output.shape != shape:
-        raise ValueError(
-            f"grad_output must have the shape of {of}, {shape}, got {grad_output.shape}"
-        )
-    return grad_output
-
-
 def as_labels(y, rows: int, dtype, name: str = "y") -> np.ndarray:
     """Finite targets for ``rows`` samples, as a float array of ``dtype``, (rows, 1) or wider.
 
@@ -184,10 +169,10 @@ def require_probabilities(p: np.ndarray, name: str = "p", hint: str = "") -> Non
         raise ValueError(f"{name} must hold probabilities in [0, 1], found {p[outside][0]}{hint}")
 
 
-def require_finite(array: np.ndarray, name: str) -> None:
+def require_finite(array: np.ndarray, name: str, kind: type = ValueError) -> None:
     """Refuse NaN and infinity, which would otherwise spread silently through training."""
     if not np.isfinite(array).all():
-        raise ValueError(f"{name} must be finite, but it contains NaN or infinity")
+        raise kind(f"{name} must be finite, but it contains NaN or infinity")
 
 
 def require_weights(weights: np.ndarray, name: str = "sample_weight") -> None:
@@ -233,34 +218,11 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
     return np.random.default_rng(NON_NEGATIVE_INT.check(rng, f"{name} as a seed"))
 
 
-class CalledBeforeForward(ValueError, AttributeError):
-    """A backward read a cache that only forward sets. A ValueError, as every misuse is
-    here; an AttributeError too, as Python expects of a missing attribute."""
+class GradientError(ValueError):
+    """A gradient that cannot be used: not an array, misshapen, or holding NaN. Raised
+    inside a training step, so ``train`` writes the step into its text ("at epoch 3: ...")."""
 
 
-def missing_attribute(owner, name: str, advice: str) -> AttributeError:
-    """What ``__getattr__`` raises for an attribute that was never set.
-
-    Python calls ``__getattr__`` only then. When one of ``owner``'s backward methods asked
-    (itself, or through a helper given ``owner``) for a name that a forward of its class
-    uses, the attribute is a cache that forward fills, so backward was called before
-    forward: say that, with ``advice``. A name no forward uses is a plain missing
-    attribute (a typo, say), and gets Python's own sentence.
-    """
-    methods = [vars(kind) for kind in type(owner).__mro__]
-    backwards = {getattr(each.get("backward"), "__code__", None) for each in methods}
-    cached = {used for each in methods for used in _names_used_by(each.get("forward"))}
-    frame = sys._getframe(2)  # 0: here, 1: __getattr__, 2: the code that read the attribute
-    while name in cached and frame is not None and owner in frame.f_locals.values():
-        if frame.f_code in backwards:
-            return CalledBeforeForward(
-                f"{type(owner).__name__}.backward was called before forward{advice} "
-                f"(self.{name} is set by forward)"
-            )
-        frame = frame.f_back
-    return AttributeError(f"{type(owner).__name__!r} object has no attribute {name!r}")
-
-
-def _names_used_by(method) -> tuple[str, ...]:
-    """The attribute and global names a function's code uses (a forward's caches among them)."""
-    return getattr(getattr(method, "__code__", None), "co_names", ())
+class GradientOverflow(FloatingPointError):
+    """A gradient gone NaN or infinite on the way back, or one whose square overflows.
+    Raised inside a training step, so ``train`` writes the step into its text."""
