@@ -22,11 +22,11 @@ from scratchnet._checks import (
     as_generator,
     require_float_dtype,
 )
+from scratchnet.estimator_training import fit_network
 from scratchnet.functional import sigmoid_and_complement
 from scratchnet.layers import Linear, ReLU, Sequential
 from scratchnet.losses import BCEWithLogitsLoss, FocalLossWithLogits
 from scratchnet.optimizers import Adam
-from scratchnet.training import train
 
 LOSSES = ("bce", "focal")
 # For each loss, the settings that only the other loss uses, and what to choose instead.
@@ -61,7 +61,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     one output is the logit x of the positive class, ``classes_[1]``, and p = sigma(x).
     There is no ``Sigmoid`` layer: the loss is computed from x, by ``BCEWithLogitsLoss``
     or ``FocalLossWithLogits``, which stay finite and keep their digits where a loss
-    taken from p = sigma(x) would need a clamp. ``fit`` runs ``scratchnet.train`` with
+    taken from p = sigma(x) would need a clamp. ``fit`` runs the article's loop, in a
+    version of its own that weighs each row (``scratchnet.estimator_training``), with
     Adam at ``learning_rate_init``, plus scikit-learn's L2 penalty ``alpha``
     (``AdamWithL2``).
 
@@ -121,7 +122,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     -------------------------
     classes_: the two labels, sorted; predict_proba's columns are in this order.
     network_: the trained ``Sequential``; ``network_.forward(X)`` gives the logits.
-    loss_curve_: the training loss of each epoch (``scratchnet.train``'s history), the
+    loss_curve_: the training loss of each epoch (as ``scratchnet.train``'s history), the
         weighted mean of the loss over the rows, without the penalty.
     n_iter_: the epochs run, max_iter.
     n_features_in_ (and feature_names_in_ for a DataFrame): what X had at fit.
@@ -211,9 +212,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         optimizer = AdamWithL2(
             self.network_, lr=learning_rate_init, alpha=alpha, n=float(np.sum(weights))
         )
-        self.loss_curve_ = train(
-            self.network_, loss_fn, optimizer, X, targets,
-            epochs=max_iter, batch_size=batch_size, rng=rng, sample_weight=weights,
+        self.loss_curve_ = fit_network(
+            self.network_, loss_fn, optimizer, X, targets.astype(X.dtype).reshape(-1, 1),
+            weights.reshape(-1, 1), epochs=max_iter, batch_size=batch_size, rng=rng,
         )  # fmt: skip
         self.n_iter_ = max_iter
         return self
@@ -260,7 +261,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 "times as much as the negatives, as that pos_weight does)"
             )
         if self.loss == "bce":
-            return BCEWithLogitsLoss(pos_weight=self.pos_weight)
+            return BCEWithLogitsLoss("none", pos_weight=self.pos_weight)
         if self.focal_alpha is None and self.focal_alpha_mode is not None:
             raise ValueError(
                 f"focal_alpha_mode={self.focal_alpha_mode!r} says where focal_alpha goes, "
@@ -368,6 +369,7 @@ def _focal_loss(alpha, gamma, alpha_mode) -> FocalLossWithLogits:
         return FocalLossWithLogits(
             alpha,
             2.0 if gamma is None else gamma,
+            "none",
             alpha_mode="constant" if alpha_mode is None else alpha_mode,
         )
     except (TypeError, ValueError) as error:

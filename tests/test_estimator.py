@@ -23,6 +23,7 @@ import scratchnet.estimator
 from scratchnet.article.data import load_article_data
 from scratchnet.article.experiment import article_network
 from scratchnet.estimator import ARTICLE_SETTINGS, AdamWithL2, MLPClassifier
+from scratchnet.estimator_training import weighted_mean
 from scratchnet.functional import sigmoid
 from scratchnet.gradcheck import max_relative_error, numerical_gradient
 from scratchnet.training import DivergenceWarning
@@ -415,21 +416,23 @@ def test_balanced_class_weight_is_scikit_learns_for_string_labels_too():
 
 def test_the_l2_penalty_gradient_matches_finite_differences_of_the_objective():
     # J = L + alpha / (2 n) sum_k ||W_k||^2 with L the weighted mean loss: AdamWithL2 adds
-    # (alpha / n) W_k to each weight's gradient, nothing to the biases.
+    # (alpha / n) W_k to each weight's gradient, nothing to the biases. The loss's
+    # gradient comes through the weighted mean, as fit takes it: dL/dl_i = sw_i / sum(sw).
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((12, 3)), labels_of_two_classes(rng, 12)
     sw = rng.uniform(0.5, 2.0, size=(12, 1))
     network = scratchnet.estimator._network(3, (4,), rng, np.float64)
     optimizer = AdamWithL2(network, lr=0.01, alpha=0.3, n=sw.sum())
-    loss_fn = sn.BCEWithLogitsLoss()
+    loss_fn = sn.BCEWithLogitsLoss(reduction="none")
 
     def objective():
         weights = [layer.weight.data for layer in network if isinstance(layer, sn.Linear)]
         penalty = 0.3 / (2 * sw.sum()) * sum(np.sum(W**2) for W in weights)
-        return loss_fn.forward(network.forward(X), y, sample_weight=sw) + penalty
+        loss, _ = weighted_mean(loss_fn.forward(network.forward(X), y), sw)
+        return loss + penalty
 
-    objective()
-    network.backward(loss_fn.backward())
+    l = loss_fn.forward(network.forward(X), y)
+    network.backward(loss_fn.backward(weighted_mean(l, sw)[1]))  # dL/dl = sw / sum(sw)
     for name, param in network.named_parameters():
         penalty_gradient = optimizer.decay * param.data if name.endswith("weight") else 0.0
         analytic = param.grad + penalty_gradient
@@ -529,3 +532,35 @@ def test_scratchnet_exports_it_on_first_use():
     # (tests/test_layout.py checks that part).
     assert sn.MLPClassifier is MLPClassifier
     assert "MLPClassifier" in sn.__all__
+
+
+def test_fit_weighs_rows_in_a_loop_of_its_own_not_in_train(monkeypatch):
+    # Per-row weights live beside the lesson: fit neither calls sn.train nor hands the
+    # loss a sample_weight; it weighs the rows' losses itself.
+    def refuse(*args, **kwargs):
+        raise AssertionError("fit must not call this")
+
+    monkeypatch.setattr(scratchnet.training, "train", refuse)
+    monkeypatch.setattr(sn, "train", refuse)
+    for loss_class in (sn.BCEWithLogitsLoss, sn.FocalLossWithLogits):
+        forward = loss_class.forward
+
+        def forward_without_weights(self, logits, y, sample_weight=None, forward=forward):
+            assert sample_weight is None and self.reduction == "none"
+            return forward(self, logits, y)
+
+        monkeypatch.setattr(loss_class, "forward", forward_without_weights)
+    X, y = rare_class_data(n_samples=60)
+    for loss in ("bce", "focal"):
+        model = MLPClassifier(loss=loss, class_weight="balanced", max_iter=3, random_state=0)
+        assert len(model.fit(X, y).loss_curve_) == 3
+
+
+def test_a_weighted_epoch_loss_is_the_weighted_mean_of_the_rows_losses():
+    X, y = rare_class_data(n_samples=60)
+    sw = np.random.default_rng(3).uniform(0.0, 2.0, size=len(y))
+    model = MLPClassifier.from_article(max_iter=1, random_state=0)
+    by_hand = sn.Sequential(*article_network(np.random.default_rng(0)).modules[:-1])
+    l = sn.BCEWithLogitsLoss(reduction="none").forward(by_hand.forward(X), y.reshape(-1, 1))
+    expected = np.sum(sw * l[:, 0]) / np.sum(sw)
+    assert model.fit(X, y, sample_weight=sw).loss_curve_[0] == pytest.approx(expected, rel=1e-12)
