@@ -121,7 +121,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     Attributes set by ``fit``
     -------------------------
     classes_: the two labels, sorted; predict_proba's columns are in this order.
-    network_: the trained ``Sequential``; ``network_.forward(X)`` gives the logits.
+    network_: the trained ``Sequential``; ``network_.forward(X)`` gives the logits. It
+        keeps no rows: ``fit`` and the predictions drop what forward caches for backward,
+        so a pickle of the model holds its parameters, not its data. A forward of one's
+        own caches as always.
     loss_curve_: the training loss of each epoch (as ``scratchnet.train``'s history), the
         weighted mean of the loss over the rows, without the penalty.
     n_iter_: the epochs run, max_iter.
@@ -216,6 +219,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             self.network_, loss_fn, optimizer, X, targets.astype(X.dtype).reshape(-1, 1),
             weights.reshape(-1, 1), epochs=max_iter, batch_size=batch_size, rng=rng,
         )  # fmt: skip
+        _forget_inputs(self.network_)
         self.n_iter_ = max_iter
         return self
 
@@ -223,7 +227,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """The logit x of ``classes_[1]`` for each row of X, shape (N,); x > 0 predicts it."""
         check_is_fitted(self, "network_")
         X = validate_data(self, X, reset=False, dtype=self.network_.input_module.dtype)
-        return self.network_.forward(X)[:, 0]
+        logits = self.network_.forward(X)[:, 0]
+        _forget_inputs(self.network_)
+        return logits
 
     def predict_proba(self, X):
         """(N, 2): the probabilities of ``classes_[0]`` and ``classes_[1]`` for each row.
@@ -383,6 +389,17 @@ def _generator(random_state) -> np.random.Generator:
         # scikit-learn's own estimators advance theirs.
         return np.random.default_rng(random_state.randint(2**31 - 1))
     return as_generator(random_state, "random_state")
+
+
+def _forget_inputs(network: Sequential) -> None:
+    """Drop what forward cached for backward (each Linear's input x, each ReLU's output y,
+    the network's output), so that a fitted or predicting model keeps none of the rows it
+    saw, and a pickle of it holds its parameters alone. The layers are left as a learner
+    wrote them: ``network_.forward(X)`` caches again, and ``backward`` may follow it."""
+    for module in (network, *network):
+        for name, value in list(vars(module).items()):
+            if isinstance(value, np.ndarray):
+                vars(module).pop(name, None)
 
 
 def _network(n_features, hidden_layer_sizes, rng, dtype) -> Sequential:

@@ -1,6 +1,7 @@
 """sn.MLPClassifier: scikit-learn's conformance suite, the article's weights, its tools."""
 
 import copy
+import pickle
 import doctest
 
 import matplotlib
@@ -564,3 +565,52 @@ def test_a_weighted_epoch_loss_is_the_weighted_mean_of_the_rows_losses():
     l = sn.BCEWithLogitsLoss(reduction="none").forward(by_hand.forward(X), y.reshape(-1, 1))
     expected = np.sum(sw * l[:, 0]) / np.sum(sw)
     assert model.fit(X, y, sample_weight=sw).loss_curve_[0] == pytest.approx(expected, rel=1e-12)
+
+
+def arrays_held_by(model) -> list[tuple[str, np.ndarray]]:
+    """Every array the estimator holds, in its attributes and in its network's modules and
+    parameters, with where it is."""
+    found = [(name, value) for name, value in vars(model).items() if isinstance(value, np.ndarray)]
+    for index, module in enumerate([model.network_, *model.network_]):
+        for name, value in vars(module).items():
+            if isinstance(value, np.ndarray):
+                found.append((f"module {index}.{name}", value))
+            if isinstance(value, sn.Parameter):
+                found += [(f"module {index}.{name}.data", value.data)]
+                found += [(f"module {index}.{name}.grad", value.grad)]
+    return found
+
+
+def test_a_fitted_model_keeps_none_of_the_rows_it_saw_or_predicted():
+    # The layers cache their input for backward; the estimator drops those caches, so a
+    # shipped model does not ship its data.
+    X, y = rare_class_data(n_samples=997)
+    model = MLPClassifier(max_iter=2, random_state=0).fit(X, y)
+    for method in (None, "predict", "predict_proba", "decision_function"):
+        if method is not None:
+            getattr(model, method)(X[:613])
+        sizes = {name: array.shape for name, array in arrays_held_by(model)}
+        assert not [name for name, shape in sizes.items() if 997 in shape or 613 in shape], sizes
+        assert set(sizes) >= {"module 1.weight.data", "module 1.bias.grad"}
+
+
+def test_a_pickle_of_a_fitted_model_is_a_few_kilobytes_whatever_the_rows():
+    X, y = make_classification(
+        n_samples=50_000, n_features=2, n_redundant=0, weights=[0.9], random_state=0
+    )
+    model = MLPClassifier(hidden_layer_sizes=(16, 8), max_iter=2, random_state=0).fit(X, y)
+    assert len(pickle.dumps(model)) < 8_000
+    model.predict_proba(X)
+    assert len(pickle.dumps(model)) < 8_000
+    restored = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(restored.decision_function(X[:5]), model.decision_function(X[:5]))
+
+
+def test_the_network_still_caches_for_backward_when_a_learner_calls_it():
+    X, y = rare_class_data(n_samples=50)
+    network = MLPClassifier(max_iter=1, random_state=0).fit(X, y).network_
+    logits = network(X)  # the front door, as a learner calls it
+    assert network[0].x.shape == X.shape and network.y is logits
+    assert network.backward(np.ones_like(logits)).shape == X.shape
+    network.forward(X[:7])
+    assert network[0].x.shape == (7, 2)
