@@ -37,42 +37,84 @@ import math
 import warnings
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from scratchnet._blas import one_blas_thread
 from scratchnet.training import CollapseWarning, DivergenceWarning, has_collapsed, has_diverged
 
 
-def fit_network(network, loss_fn, optimizer, X, y, sample_weight, *, epochs, batch_size, rng):
+def fit_network(
+    network, loss_fn, optimizer, X, y, sample_weight, *, max_iter, batch_size, rng, stopping
+):
     """Train ``network`` in place on the weighted rows of (X, y); return each epoch's loss.
 
     X (N, features), y (N, 1) of 0/1 and sample_weight (N, 1), all of the network's dtype,
     checked by the estimator. ``loss_fn`` has reduction "none"; ``optimizer`` steps on
-    the network's parameters; ``batch_size`` is None for full batch; ``rng`` shuffles
-    the mini-batches. The history is that of ``sn.train``: at full batch, entry e is the
-    loss before epoch e's step.
+    the network's parameters and has ``penalty()``, the L2 penalty at their values
+    (``AdamWithL2``); ``batch_size`` is None for full batch; ``rng`` shuffles the
+    mini-batches; ``stopping`` is a ``StoppingRule``, or None to run all ``max_iter``
+    epochs. The history is that of ``sn.train``, penalty included: at full batch, entry
+    e is the objective L + penalty before epoch e's step.
     """
     batches = _batches(len(X), batch_size, rng, sample_weight)
     history = []
     # One BLAS thread, as sn.train: small matrices, where threads cost more than they save.
     # NumPy's overflow warnings are silenced: a loss gone NaN or infinite is refused below.
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
-        for epoch in range(1, epochs + 1):
+        for epoch in range(1, max_iter + 1):
             epoch_loss = 0.0
             for where, rows, share, scale in batches(epoch):
                 sw = sample_weight[rows]
                 l = loss_fn.forward(network.forward(X[rows]), y[rows])  # (B, 1), each row's
                 loss, dL_dl = weighted_mean(l, sw)
                 _require_finite(loss, where)
+                objective = loss + optimizer.penalty()  # at the weights forward used
                 try:
                     network.backward(scale * loss_fn.backward(dL_dl))
                     optimizer.step()
                 except (FloatingPointError, ValueError) as error:
                     error.add_note(f"(training MLPClassifier, at {where})")
                     raise
-                epoch_loss += loss * share
+                epoch_loss += objective * share
             history.append(float(epoch_loss))
+            if stopping is not None and stopping.should_stop(history):
+                break
     _warn_if_gone_bad(history)
+    if stopping is not None and not stopping.stopped:
+        stopping.warn_not_converged(max_iter)
     return history
+
+
+class StoppingRule:
+    """scikit-learn's rule for ``MLPClassifier`` without early stopping: stop once the
+    training loss (penalty included) has failed to fall below its best so far by at
+    least ``tol`` for more than ``n_iter_no_change`` epochs in a row.
+
+    A run that reaches ``max_iter`` epochs first gets scikit-learn's
+    ``ConvergenceWarning``: it stopped for lack of epochs, not because it converged.
+    """
+
+    def __init__(self, tol: float, n_iter_no_change: int):
+        self.tol, self.n_iter_no_change = tol, n_iter_no_change
+        self.best, self.epochs_without_progress, self.stopped = math.inf, 0, False
+
+    def should_stop(self, history) -> bool:
+        loss = history[-1]
+        progress = loss <= self.best - self.tol  # fell by tol below the best so far
+        self.epochs_without_progress = 0 if progress else self.epochs_without_progress + 1
+        self.best = min(self.best, loss)
+        self.stopped = self.epochs_without_progress > self.n_iter_no_change
+        return self.stopped
+
+    def warn_not_converged(self, max_iter: int) -> None:
+        warnings.warn(
+            f"MLPClassifier ran all max_iter={max_iter} epochs and the training loss was "
+            f"still falling by more than tol={self.tol:g} within n_iter_no_change="
+            f"{self.n_iter_no_change} epochs: it has not converged; raise max_iter, or "
+            "raise tol",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
 
 def weighted_mean(l: np.ndarray, sw: np.ndarray) -> tuple[float, np.ndarray]:

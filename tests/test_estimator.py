@@ -2,6 +2,7 @@
 
 import copy
 import pickle
+import warnings
 import doctest
 
 import matplotlib
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.calibration import CalibrationDisplay
 from sklearn.datasets import load_breast_cancer, make_classification
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, TunedThresholdClassifierCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -31,6 +32,12 @@ from scratchnet.training import DivergenceWarning
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+
+
+# As scikit-learn's own tests of its MLP do: most fits here run a few epochs on purpose,
+# and the ConvergenceWarning that says so is not a failure. The tests of the stopping
+# rule below ask for it by name.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def rare_class_data(n_samples=300, seed=0):
@@ -227,7 +234,8 @@ def test_no_random_state_draws_new_weights_at_each_fit():
 @pytest.mark.parametrize(
     "setting, error, message",
     [
-        ({"hidden_layer_sizes": 16}, TypeError, r"hidden_layer_sizes must be a tuple"),
+        ({"hidden_layer_sizes": "16"}, TypeError, r"hidden_layer_sizes must be a positive int"),
+        ({"hidden_layer_sizes": 0}, ValueError, r"hidden_layer_sizes\[0\] must be"),
         ({"hidden_layer_sizes": (16, 0)}, ValueError, r"hidden_layer_sizes\[1\] must be"),
         ({"loss": "mse"}, ValueError, r"loss must be one of \('bce', 'focal'\)"),
         ({"alpha": -1}, ValueError, r"alpha must be a non-negative"),
@@ -250,7 +258,15 @@ def test_no_random_state_draws_new_weights_at_each_fit():
         ({"learning_rate_init": 0}, ValueError, r"learning_rate_init must be a positive"),
         ({"max_iter": 2.5}, TypeError, r"max_iter must be a positive integer"),
         ({"batch_size": 0}, ValueError, r"batch_size must be a positive integer"),
-        ({"random_state": "seed"}, TypeError, r"random_state must be"),
+        (
+            {"random_state": "seed"},
+            TypeError,
+            r"random_state must be None, an int seed, a numpy.random.Generator or a "
+            r"numpy.random.RandomState, got 'seed'",
+        ),
+        ({"batch_size": "big"}, ValueError, r"batch_size must be 'auto', None or a positive"),
+        ({"tol": -1.0}, ValueError, r"tol must be a non-negative"),
+        ({"n_iter_no_change": 0}, ValueError, r"n_iter_no_change must be a positive integer"),
         ({"random_state": -1}, ValueError, r"random_state as a seed must be"),
         ({"dtype": np.float16}, TypeError, r"dtype must be float32 or float64"),
         # A setting the chosen loss does not use is refused, whatever its value.
@@ -614,3 +630,80 @@ def test_the_network_still_caches_for_backward_when_a_learner_calls_it():
     assert network.backward(np.ones_like(logits)).shape == X.shape
     network.forward(X[:7])
     assert network[0].x.shape == (7, 2)
+
+
+def test_one_int_is_one_hidden_layer_as_in_scikit_learn():
+    X, y = rare_class_data(n_samples=60)
+    model = MLPClassifier(hidden_layer_sizes=100, max_iter=2, random_state=0).fit(X, y)
+    assert [W.shape for W in model.coefs_] == [(2, 100), (100, 1)]
+    twin = MLPClassifier(hidden_layer_sizes=(100,), max_iter=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.decision_function(X), twin.decision_function(X))
+
+
+def test_coefs_and_intercepts_are_the_networks_weights_and_biases_in_scikit_learns_shapes():
+    X, y = rare_class_data(n_samples=60)
+    model = MLPClassifier(hidden_layer_sizes=(5, 3), max_iter=2, random_state=0).fit(X, y)
+    assert [W.shape for W in model.coefs_] == [(2, 5), (5, 3), (3, 1)]
+    assert [b.shape for b in model.intercepts_] == [(5,), (3,), (1,)]
+    activation = X
+    for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1]):
+        activation = np.maximum(activation @ W + b, 0)  # ReLU, as scikit-learn's default
+    logits = activation @ model.coefs_[-1] + model.intercepts_[-1]
+    np.testing.assert_allclose(model.decision_function(X), logits[:, 0], rtol=1e-12)
+    with pytest.raises(NotFittedError):
+        MLPClassifier().coefs_
+
+
+@pytest.mark.parametrize("batch_size", [None, 60])
+def test_the_loss_curve_includes_the_l2_penalty_as_scikit_learns_does(batch_size):
+    # At full batch the first entry is the objective at the initial weights, which alpha
+    # does not change: J = L + alpha / (2 n) sum_k ||W_k||^2; so is it with one shuffled
+    # mini-batch of all 60 rows.
+    X, y = rare_class_data(n_samples=60)
+    common = {"max_iter": 1, "random_state": 0, "batch_size": batch_size}
+    plain = MLPClassifier(alpha=0.0, **common).fit(X, y)
+    penalised = MLPClassifier(alpha=3.0, **common).fit(X, y)
+    initial = sn.Sequential(*article_network(np.random.default_rng(0)).modules[:-1])
+    penalty = 3.0 / (2 * 60) * sum(np.sum(layer.weight.data**2) for layer in initial[::2])
+    assert penalised.loss_curve_[0] == pytest.approx(plain.loss_curve_[0] + penalty, rel=1e-12)
+
+
+def test_training_stops_once_the_loss_stops_falling_by_tol():
+    # scikit-learn's rule: stop when the loss has not fallen by tol below its best for
+    # more than n_iter_no_change epochs. With a huge tol, only the first epoch counts as
+    # progress, so the run stops after 1 + (n_iter_no_change + 1) epochs, without warning.
+    X, y = rare_class_data(n_samples=60)
+    model = MLPClassifier(tol=1e9, n_iter_no_change=3, max_iter=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+    assert model.n_iter_ == len(model.loss_curve_) == 5
+
+
+def test_running_out_of_epochs_warns_as_scikit_learn_does():
+    X, y = rare_class_data(n_samples=60)
+    model = MLPClassifier(tol=0.0, max_iter=3, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"ran all max_iter=3 epochs .* not converged"):
+        model.fit(X, y)
+    assert model.n_iter_ == 3
+
+
+def test_tol_none_runs_every_epoch_and_does_not_warn():
+    X, y = rare_class_data(n_samples=60)
+    model = MLPClassifier(tol=None, max_iter=7, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+    assert model.n_iter_ == 7
+
+
+def test_batch_size_auto_is_scikit_learns_min_of_200_and_the_rows():
+    X, y = rare_class_data(n_samples=300)
+    fits = [
+        MLPClassifier(batch_size=size, max_iter=2, random_state=0).fit(X, y).loss_curve_
+        for size in ("auto", 200)
+    ]
+    assert fits[0] == fits[1]
+    small = MLPClassifier(batch_size="auto", max_iter=2, random_state=0).fit(X[:50], y[:50])
+    full = MLPClassifier(batch_size=50, max_iter=2, random_state=0).fit(X[:50], y[:50])
+    assert small.loss_curve_ == full.loss_curve_
