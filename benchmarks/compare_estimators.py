@@ -131,3 +131,158 @@ HELD_OUT = {
     ),
     "moons, 0.5% (2 features, 50,251 rows)": lambda: moons(100_000, 0.005, 0.25, seed=23),
 }
+
+
+# --- the models and their scores ----------------------------------------------------------
+
+
+def models() -> dict[str, object]:
+    """{name: an unfitted classifier}, each at its defaults but for a seed."""
+    return {
+        "scratchnet, defaults": sn.MLPClassifier(random_state=SEED),
+        'scratchnet, class_weight="balanced"': sn.MLPClassifier(
+            class_weight="balanced", random_state=SEED
+        ),
+        "scikit-learn MLPClassifier, defaults": SklearnMLPClassifier(random_state=SEED),
+        'LogisticRegression(class_weight="balanced")': LogisticRegression(
+            class_weight="balanced"
+        ),
+    }
+
+
+def scores(model, X, y, tuned: bool = True) -> dict[str, list[float]]:
+    """Each fold's AP, F1 at 0.5, F1 at the tuned threshold (if ``tuned``), Brier and
+    seconds of one plain fit; and how many fits warned that they had not converged."""
+    splits = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(X, y)
+    found = {"ap": [], "f1": [], "f1_tuned": [], "brier": [], "seconds": [], "unconverged": 0}
+    for train_rows, test_rows in splits:
+        pipeline = make_pipeline(StandardScaler(), clone(model))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            start = time.perf_counter()
+            pipeline.fit(X[train_rows], y[train_rows])
+            found["seconds"].append(time.perf_counter() - start)
+        found["unconverged"] += any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        p = pipeline.predict_proba(X[test_rows])[:, 1]
+        found["ap"].append(average_precision_score(y[test_rows], p))
+        found["f1"].append(f1_score(y[test_rows], pipeline.predict(X[test_rows])))
+        found["brier"].append(brier_score_loss(y[test_rows], p))
+        if tuned:
+            found["f1_tuned"].append(tuned_f1(pipeline, X[train_rows], y[train_rows],
+                                              X[test_rows], y[test_rows]))  # fmt: skip
+    return found
+
+
+def tuned_f1(pipeline, X_train, y_train, X_test, y_test) -> float:
+    """F1 on the test rows at the threshold TunedThresholdClassifierCV chose by F1 on
+    TUNING_FOLDS folds of the training rows (its refit equals the plain fit)."""
+    tuning = StratifiedKFold(TUNING_FOLDS, shuffle=True, random_state=SEED)
+    tuned = TunedThresholdClassifierCV(clone(pipeline), scoring="f1", cv=tuning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        tuned.fit(X_train, y_train)
+    return f1_score(y_test, tuned.predict(X_test))
+
+
+def run(sets: dict, chosen_models: dict) -> dict[tuple[str, str], dict]:
+    results = {}
+    for data_name, load in sets.items():
+        X, y = load()
+        print(f"{data_name}: {len(y)} rows, {X.shape[1]} features, {y.sum()} positive",
+              flush=True)  # fmt: skip
+        for model_name, model in chosen_models.items():
+            results[data_name, model_name] = scores(model, X, y)
+    return results
+
+
+def table(results: dict[tuple[str, str], dict]) -> str:
+    """The markdown table: one row per data set and model (the fit time of one fit, the
+    mean over the folds), then per model the means over the sets and the total time of
+    all its plain fits."""
+    lines = [
+        "| data set | model | AP | F1 at 0.5 | F1, tuned threshold | Brier | fit (s) "
+        "| not converged |",
+        "|---|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for (data_name, model_name), result in results.items():
+        lines.append(_row(data_name, model_name, result, np.mean(result["seconds"])))
+    for model_name in dict.fromkeys(model for _, model in results):
+        mine = [result for (_, model), result in results.items() if model == model_name]
+        means = {key: [np.mean(result[key]) for result in mine] for key in mine[0]}
+        means["unconverged"] = sum(result["unconverged"] for result in mine)
+        total = sum(np.sum(result["seconds"]) for result in mine)
+        lines.append(_row("**mean** (fit: total of all folds)", model_name, means, total))
+    return "\n".join(lines)
+
+
+def _row(data_name: str, model_name: str, result: dict, seconds: float) -> str:
+    cells = [np.mean(result[key]) for key in ("ap", "f1", "f1_tuned", "brier")]
+    return (
+        f"| {data_name} | {model_name} | {cells[0]:.3f} | {cells[1]:.3f} | {cells[2]:.3f} "
+        f"| {cells[3]:.4f} | {seconds:.2f} | {result['unconverged'] or ''} |"
+    )
+
+
+# --- how the defaults were chosen ---------------------------------------------------------
+
+# Each candidate is the settings it changes from the estimator's defaults of the time
+# (full batch, 300 epochs, Adam at 0.01, alpha 0.1, (16, 8)), measured on DEVELOPMENT by
+# AP and fit time alone, one seed. See docs/estimator.md for why these.
+CANDIDATES = [
+    {"tol": None},
+    {},
+    {"batch_size": "auto", "learning_rate_init": 0.001, "alpha": 0.0001},
+    {"batch_size": "auto", "learning_rate_init": 0.001},
+    {"batch_size": "auto", "learning_rate_init": 0.003},
+    {"batch_size": "auto", "learning_rate_init": 0.01},
+    {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": (64,)},
+    {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": (32, 16)},
+    {"batch_size": "auto", "learning_rate_init": 0.001, "alpha": 1.0},
+    # The second round, around the two best of the first: one layer of 64, and alpha 1.
+    {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": 64, "alpha": 1.0},
+    {"batch_size": "auto", "learning_rate_init": 0.003, "hidden_layer_sizes": 64, "alpha": 1.0},
+    {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": 100},
+    {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": 64, "alpha": 3.0},
+    # The third, around the best of the second: alpha 3 at a larger step; alpha 10.
+    {"batch_size": "auto", "learning_rate_init": 0.003, "hidden_layer_sizes": 64, "alpha": 3.0},
+    {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": 64, "alpha": 10.0},
+]
+
+
+def search(candidates=CANDIDATES, sets=DEVELOPMENT, bar=True) -> str:
+    """Mean AP over the sets and total fit time of each candidate, scikit-learn's MLP
+    first as the bar to clear (unless ``bar`` is False); the per-set APs follow."""
+    loaded = {name: load() for name, load in sets.items()}
+    rows = [("scikit-learn MLPClassifier, defaults", SklearnMLPClassifier(random_state=SEED))]
+    rows = rows if bar else []
+    rows += [(repr(c), sn.MLPClassifier(random_state=SEED, **c)) for c in candidates]
+    lines = ["| settings | mean AP | fit (s, total) | " + " | ".join(loaded) + " |"]
+    lines.append("|---|--:|--:|" + "--:|" * len(loaded))
+    for name, model in rows:
+        found = [scores(model, X, y, tuned=False) for X, y in loaded.values()]
+        aps = [np.mean(result["ap"]) for result in found]
+        seconds = sum(np.sum(result["seconds"]) for result in found)
+        lines.append(f"| {name} | {np.mean(aps):.3f} | {seconds:.1f} | "
+                     + " | ".join(f"{ap:.3f}" for ap in aps) + " |")  # fmt: skip
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", choices=["development", "held-out", "both"], default="both")
+    parser.add_argument("--search", action="store_true", help="the defaults' search")
+    args = parser.parse_args(argv)
+    print("Every model runs on one BLAS thread (threadpoolctl.threadpool_limits(1)).")
+    with threadpool_limits(limits=1):
+        if args.search:
+            search()
+            return
+        for name, sets in (("development", DEVELOPMENT), ("held-out", HELD_OUT)):
+            if args.sets in (name, "both"):
+                print(f"\n{name} data sets")
+                print("\n" + table(run(sets, models())), flush=True)
+
+
+if __name__ == "__main__":
+    main()
