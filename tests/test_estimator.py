@@ -52,10 +52,11 @@ SAMPLE_WEIGHT_CHECKS = ("check_sample_weight_equivalence_on_dense_data",)
 
 
 def expected_failures(estimator) -> dict[str, str]:
-    """None at full batch in float64. With mini-batches or in float32, a weight of k is
-    k copies of a row only in expectation or to float32's digits, not to the 1e-7 that
-    scikit-learn's sample-weight check asks for."""
-    if estimator.batch_size is None and estimator.dtype == np.float64:
+    """None at full batch in float64, nor at the default batch_size="auto", which on the
+    check's data (fewer than 200 rows) is one batch of every row. With smaller mini-batches
+    or in float32, a weight of k is k copies of a row only in expectation or to float32's
+    digits, not to the 1e-7 that scikit-learn's sample-weight check asks for."""
+    if estimator.batch_size in (None, "auto") and estimator.dtype == np.float64:
         return {}
     reason = (
         "mini-batches shuffle 15 weighted rows and their repeated copies into different "
@@ -67,8 +68,8 @@ def expected_failures(estimator) -> dict[str, str]:
 
 # With the tag multi_class=False the suite checks that multiclass y is refused (with the
 # sentence "Only binary classification is supported.") instead of training on it. The
-# default estimator (full batch, float64) passes every check, the sample-weight ones
-# included. random_state=0: a few checks fit without setting one, and CI must repeat.
+# default estimator (float64; its batch_size="auto" is one batch of the checks' small data
+# sets) passes every check, the sample-weight ones included. random_state=0: a few checks fit without setting one, and CI must repeat.
 @parametrize_with_checks(
     [
         MLPClassifier(random_state=0),
@@ -317,7 +318,7 @@ def test_the_old_names_are_gone_without_aliases(old_name):
 )
 def test_scikit_learns_sample_weight_check_passes_for_focal_loss_and_class_weights(settings):
     # The conformance suite above runs it on the defaults; these are the other settings
-    # that weigh rows, at full batch in float64.
+    # that weigh rows, in float64 (and one batch: the check's data has under 200 rows).
     check_sample_weight_equivalence_on_dense_data("MLPClassifier", MLPClassifier(**settings))
 
 
@@ -489,7 +490,7 @@ def test_alpha_shrinks_the_weights_and_zero_is_plain_adam():
     X, y = rare_class_data(n_samples=60)
     norms = {}
     for alpha in (0.0, 10.0):
-        model = MLPClassifier(alpha=alpha, max_iter=100, random_state=0).fit(X, y)
+        model = MLPClassifier.from_article(alpha=alpha, max_iter=100, random_state=0).fit(X, y)
         norms[alpha] = sum(np.sum(layer.weight.data**2) for layer in model.network_[::2])
     assert norms[10.0] < 0.5 * norms[0.0]
     plain = MLPClassifier.from_article(random_state=0).fit(X, y)  # alpha = 0
@@ -513,7 +514,9 @@ def test_a_run_that_diverges_warns_whatever_the_loss(loss):
     # The issue's case: Adam's step at 1e6 on breast cancer ended with losses near 1e5
     # and 77% of the rows called positive, in silence.
     X, y = load_breast_cancer(return_X_y=True)
-    model = MLPClassifier(loss=loss, learning_rate_init=1e6, max_iter=30, random_state=0)
+    model = MLPClassifier(
+        loss=loss, learning_rate_init=1e6, max_iter=30, batch_size=None, random_state=0
+    )
     with pytest.warns(DivergenceWarning, match="the loss ended above where it started"):
         make_pipeline(StandardScaler(), model).fit(X, y)
 
@@ -661,6 +664,7 @@ def test_the_loss_curve_includes_the_l2_penalty_as_scikit_learns_does(batch_size
     # mini-batch of all 60 rows.
     X, y = rare_class_data(n_samples=60)
     common = {"max_iter": 1, "random_state": 0, "batch_size": batch_size}
+    common["hidden_layer_sizes"] = (16, 8)  # article_network's, to compare with
     plain = MLPClassifier(alpha=0.0, **common).fit(X, y)
     penalised = MLPClassifier(alpha=3.0, **common).fit(X, y)
     initial = sn.Sequential(*article_network(np.random.default_rng(0)).modules[:-1])
