@@ -9,6 +9,8 @@ This module imports scikit-learn; ``import scratchnet`` alone does not load it.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
@@ -17,16 +19,17 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from scratchnet.doors.values import (
     NON_NEGATIVE,
+    NON_NEGATIVE_INT,
     POSITIVE,
     POSITIVE_INT,
     as_generator,
     require_float_dtype,
 )
+from scratchnet.estimator_training import StoppingRule, fit_network
 from scratchnet.functional import sigmoid_and_complement
 from scratchnet.layers import Linear, ReLU, Sequential
 from scratchnet.losses import BCEWithLogitsLoss, FocalLossWithLogits
 from scratchnet.optimizers import Adam
-from scratchnet.training import train
 
 LOSSES = ("bce", "focal")
 # For each loss, the settings that only the other loss uses, and what to choose instead.
@@ -50,6 +53,8 @@ ARTICLE_SETTINGS = {
     "learning_rate_init": 0.01,
     "max_iter": 30,
     "batch_size": None,
+    "tol": None,  # no stopping rule: every one of the 30 epochs runs
+    "n_iter_no_change": 10,
 }
 ARTICLE_FOCAL_SETTINGS = {"focal_alpha": 0.25, "focal_gamma": 2.0}
 
@@ -61,7 +66,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     one output is the logit x of the positive class, ``classes_[1]``, and p = sigma(x).
     There is no ``Sigmoid`` layer: the loss is computed from x, by ``BCEWithLogitsLoss``
     or ``FocalLossWithLogits``, which stay finite and keep their digits where a loss
-    taken from p = sigma(x) would need a clamp. ``fit`` runs ``scratchnet.train`` with
+    taken from p = sigma(x) would need a clamp. ``fit`` runs the article's loop, in a
+    version of its own that weighs each row (``scratchnet.estimator_training``), with
     Adam at ``learning_rate_init``, plus scikit-learn's L2 penalty ``alpha``
     (``AdamWithL2``).
 
@@ -76,13 +82,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     ----------
     ``fit`` checks them; as scikit-learn expects, ``__init__`` only stores them.
 
-    hidden_layer_sizes: the width of each hidden layer, a tuple of positive ints;
-        default (16, 8), the article's. () gives no hidden layer: logistic regression.
+    hidden_layer_sizes: the width of each hidden layer, a tuple of positive ints, or one
+        int for one hidden layer (100 is (100,)); default (64,) (scikit-learn's is
+        (100,), the article's (16, 8)). () gives no hidden layer: logistic regression.
     loss: "bce" (binary cross-entropy, the default) or "focal" (focal loss, Lin et al.,
         2017).
     alpha: scikit-learn's L2 penalty, alpha / (2 n) times the sum of the squares of the
         weights (not of the biases), n being the sum of the row weights (the number of
-        rows when none is given); a number >= 0, default 0.1 (scikit-learn's is 0.0001).
+        rows when none is given); a number >= 0, default 3.0. scikit-learn's default is
+        0.0001, but it divides by the rows of each mini-batch, 200, where this divides by
+        all the training rows: on 13,000 rows, alpha = 3 here is alpha = 0.05 there.
     pos_weight: the weight of each positive example in BCE (PyTorch's name), used with
         loss="bce" only; None (the default) for 1. n_negatives / n_positives weighs the two
         classes equally. Not together with class_weight, which weights classes too.
@@ -97,33 +106,45 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         row of a class has its class's weight, multiplied with ``fit``'s sample_weight.
         "balanced" gives class c the weight N / (2 N_c) (``compute_class_weight`` on y),
         so that the two classes weigh the same in total.
-    learning_rate_init: Adam's step size lr, a positive number; default 0.01.
-    max_iter: epochs, passes over the training data, a positive int; default 300. Every
-        one of them runs: there is no early stopping.
-    batch_size: rows per step, a positive int; None (the default) for full batch, one
-        step per epoch, as in the article.
-    random_state: None, an int seed, or a ``numpy.random.Generator``. One Generator made
-        from it draws the initial weights, layer by layer, and then shuffles the
-        mini-batches, so an int makes every fit the same. None draws fresh weights at
-        each fit; a Generator is used as it is, and advances with every fit. (A
+    learning_rate_init: Adam's step size lr, a positive number; default 0.001, as in
+        scikit-learn (the article's is 0.01).
+    max_iter: the most epochs (passes over the training data) to run, a positive int;
+        default 300.
+    batch_size: rows per step, a positive int; "auto" (the default) for min(200, N), as
+        in scikit-learn; None for full batch, one step per epoch, as in the article.
+    tol, n_iter_no_change: scikit-learn's stopping rule. Training stops once the loss
+        (the loss_curve_'s, penalty included) has not fallen by at least tol below its
+        best for more than n_iter_no_change epochs in a row; defaults 1e-4 and 10, as in
+        scikit-learn. A run that reaches max_iter first warns with scikit-learn's
+        ``ConvergenceWarning``. tol=None turns the rule off: every epoch runs, with no
+        warning (as ``SGDClassifier``'s tol=None does).
+    random_state: None, an int seed, a ``numpy.random.Generator`` or a
+        ``numpy.random.RandomState``. One Generator made from it draws the initial
+        weights, layer by layer, and then shuffles the mini-batches, so an int makes
+        every fit the same. None draws fresh weights at each fit; a Generator is used as
+        it is, and advances with every fit. (A
         ``numpy.random.RandomState``, which is what ``sklearn.utils.check_random_state``
         gives, seeds the Generator with one number drawn from it.)
     dtype: np.float64 (the default) or np.float32: the dtype of the weights, and what X
         is converted to.
 
-    The defaults were measured on three of scikit-learn's data sets (``python
-    benchmarks/compare_estimators.py --defaults``; the numbers are in docs/rare-class.md):
-    the article's 30 epochs underfit them, 300 at lr 0.01 fit them, and alpha = 0.1 ranks
-    the rare class of the imbalanced one better than scikit-learn's 0.0001, with no loss
-    on the other two.
+    The defaults were chosen on six development data sets and judged on six others that
+    played no part in choosing them (``python benchmarks/compare_estimators.py``; the
+    tables and the search are in docs/estimator.md).
 
     Attributes set by ``fit``
     -------------------------
     classes_: the two labels, sorted; predict_proba's columns are in this order.
-    network_: the trained ``Sequential``; ``network_.forward(X)`` gives the logits.
-    loss_curve_: the training loss of each epoch (``scratchnet.train``'s history), the
-        weighted mean of the loss over the rows, without the penalty.
-    n_iter_: the epochs run, max_iter.
+    network_: the trained ``Sequential``; ``network_.forward(X)`` gives the logits. It
+        keeps no rows: ``fit`` and the predictions drop what forward caches for backward,
+        so a pickle of the model holds its parameters, not its data. A forward of one's
+        own caches as always.
+    loss_curve_: the training objective of each epoch (as ``scratchnet.train``'s
+        history): the weighted mean of the loss over the rows plus the L2 penalty, as
+        scikit-learn's ``loss_curve_`` includes it.
+    n_iter_: the epochs run: max_iter, or fewer where the stopping rule stopped.
+    coefs_, intercepts_: as scikit-learn's, the weight matrix (fan_in, fan_out) and the
+        bias (fan_out,) of each Linear layer: the network's own arrays.
     n_features_in_ (and feature_names_in_ for a DataFrame): what X had at fit.
 
     Example
@@ -143,18 +164,20 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        hidden_layer_sizes=(16, 8),
+        hidden_layer_sizes=(64,),
         loss="bce",
         *,
-        alpha=0.1,
+        alpha=3.0,
         pos_weight=None,
         focal_alpha=None,
         focal_gamma=None,
         focal_alpha_mode=None,
         class_weight=None,
-        learning_rate_init=0.01,
+        learning_rate_init=0.001,
         max_iter=300,
-        batch_size=None,
+        batch_size="auto",
+        tol=1e-4,
+        n_iter_no_change=10,
         random_state=None,
         dtype=np.float64,
     ):
@@ -169,6 +192,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.batch_size = batch_size
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
         self.dtype = dtype
 
@@ -198,31 +223,49 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         alpha = NON_NEGATIVE.check(self.alpha, "alpha")
         learning_rate_init = POSITIVE.check(self.learning_rate_init, "learning_rate_init")
         max_iter = POSITIVE_INT.check(self.max_iter, "max_iter")
-        batch_size = self.batch_size
-        if batch_size is not None:
-            batch_size = POSITIVE_INT.check(batch_size, "batch_size")
+        batch_size = _checked_batch_size(self.batch_size)
+        stopping = self._stopping_rule()
         dtype = require_float_dtype(self.dtype)
         rng = _generator(self.random_state)
 
         X, y = validate_data(self, X, y, dtype=dtype)
+        if batch_size == "auto":  # scikit-learn's: min(200, N)
+            batch_size = min(200, len(X))
         self.classes_, targets = _binary_targets(y)
         weights = self._row_weights(X, y, targets, sample_weight)
         self.network_ = _network(X.shape[1], hidden_layer_sizes, rng, dtype)
         optimizer = AdamWithL2(
             self.network_, lr=learning_rate_init, alpha=alpha, n=float(np.sum(weights))
         )
-        self.loss_curve_ = train(
-            self.network_, loss_fn, optimizer, X, targets,
-            epochs=max_iter, batch_size=batch_size, rng=rng, sample_weight=weights,
+        self.loss_curve_ = fit_network(
+            self.network_, loss_fn, optimizer, X, targets.astype(X.dtype).reshape(-1, 1),
+            weights.reshape(-1, 1), max_iter=max_iter, batch_size=batch_size, rng=rng,
+            stopping=stopping,
         )  # fmt: skip
-        self.n_iter_ = max_iter
+        _forget_inputs(self.network_)
+        self.n_iter_ = len(self.loss_curve_)
         return self
+
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """The weight matrices W_k, (fan_in, fan_out), as scikit-learn's ``coefs_``: the
+        network's own arrays, so a change to one changes the other."""
+        check_is_fitted(self, "network_")
+        return [layer.weight.data for layer in self.network_ if isinstance(layer, Linear)]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """The bias vectors b_k, (fan_out,), as scikit-learn's ``intercepts_``."""
+        check_is_fitted(self, "network_")
+        return [layer.bias.data for layer in self.network_ if isinstance(layer, Linear)]
 
     def decision_function(self, X):
         """The logit x of ``classes_[1]`` for each row of X, shape (N,); x > 0 predicts it."""
         check_is_fitted(self, "network_")
         X = validate_data(self, X, reset=False, dtype=self.network_.input_module.dtype)
-        return self.network_.forward(X)[:, 0]
+        logits = self.network_.forward(X)[:, 0]
+        _forget_inputs(self.network_)
+        return logits
 
     def predict_proba(self, X):
         """(N, 2): the probabilities of ``classes_[0]`` and ``classes_[1]`` for each row.
@@ -243,6 +286,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_class = False  # one output unit: two classes only
         return tags
 
+    def _stopping_rule(self) -> StoppingRule | None:
+        """scikit-learn's rule from tol and n_iter_no_change; None for tol=None."""
+        n_iter_no_change = POSITIVE_INT.check(self.n_iter_no_change, "n_iter_no_change")
+        if self.tol is None:
+            return None
+        return StoppingRule(NON_NEGATIVE.check(self.tol, "tol"), n_iter_no_change)
+
     def _loss_fn(self):
         """The loss named by ``loss``, once no setting of the other loss is given."""
         if self.loss not in LOSSES:
@@ -260,7 +310,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 "times as much as the negatives, as that pos_weight does)"
             )
         if self.loss == "bce":
-            return BCEWithLogitsLoss(pos_weight=self.pos_weight)
+            return BCEWithLogitsLoss("none", pos_weight=self.pos_weight)
         if self.focal_alpha is None and self.focal_alpha_mode is not None:
             raise ValueError(
                 f"focal_alpha_mode={self.focal_alpha_mode!r} says where focal_alpha goes, "
@@ -315,6 +365,12 @@ class AdamWithL2(Adam):
                 weight.grad = weight.grad + self.decay * weight.data  # a new array
         super().step()
 
+    def penalty(self) -> float:
+        """alpha / (2 n) * sum_k ||W_k||^2 at the weights' current values; 0.0 for alpha = 0."""
+        if self.decay == 0:
+            return 0.0
+        return 0.5 * self.decay * sum(float(np.sum(weight.data**2)) for weight in self.weights)
+
 
 def _binary_targets(y) -> tuple[np.ndarray, np.ndarray]:
     """The two labels in y, sorted, and y as 0/1 (1 for the second), or an error."""
@@ -347,10 +403,16 @@ def _check_class_weight(class_weight) -> None:
 
 
 def _checked_sizes(hidden_layer_sizes) -> tuple[int, ...]:
+    """The widths as a tuple of positive ints; one int is one hidden layer, as in
+    scikit-learn."""
+    if isinstance(hidden_layer_sizes, numbers.Integral) and not isinstance(
+        hidden_layer_sizes, bool
+    ):
+        hidden_layer_sizes = (hidden_layer_sizes,)
     if not isinstance(hidden_layer_sizes, (tuple, list)):
         raise TypeError(
-            "hidden_layer_sizes must be a tuple of positive integers, such as (16, 8) or "
-            f"(16,), got {hidden_layer_sizes!r}"
+            "hidden_layer_sizes must be a positive integer or a tuple of them, such as 100, "
+            f"(16, 8) or (16,), got {hidden_layer_sizes!r}"
         )
     return tuple(
         POSITIVE_INT.check(size, f"hidden_layer_sizes[{index}]")
@@ -368,6 +430,7 @@ def _focal_loss(alpha, gamma, alpha_mode) -> FocalLossWithLogits:
         return FocalLossWithLogits(
             alpha,
             2.0 if gamma is None else gamma,
+            "none",
             alpha_mode="constant" if alpha_mode is None else alpha_mode,
         )
     except (TypeError, ValueError) as error:
@@ -380,7 +443,36 @@ def _generator(random_state) -> np.random.Generator:
         # scikit-learn's kind of generator: take one seed from it, which advances it as
         # scikit-learn's own estimators advance theirs.
         return np.random.default_rng(random_state.randint(2**31 - 1))
-    return as_generator(random_state, "random_state")
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return as_generator(random_state, "random_state")
+    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral):
+        raise TypeError(
+            "random_state must be None, an int seed, a numpy.random.Generator or a "
+            f"numpy.random.RandomState, got {random_state!r}"
+        )
+    return np.random.default_rng(NON_NEGATIVE_INT.check(random_state, "random_state as a seed"))
+
+
+def _checked_batch_size(batch_size):
+    """None (full batch), "auto", or a positive int, or an error."""
+    if batch_size is None or (isinstance(batch_size, str) and batch_size == "auto"):
+        return batch_size
+    if isinstance(batch_size, str):
+        raise ValueError(
+            f"batch_size must be 'auto', None or a positive integer, got {batch_size!r}"
+        )
+    return POSITIVE_INT.check(batch_size, "batch_size")
+
+
+def _forget_inputs(network: Sequential) -> None:
+    """Drop what forward cached for backward (each Linear's input x, each ReLU's output y,
+    the network's output), so that a fitted or predicting model keeps none of the rows it
+    saw, and a pickle of it holds its parameters alone. The layers are left as a learner
+    wrote them: ``network_.forward(X)`` caches again, and ``backward`` may follow it."""
+    for module in (network, *network):
+        for name, value in list(vars(module).items()):
+            if isinstance(value, np.ndarray):
+                vars(module).pop(name, None)
 
 
 def _network(n_features, hidden_layer_sizes, rng, dtype) -> Sequential:

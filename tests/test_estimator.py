@@ -2,13 +2,15 @@
 
 import copy
 import doctest
+import pickle
+import warnings
 
 import matplotlib
 import numpy as np
 import pytest
 from sklearn.calibration import CalibrationDisplay
 from sklearn.datasets import load_breast_cancer, make_classification
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, TunedThresholdClassifierCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -23,12 +25,18 @@ import scratchnet.estimator
 from scratchnet.article.data import load_article_data
 from scratchnet.article.experiment import article_network
 from scratchnet.estimator import ARTICLE_SETTINGS, AdamWithL2, MLPClassifier
+from scratchnet.estimator_training import weighted_mean
 from scratchnet.functional import sigmoid
 from scratchnet.gradcheck import max_relative_error, numerical_gradient
 from scratchnet.training import DivergenceWarning
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+
+# As scikit-learn's own tests of its MLP do: most fits here run a few epochs on purpose,
+# and the ConvergenceWarning that says so is not a failure. The tests of the stopping
+# rule below ask for it by name.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def rare_class_data(n_samples=300, seed=0):
@@ -49,12 +57,13 @@ ROW_ARRANGEMENT_CHECKS = (
 
 
 def expected_failures(estimator) -> dict[str, str]:
-    """None at full batch in float64. With mini-batches or in float32, a weight of k is
-    k copies of a row only in expectation or to float32's digits, not to the 1e-7 that
-    scikit-learn's sample-weight check asks for. In float32 a row's output may also move
-    in its last place with the row's position among the others."""
+    """None at full batch in float64, nor at the default batch_size="auto", which on the
+    check's data (fewer than 200 rows) is one batch of every row. With smaller mini-batches
+    or in float32, a weight of k is k copies of a row only in expectation or to float32's
+    digits, not to the 1e-7 that scikit-learn's sample-weight check asks for. In float32 a
+    row's output may also move in its last place with the row's position among the others."""
     failures = {}
-    if estimator.batch_size is not None or estimator.dtype != np.float64:
+    if estimator.batch_size not in (None, "auto") or estimator.dtype != np.float64:
         reason = (
             "mini-batches shuffle 15 weighted rows and their repeated copies into different "
             "batches, so the two fits take different steps; in float32 round-off alone "
@@ -76,8 +85,8 @@ def expected_failures(estimator) -> dict[str, str]:
 
 # With the tag multi_class=False the suite checks that multiclass y is refused (with the
 # sentence "Only binary classification is supported.") instead of training on it. The
-# default estimator (full batch, float64) passes every check, the sample-weight ones
-# included. random_state=0: a few checks fit without setting one, and CI must repeat.
+# default estimator (float64; its batch_size="auto" is one batch of the checks' small data
+# sets) passes every check, the sample-weight ones included. random_state=0: a few checks fit without setting one, and CI must repeat.
 @parametrize_with_checks(
     [
         MLPClassifier(random_state=0),
@@ -243,7 +252,8 @@ def test_no_random_state_draws_new_weights_at_each_fit():
 @pytest.mark.parametrize(
     "setting, error, message",
     [
-        ({"hidden_layer_sizes": 16}, TypeError, r"hidden_layer_sizes must be a tuple"),
+        ({"hidden_layer_sizes": "16"}, TypeError, r"hidden_layer_sizes must be a positive int"),
+        ({"hidden_layer_sizes": 0}, ValueError, r"hidden_layer_sizes\[0\] must be"),
         ({"hidden_layer_sizes": (16, 0)}, ValueError, r"hidden_layer_sizes\[1\] must be"),
         ({"loss": "mse"}, ValueError, r"loss must be one of \('bce', 'focal'\)"),
         ({"alpha": -1}, ValueError, r"alpha must be a non-negative"),
@@ -266,7 +276,15 @@ def test_no_random_state_draws_new_weights_at_each_fit():
         ({"learning_rate_init": 0}, ValueError, r"learning_rate_init must be a positive"),
         ({"max_iter": 2.5}, TypeError, r"max_iter must be a positive integer"),
         ({"batch_size": 0}, ValueError, r"batch_size must be a positive integer"),
-        ({"random_state": "seed"}, TypeError, r"random_state must be"),
+        (
+            {"random_state": "seed"},
+            TypeError,
+            r"random_state must be None, an int seed, a numpy.random.Generator or a "
+            r"numpy.random.RandomState, got 'seed'",
+        ),
+        ({"batch_size": "big"}, ValueError, r"batch_size must be 'auto', None or a positive"),
+        ({"tol": -1.0}, ValueError, r"tol must be a non-negative"),
+        ({"n_iter_no_change": 0}, ValueError, r"n_iter_no_change must be a positive integer"),
         ({"random_state": -1}, ValueError, r"random_state as a seed must be"),
         ({"dtype": np.float16}, TypeError, r"dtype must be float32 or float64"),
         # A setting the chosen loss does not use is refused, whatever its value.
@@ -317,7 +335,7 @@ def test_the_old_names_are_gone_without_aliases(old_name):
 )
 def test_scikit_learns_sample_weight_check_passes_for_focal_loss_and_class_weights(settings):
     # The conformance suite above runs it on the defaults; these are the other settings
-    # that weigh rows, at full batch in float64.
+    # that weigh rows, in float64 (and one batch: the check's data has under 200 rows).
     check_sample_weight_equivalence_on_dense_data("MLPClassifier", MLPClassifier(**settings))
 
 
@@ -433,21 +451,23 @@ def test_balanced_class_weight_is_scikit_learns_for_string_labels_too():
 
 def test_the_l2_penalty_gradient_matches_finite_differences_of_the_objective():
     # J = L + alpha / (2 n) sum_k ||W_k||^2 with L the weighted mean loss: AdamWithL2 adds
-    # (alpha / n) W_k to each weight's gradient, nothing to the biases.
+    # (alpha / n) W_k to each weight's gradient, nothing to the biases. The loss's
+    # gradient comes through the weighted mean, as fit takes it: dL/dl_i = sw_i / sum(sw).
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((12, 3)), labels_of_two_classes(rng, 12)
     sw = rng.uniform(0.5, 2.0, size=(12, 1))
     network = scratchnet.estimator._network(3, (4,), rng, np.float64)
     optimizer = AdamWithL2(network, lr=0.01, alpha=0.3, n=sw.sum())
-    loss_fn = sn.BCEWithLogitsLoss()
+    loss_fn = sn.BCEWithLogitsLoss(reduction="none")
 
     def objective():
         weights = [layer.weight.data for layer in network if isinstance(layer, sn.Linear)]
         penalty = 0.3 / (2 * sw.sum()) * sum(np.sum(W**2) for W in weights)
-        return loss_fn.forward(network.forward(X), y, sample_weight=sw) + penalty
+        loss, _ = weighted_mean(loss_fn.forward(network.forward(X), y), sw)
+        return loss + penalty
 
-    objective()
-    network.backward(loss_fn.backward())
+    l = loss_fn.forward(network.forward(X), y)
+    network.backward(loss_fn.backward(weighted_mean(l, sw)[1]))  # dL/dl = sw / sum(sw)
     for name, param in network.named_parameters():
         penalty_gradient = optimizer.decay * param.data if name.endswith("weight") else 0.0
         analytic = param.grad + penalty_gradient
@@ -487,7 +507,7 @@ def test_alpha_shrinks_the_weights_and_zero_is_plain_adam():
     X, y = rare_class_data(n_samples=60)
     norms = {}
     for alpha in (0.0, 10.0):
-        model = MLPClassifier(alpha=alpha, max_iter=100, random_state=0).fit(X, y)
+        model = MLPClassifier.from_article(alpha=alpha, max_iter=100, random_state=0).fit(X, y)
         norms[alpha] = sum(np.sum(layer.weight.data**2) for layer in model.network_[::2])
     assert norms[10.0] < 0.5 * norms[0.0]
     plain = MLPClassifier.from_article(random_state=0).fit(X, y)  # alpha = 0
@@ -511,7 +531,9 @@ def test_a_run_that_diverges_warns_whatever_the_loss(loss):
     # The issue's case: Adam's step at 1e6 on breast cancer ended with losses near 1e5
     # and 77% of the rows called positive, in silence.
     X, y = load_breast_cancer(return_X_y=True)
-    model = MLPClassifier(loss=loss, learning_rate_init=1e6, max_iter=30, random_state=0)
+    model = MLPClassifier(
+        loss=loss, learning_rate_init=1e6, max_iter=30, batch_size=None, random_state=0
+    )
     with pytest.warns(DivergenceWarning, match="the loss ended above where it started"):
         make_pipeline(StandardScaler(), model).fit(X, y)
 
@@ -563,12 +585,170 @@ def test_balanced_and_pos_weight_differ_by_a_constant_factor_and_the_penalty_tel
     n_negatives, n_positives = np.bincount(y)
     largest_difference, first_losses = {}, {}
     for alpha in (0.0, 0.1):
-        settings = {"alpha": alpha, "max_iter": 30, "random_state": 0}
-        balanced = MLPClassifier(class_weight="balanced", **settings).fit(X, y)
-        pos_weighted = MLPClassifier(pos_weight=n_negatives / n_positives, **settings).fit(X, y)
+        settings = {"alpha": alpha, "random_state": 0}  # the article's 30 full-batch epochs
+        balanced = MLPClassifier.from_article(class_weight="balanced", **settings).fit(X, y)
+        pos_weight = n_negatives / n_positives
+        pos_weighted = MLPClassifier.from_article(pos_weight=pos_weight, **settings).fit(X, y)
         difference = balanced.predict_proba(X)[:, 1] - pos_weighted.predict_proba(X)[:, 1]
         largest_difference[alpha] = np.abs(difference).max()
         first_losses[alpha] = (balanced.loss_curve_[0], pos_weighted.loss_curve_[0])
     balanced_loss, pos_weight_loss = first_losses[0.0]
     assert balanced_loss == pytest.approx(len(y) / (2 * n_negatives) * pos_weight_loss, rel=1e-12)
     assert largest_difference[0.0] < 1e-4 < 1e-3 < largest_difference[0.1]
+def test_fit_weighs_rows_in_a_loop_of_its_own_not_in_train(monkeypatch):
+    # Per-row weights live beside the lesson: fit neither calls sn.train nor hands the
+    # loss a sample_weight; it weighs the rows' losses itself.
+    def refuse(*args, **kwargs):
+        raise AssertionError("fit must not call this")
+
+    monkeypatch.setattr(scratchnet.training, "train", refuse)
+    monkeypatch.setattr(sn, "train", refuse)
+    for loss_class in (sn.BCEWithLogitsLoss, sn.FocalLossWithLogits):
+        forward = loss_class.forward
+
+        def forward_without_weights(self, logits, y, sample_weight=None, forward=forward):
+            assert sample_weight is None and self.reduction == "none"
+            return forward(self, logits, y)
+
+        monkeypatch.setattr(loss_class, "forward", forward_without_weights)
+    X, y = rare_class_data(n_samples=60)
+    for loss in ("bce", "focal"):
+        model = MLPClassifier(loss=loss, class_weight="balanced", max_iter=3, random_state=0)
+        assert len(model.fit(X, y).loss_curve_) == 3
+
+
+def test_a_weighted_epoch_loss_is_the_weighted_mean_of_the_rows_losses():
+    X, y = rare_class_data(n_samples=60)
+    sw = np.random.default_rng(3).uniform(0.0, 2.0, size=len(y))
+    model = MLPClassifier.from_article(max_iter=1, random_state=0)
+    by_hand = sn.Sequential(*article_network(np.random.default_rng(0)).modules[:-1])
+    l = sn.BCEWithLogitsLoss(reduction="none").forward(by_hand.forward(X), y.reshape(-1, 1))
+    expected = np.sum(sw * l[:, 0]) / np.sum(sw)
+    assert model.fit(X, y, sample_weight=sw).loss_curve_[0] == pytest.approx(expected, rel=1e-12)
+
+
+def arrays_held_by(model) -> list[tuple[str, np.ndarray]]:
+    """Every array the estimator holds, in its attributes and in its network's modules and
+    parameters, with where it is."""
+    found = [(name, value) for name, value in vars(model).items() if isinstance(value, np.ndarray)]
+    for index, module in enumerate([model.network_, *model.network_]):
+        for name, value in vars(module).items():
+            if isinstance(value, np.ndarray):
+                found.append((f"module {index}.{name}", value))
+            if isinstance(value, sn.Parameter):
+                found += [(f"module {index}.{name}.data", value.data)]
+                found += [(f"module {index}.{name}.grad", value.grad)]
+    return found
+
+
+def test_a_fitted_model_keeps_none_of_the_rows_it_saw_or_predicted():
+    # The layers cache their input for backward; the estimator drops those caches, so a
+    # shipped model does not ship its data.
+    X, y = rare_class_data(n_samples=997)
+    model = MLPClassifier(max_iter=2, random_state=0).fit(X, y)
+    for method in (None, "predict", "predict_proba", "decision_function"):
+        if method is not None:
+            getattr(model, method)(X[:613])
+        sizes = {name: array.shape for name, array in arrays_held_by(model)}
+        assert not [name for name, shape in sizes.items() if 997 in shape or 613 in shape], sizes
+        assert set(sizes) >= {"module 1.weight.data", "module 1.bias.grad"}
+
+
+def test_a_pickle_of_a_fitted_model_is_a_few_kilobytes_whatever_the_rows():
+    X, y = make_classification(
+        n_samples=50_000, n_features=2, n_redundant=0, weights=[0.9], random_state=0
+    )
+    model = MLPClassifier(hidden_layer_sizes=(16, 8), max_iter=2, random_state=0).fit(X, y)
+    assert len(pickle.dumps(model)) < 8_000
+    model.predict_proba(X)
+    assert len(pickle.dumps(model)) < 8_000
+    restored = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(restored.decision_function(X[:5]), model.decision_function(X[:5]))
+
+
+def test_the_network_still_caches_for_backward_when_a_learner_calls_it():
+    X, y = rare_class_data(n_samples=50)
+    network = MLPClassifier(max_iter=1, random_state=0).fit(X, y).network_
+    logits = network(X)  # the front door, as a learner calls it
+    assert network[0].x.shape == X.shape and network.y is logits
+    assert network.backward(np.ones_like(logits)).shape == X.shape
+    network.forward(X[:7])
+    assert network[0].x.shape == (7, 2)
+
+
+def test_one_int_is_one_hidden_layer_as_in_scikit_learn():
+    X, y = rare_class_data(n_samples=60)
+    model = MLPClassifier(hidden_layer_sizes=100, max_iter=2, random_state=0).fit(X, y)
+    assert [W.shape for W in model.coefs_] == [(2, 100), (100, 1)]
+    twin = MLPClassifier(hidden_layer_sizes=(100,), max_iter=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.decision_function(X), twin.decision_function(X))
+
+
+def test_coefs_and_intercepts_are_the_networks_weights_and_biases_in_scikit_learns_shapes():
+    X, y = rare_class_data(n_samples=60)
+    model = MLPClassifier(hidden_layer_sizes=(5, 3), max_iter=2, random_state=0).fit(X, y)
+    assert [W.shape for W in model.coefs_] == [(2, 5), (5, 3), (3, 1)]
+    assert [b.shape for b in model.intercepts_] == [(5,), (3,), (1,)]
+    activation = X
+    for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1]):
+        activation = np.maximum(activation @ W + b, 0)  # ReLU, as scikit-learn's default
+    logits = activation @ model.coefs_[-1] + model.intercepts_[-1]
+    np.testing.assert_allclose(model.decision_function(X), logits[:, 0], rtol=1e-12)
+    with pytest.raises(NotFittedError):
+        MLPClassifier().coefs_
+
+
+@pytest.mark.parametrize("batch_size", [None, 60])
+def test_the_loss_curve_includes_the_l2_penalty_as_scikit_learns_does(batch_size):
+    # At full batch the first entry is the objective at the initial weights, which alpha
+    # does not change: J = L + alpha / (2 n) sum_k ||W_k||^2; so is it with one shuffled
+    # mini-batch of all 60 rows.
+    X, y = rare_class_data(n_samples=60)
+    common = {"max_iter": 1, "random_state": 0, "batch_size": batch_size}
+    common["hidden_layer_sizes"] = (16, 8)  # article_network's, to compare with
+    plain = MLPClassifier(alpha=0.0, **common).fit(X, y)
+    penalised = MLPClassifier(alpha=3.0, **common).fit(X, y)
+    initial = sn.Sequential(*article_network(np.random.default_rng(0)).modules[:-1])
+    penalty = 3.0 / (2 * 60) * sum(np.sum(layer.weight.data**2) for layer in initial[::2])
+    assert penalised.loss_curve_[0] == pytest.approx(plain.loss_curve_[0] + penalty, rel=1e-12)
+
+
+def test_training_stops_once_the_loss_stops_falling_by_tol():
+    # scikit-learn's rule: stop when the loss has not fallen by tol below its best for
+    # more than n_iter_no_change epochs. With a huge tol, only the first epoch counts as
+    # progress, so the run stops after 1 + (n_iter_no_change + 1) epochs, without warning.
+    X, y = rare_class_data(n_samples=60)
+    model = MLPClassifier(tol=1e9, n_iter_no_change=3, max_iter=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+    assert model.n_iter_ == len(model.loss_curve_) == 5
+
+
+def test_running_out_of_epochs_warns_as_scikit_learn_does():
+    X, y = rare_class_data(n_samples=60)
+    model = MLPClassifier(tol=0.0, max_iter=3, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"ran all max_iter=3 epochs .* not converged"):
+        model.fit(X, y)
+    assert model.n_iter_ == 3
+
+
+def test_tol_none_runs_every_epoch_and_does_not_warn():
+    X, y = rare_class_data(n_samples=60)
+    model = MLPClassifier(tol=None, max_iter=7, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y)
+    assert model.n_iter_ == 7
+
+
+def test_batch_size_auto_is_scikit_learns_min_of_200_and_the_rows():
+    X, y = rare_class_data(n_samples=300)
+    fits = [
+        MLPClassifier(batch_size=size, max_iter=2, random_state=0).fit(X, y).loss_curve_
+        for size in ("auto", 200)
+    ]
+    assert fits[0] == fits[1]
+    small = MLPClassifier(batch_size="auto", max_iter=2, random_state=0).fit(X[:50], y[:50])
+    full = MLPClassifier(batch_size=50, max_iter=2, random_state=0).fit(X[:50], y[:50])
+    assert small.loss_curve_ == full.loss_curve_

@@ -139,10 +139,11 @@ def validation_loss(model, loss_fn, X, y) -> float:
     return float(loss_fn(p, y) if isinstance(loss_fn, Loss) else loss_fn.forward(p, y))
 
 
-def warn_if_gone_bad(history) -> None:
+def warn_if_gone_bad(history, stacklevel: int = 3) -> None:
     """A ``CollapseWarning`` if the loss stopped moving, else a ``DivergenceWarning`` if it
     ended above 1.5 times its start, or went bad in another way (``has_gone_bad``). The
-    sentence gives the lowest loss, its epoch, and where the run ended."""
+    sentence gives the lowest loss, its epoch, and where the run ended. ``stacklevel``
+    points the warning at the caller of ``train`` (or of the estimator's ``fit``)."""
     lowest = int(np.argmin(history))  # train runs at least one epoch
     at_lowest = f"its lowest was {history[lowest]:.6g}, at epoch {lowest + 1}"
     if has_collapsed(history):
@@ -151,7 +152,7 @@ def warn_if_gone_bad(history) -> None:
             "epochs, so nothing is learning any more (every output is likely saturated at "
             "0 or 1); a smaller learning rate may help",
             CollapseWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     elif has_diverged(history):
         warnings.warn(
@@ -159,7 +160,7 @@ def warn_if_gone_bad(history) -> None:
             f"at epoch 1, {history[-1]:.6g} at epoch {len(history)}; a smaller learning "
             f"rate may help ({at_lowest})",
             DivergenceWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     elif has_gone_bad(history):
         peak = int(np.argmax(history))
@@ -173,7 +174,7 @@ def warn_if_gone_bad(history) -> None:
             f"training went bad: the loss {climbed}ended at {history[-1]:.6g} at epoch "
             f"{len(history)}; {at_lowest}; a smaller learning rate may help",
             DivergenceWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
