@@ -19,7 +19,7 @@ from scratchnet.article.experiment import compare_losses
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
+PAGES = [README, ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").rglob("*.md"))]
 # Pages that teach with code: each must keep at least one block that runs.
 PAGES_WITH_CODE = [README, ROOT / "docs/tour.md", ROOT / "docs/errors-and-saving.md"]
 
@@ -156,6 +156,16 @@ def test_relative_links_and_images_point_at_files_and_headings_that_exist(page):
         assert linked.exists(), f"{page_id(page)} links to {target}, which does not exist"
         if anchor:
             assert anchor in anchors(linked), f"{page_id(page)} links to {target}: no such heading"
+
+
+def test_readme_is_short_and_keeps_its_quickstart_reading_table_and_changelog_link():
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 200, "README.md is over 200 lines: move detail to docs/"
+    quickstart = text.split("## Quickstart\n", 1)[1].split("\n## ", 1)[0]
+    (commands,) = [code for language, _, code in fenced_blocks(README) if code in quickstart]
+    assert len(commands.splitlines()) == 2  # install and demo; install and tests
+    assert "\n## Where to start reading\n" in text
+    assert "](CHANGELOG.md)" in text
 
 
 def test_readme_shows_what_the_demo_prints():

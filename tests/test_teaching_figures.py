@@ -6,6 +6,7 @@ import pytest
 import scratchnet as sn
 from scratchnet.article.plots import (
     BOX_OFFSET,
+    DOT_AREA,
     LOGIT_GRID,
     P_T_GRID,
     focal_loss_curves,
@@ -118,6 +119,30 @@ def test_distribution_figure_piles_equal_runs_so_a_piles_height_counts_them():
     assert len({y for x, y in bce_dots if x > 0}) == 1  # single runs sit on the base
     labels = [text.get_text() for text in ax.texts]
     assert labels == ["3 runs", "3 runs"]  # each row's largest pile, a fifth or more
+
+
+@pytest.mark.parametrize("width", [1, 3])  # one panel, or recall and two more
+def test_distribution_figure_writes_each_pile_count_on_no_dot_and_inside_its_panel(width):
+    # Recall in steps of 1/28: the tallest pile at 0.5 between two almost as tall, and one
+    # at the top of the range with taller piles to its left, as weighting 69 gives.
+    crowded = [0.5] * 40 + [0.5 + 1 / 28] * 35 + [0.5 - 1 / 28] * 35 + [0.0, 0.25, 0.45]
+    at_the_top = [0.8] * 60 + [0.75] * 50 + [0.71] * 40 + [0.0] * 2
+    by_setup = {"crowded": crowded, "at the top": at_the_top}
+    values = {f"metric {number}": by_setup for number in range(width)}
+    figure = plot_metric_distributions(values, rng=np.random.default_rng(0))
+    figure.draw_without_rendering()
+    radius = np.sqrt(DOT_AREA) / 2 * figure.dpi / 72  # in pixels
+    for ax in figure.axes:
+        offsets = [collection.get_offsets() for collection in ax.collections[:-1]]
+        dots = ax.transData.transform(np.concatenate(offsets))
+        panel = ax.get_window_extent()
+        assert [label.get_text() for label in ax.texts] == ["40 runs", "60 runs"]
+        for label in ax.texts:
+            box = label.get_window_extent()
+            assert panel.x0 <= box.x0 and box.x1 <= panel.x1, label.get_text()
+            x_near = (dots[:, 0] > box.x0 - radius) & (dots[:, 0] < box.x1 + radius)
+            y_near = (dots[:, 1] > box.y0 - radius) & (dots[:, 1] < box.y1 + radius)
+            assert not (x_near & y_near).any(), f"{label.get_text()} covers a dot"
 
 
 def test_precision_recall_figure_draws_the_first_curve_dashed_over_the_others():

@@ -269,6 +269,8 @@ PILE_BINS = 150  # values closer than 1/150 of a panel's range stack in one pile
 # Within a row (1 high): the piles grow up from PILE_BASE below its centre, the tallest
 # PILE_HEIGHT high; the box sits above them, centred BOX_OFFSET above the centre.
 PILE_BASE, PILE_HEIGHT, BOX_OFFSET, BOX_WIDTH = 0.42, 0.45, 0.22, 0.3
+DOT_AREA = 9  # points^2: a dot of a pile is 3 points across
+LABEL_PAD = 3  # points between a pile's count and the nearest dot
 
 
 def stacked_offsets(values: np.ndarray, bins: int, rng: np.random.Generator):
@@ -296,7 +298,8 @@ def plot_metric_distributions(
     (nearly) the same value stack up, each dot one step above the last, the step the
     same in every row of a panel: so a pile's height counts its runs (recall comes in
     steps of 1/28, and 127 runs at 0 make a column, not a few dots), and the largest
-    pile of a row, when it holds a fifth of the runs or more, is labelled with its count.
+    pile of a row, when it holds a fifth of the runs or more, is labelled with its count,
+    beside it and on no dot (the panel widens on the right where a label needs room).
     rng: shuffles the order of the dots within a pile, so none is systematically on top.
     Each median is also a diamond on top, since a median that equals a quartile
     (recall's pile-up at 0) would otherwise hide in the box's edge.
@@ -311,28 +314,27 @@ def plot_metric_distributions(
         layout="constrained",
     )
     rows = np.arange(len(setup_names))[::-1]  # the first setup on top
+    pile_labels = []  # (label, its pile's value, row, the row's dots (n, 2), whiskers' ends)
     for ax, (metric, by_setup) in zip(axes[0], values.items()):
         samples = [np.asarray(by_setup[name], dtype=np.float64) for name in setup_names]
         boxes = rows + BOX_OFFSET
-        ax.boxplot(
+        drawn = ax.boxplot(
             samples, positions=boxes, orientation="horizontal", widths=BOX_WIDTH,
             showfliers=False, manage_ticks=False,
         )  # fmt: skip
+        whiskers = np.reshape([line.get_xdata() for line in drawn["caps"]], (len(rows), -1))
         piles = [stacked_offsets(sample, PILE_BINS, rng) for sample in samples]
         step = PILE_HEIGHT / max(int(offsets.max()) + 1 for offsets, _ in piles)
-        for row, sample, (offsets, largest) in zip(rows, samples, piles):
-            base = row - PILE_BASE
-            ax.scatter(
-                sample, base + step * offsets, s=9, alpha=0.6, color="tab:blue", linewidths=0
-            )
+        for row, sample, (offsets, largest), ends in zip(rows, samples, piles, whiskers):
+            dots = np.column_stack([sample, row - PILE_BASE + step * offsets])
+            ax.scatter(*dots.T, s=DOT_AREA, alpha=0.6, color="tab:blue", linewidths=0)
             value, count = largest
             if count >= sample.size / 5:
-                ax.annotate(
-                    f"{count} runs", (value, base + step * (count - 1) / 2),
-                    xytext=(5, 0), textcoords="offset points", fontsize="x-small",
-                    va="center", color="tab:blue", zorder=5,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
+                label = ax.text(
+                    value, row, f"{count} runs", fontsize="x-small", color="tab:blue", va="bottom",
+                    in_layout=False,
                 )  # fmt: skip
+                pile_labels.append((label, value, row, dots, ends))
         ax.scatter(
             [np.median(sample) for sample in samples],
             boxes,
@@ -354,7 +356,49 @@ def plot_metric_distributions(
         "they are equal, so a pile's height counts its runs"
     )
     fig.suptitle(f"{title}\n{key}" if title else key)
+    fig.draw_without_rendering()  # the layout fixes each panel's scale: a label's size in data
+    for _ in range(5):  # a panel widened for one label shrinks the room of the others
+        wanted = {}  # ax: the right end of its x-axis that a label with no room needs
+        for label, *pile in pile_labels:
+            right = _place_pile_label(label, *pile)
+            if right is not None:
+                wanted[label.axes] = max(right, wanted.get(label.axes, right))
+        if not wanted:
+            break
+        for ax, right in wanted.items():
+            ax.set_xlim(right=right)
     return fig
+
+
+def _place_pile_label(label, value: float, row: float, dots: np.ndarray, whiskers):
+    """Move a pile's count beside it, low in its row, on no dot and not on the box.
+
+    Tried on the pile's right, then on its left: the label sits just above the dots
+    beneath it, and fits where it stays inside the panel and, under the box (whiskers
+    included), below the box. Of the places that fit, the lower wins. Where neither
+    fits it goes on the right, and the x-axis's right end that would make room is
+    returned; else None.
+    """
+    ax = label.axes
+    to_data = ax.transData.inverted()
+    extent = label.get_window_extent()
+    width, height = to_data.transform(extent.p1) - to_data.transform(extent.p0)
+    point = to_data.transform([ax.figure.dpi / 72] * 2) - to_data.transform((0, 0))
+    gap_x, gap_y = (np.sqrt(DOT_AREA) / 2 + LABEL_PAD) * point  # a dot's radius and the pad
+    box_bottom = row + BOX_OFFSET - BOX_WIDTH / 2
+    low, high = ax.get_xlim()
+    places = []  # (fits, bottom, left): the right side first
+    for left in (value + gap_x, value - gap_x - width):
+        beneath = dots[(dots[:, 0] > left - gap_x) & (dots[:, 0] < left + width + gap_x), 1]
+        bottom = max(row - PILE_BASE, beneath.max() + gap_y if beneath.size else -np.inf)
+        under_box = left < max(whiskers) and left + width > min(whiskers)
+        ceiling = box_bottom if under_box else row + 0.5
+        places.append((low <= left and left + width <= high and bottom + height <= ceiling,
+                       bottom, left))  # fmt: skip
+    fitting = [place for place in places if place[0]]
+    _, bottom, left = min(fitting, key=lambda place: place[1]) if fitting else places[0]
+    label.set_position((left, bottom))
+    return None if fitting else left + width + gap_x
 
 
 def plot_precision_recall(
