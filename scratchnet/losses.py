@@ -12,7 +12,6 @@ Symbols used in every docstring and in the code
     alpha_t  the weight of an example in the focal loss (see FocalLoss)
     w        pos_weight, the weight of the positive class in BCE (1 when not given)
     l        the loss of one element; L the reduced loss, l averaged or summed
-    sw       sample_weight, the weight of one element (1 when not given)
     dL_out   the gradient of whatever follows the loss: 1 when L is the training loss
 
 Every loss is used the same way: ``value = loss_fn(p, y)`` (forward, through the checks
@@ -21,7 +20,7 @@ and dtype. The losses on probabilities (``BCELoss``, ``FocalLoss``) take p = sig
 ``Sigmoid`` layer, as in the article, and must guard log(p) near 0 and 1; those on logits
 (``BCEWithLogitsLoss``, ``FocalLossWithLogits``) take x itself and compute log p =
 log_sigmoid(x), finite for any finite x: the stable way, with a simpler gradient.
-Each forward computes l and hands it, with sw, to ``Loss.reduce`` ("mean", "sum" or
+Each forward computes l and hands it to ``Loss.reduce`` ("mean", "sum" or
 "none"); each backward starts from dL/dl, ``Loss.through_reduction`` (see ``_loss``).
 """
 
@@ -63,8 +62,8 @@ class BCELoss(Loss):
         super().__init__(reduction)
         self.pos_weight = doors.pos_weight(pos_weight)
 
-    def forward(self, p, y, sample_weight=None):
-        """p, y, sw (same shape) -> L (float, or the array sw l for reduction "none"). Caches,
+    def forward(self, p, y):
+        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
         each of the input's shape: y, p and its floored logs."""
         floor = _log_floor(p.dtype, _weight(self.pos_weight))
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: it gets floored
@@ -73,7 +72,7 @@ class BCELoss(Loss):
         self.p, self.y, self.log_p, self.log_1_minus_p = p, y, log_p, log_1_minus_p
         w = _weight(self.pos_weight)
         l = -(w * y * log_p + (1 - y) * log_1_minus_p)
-        return self.reduce(l, sample_weight)
+        return self.reduce(l)
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dp, shape and dtype of p.
@@ -136,8 +135,8 @@ class FocalLoss(Loss):
         self.alpha, self.gamma, self.alpha_mode = doors.focal_settings(alpha, gamma, alpha_mode)
         self.eps = doors.CLAMP.check(eps, "eps")
 
-    def forward(self, p, y, sample_weight=None):
-        """p, y, sw (same shape) -> L (float, or the array sw l for reduction "none"). Caches,
+    def forward(self, p, y):
+        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
         each of the input's shape: y, p, p_t, 1 - p_t, log p_t and alpha_t."""
         p_c = np.clip(p, self.eps, 1 - self.eps)
         positive = y == 1
@@ -147,7 +146,7 @@ class FocalLoss(Loss):
         self.log_p_t = np.where(positive, np.log(p_c), np.log1p(-p_c))
         self.alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
         l = -self.alpha_t * self.one_minus_p_t**self.gamma * self.log_p_t
-        return self.reduce(l, sample_weight)
+        return self.reduce(l)
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dp, shape and dtype of p.
@@ -193,12 +192,12 @@ class BCEWithLogitsLoss(Loss):
         super().__init__(reduction)
         self.pos_weight = doors.pos_weight(pos_weight)
 
-    def forward(self, logits, y, sample_weight=None):
-        """x = logits, y, sw (same shape) -> L (float, or the array sw l for "none"). Caches,
+    def forward(self, logits, y):
+        """x = logits, y (same shape) -> L (float, or the array l for "none"). Caches,
         each of the input's shape: y, z = s x and w_t."""
         w_t = 1 + (_weight(self.pos_weight) - 1) * y  # w where y = 1, 1 where y = 0
         self.y, self.z, self.w_t = y, (2 * y - 1) * logits, w_t
-        return self.reduce(-w_t * log_sigmoid(self.z), sample_weight)
+        return self.reduce(-w_t * log_sigmoid(self.z))
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dx, shape and dtype of the logits.
@@ -246,14 +245,14 @@ class FocalLossWithLogits(Loss):
         super().__init__(reduction)
         self.alpha, self.gamma, self.alpha_mode = doors.focal_settings(alpha, gamma, alpha_mode)
 
-    def forward(self, logits, y, sample_weight=None):
-        """x = logits, y, sw (same shape) -> L (float, or the array sw l for "none"). Caches,
+    def forward(self, logits, y):
+        """x = logits, y (same shape) -> L (float, or the array l for "none"). Caches,
         each of the input's shape: y, z = s x and alpha_t."""
         z = (2 * y - 1) * logits
         alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
         self.y, self.z, self.alpha_t = y, z, alpha_t
         l = -alpha_t * sigmoid(-z) ** self.gamma * log_sigmoid(z)
-        return self.reduce(l, sample_weight)
+        return self.reduce(l)
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dx, shape and dtype of the logits.

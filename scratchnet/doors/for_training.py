@@ -23,7 +23,6 @@ from scratchnet.doors.values import (
     as_labels,
     as_samples,
     require_binary_labels,
-    require_weights,
 )
 from scratchnet.layers import Module, Sequential, Sigmoid
 
@@ -45,8 +44,8 @@ RISE = 1.5  # the last loss above 1.5 times the lowest ...
 RISE_SHARE = 0.02  # ... and more than 2% of the way from the lowest back up to the first
 
 
-def data(model, loss_fn, optimizer, X, y, validation, sample_weight) -> tuple:
-    """(X, y, validation, sample_weight), checked, after the model, the loss and the
+def data(model, loss_fn, optimizer, X, y, validation) -> tuple:
+    """(X, y, validation), checked, after the model, the loss and the
     optimizer; a model ending in Sigmoid before a loss on logits is warned."""
     _model_and_loss(model, loss_fn)
     optimizer_of(optimizer, model)
@@ -60,9 +59,7 @@ def data(model, loss_fn, optimizer, X, y, validation, sample_weight) -> tuple:
         validation = _samples_and_targets(
             model, loss_fn, *validation, "validation X", "validation y"
         )
-    if sample_weight is not None:
-        sample_weight = _row_weights(loss_fn, sample_weight, y)
-    return X, y, validation, sample_weight
+    return X, y, validation
 
 
 def schedule(epochs, batch_size, rng, verbose) -> tuple:
@@ -260,20 +257,6 @@ def _samples_and_targets(model, loss_fn, X, y, X_name, y_name) -> tuple:
     if isinstance(loss_fn, Loss):
         require_binary_labels(y, y_name)
     return X, y
-
-
-def _row_weights(loss_fn, sample_weight, y: np.ndarray) -> np.ndarray:
-    """The row weights, finite, >= 0 and not all 0, for a loss that takes them: one per
-    row, repeated across y's columns, since a loss weighs each element of y."""
-    for_losses.takes_sample_weight(loss_fn)
-    sample_weight = as_labels(sample_weight, len(y), y.dtype, "sample_weight")
-    if sample_weight.shape[1] != 1:
-        raise ValueError(
-            "sample_weight must hold one weight per row, shape (N,) or (N, 1), got shape "
-            f"{sample_weight.shape}"
-        )
-    require_weights(sample_weight, "sample_weight")
-    return np.repeat(sample_weight, y.shape[1], axis=1)
 
 
 def _warn_if_squashed_twice(model, loss_fn) -> None:

@@ -175,16 +175,6 @@ def require_finite(array: np.ndarray, name: str, kind: type = ValueError) -> Non
         raise kind(f"{name} must be finite, but it contains NaN or infinity")
 
 
-def require_weights(weights: np.ndarray, name: str = "sample_weight") -> None:
-    """Refuse weights that are NaN, infinite or negative, or all zero: a weighted mean
-    divides by their sum."""
-    require_finite(weights, name)
-    if (weights < 0).any():
-        raise ValueError(f"{name} must be non-negative, got {weights[weights < 0].flat[0]:g}")
-    if not weights.any():
-        raise ValueError(f"{name} must not be all zero: a weighted mean divides by their sum")
-
-
 def require_nonempty(array: np.ndarray, name: str) -> None:
     if array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
