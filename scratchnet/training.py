@@ -60,30 +60,15 @@ def train(
         model.backward(loss_fn.backward())      fills every param.grad
         optimizer.step()                        updates every param.data
 
-    PyTorch's loop
-    also calls ``optimizer.zero_grad()``: scratchnet's backward overwrites the gradients.
-    The arguments are checked once, here, and at the first step the loss checks the
-    model's output (probabilities for ``BCELoss``, of y's shape); the loop's other lines
-    check the loss and say where a step went wrong.
-
-    Arguments: ``model`` (changed in place), ``loss_fn`` (``forward(p, y)`` gives the
-    batch's mean loss, ``backward()`` dL/dp), ``optimizer`` (over parameters of ``model``),
-    ``X`` (N, features), ``y`` (N, 1) or (N,); the keywords are listed in docs/tour.md,
-    "Optimizers and the training loop". To weigh rows, see "Weights per example" there.
+    PyTorch's loop also calls ``optimizer.zero_grad()``: scratchnet's backward overwrites
+    the gradients. The arguments are checked once, here; the doors say where a step went
+    wrong, and warn at the end of a run that went bad. The arguments and the warnings in
+    full: docs/tour.md, "Optimizers and the training loop".
 
     The history: one float per epoch. Full batch (the default, as in the article):
-    ``history[e]`` is the loss epoch e's forward computed, *before* its step, so
-    ``history[0]`` is the untrained model's. Mini-batches: each epoch draws a new
-    permutation of the rows and steps on each ``batch_size`` rows of it; ``history[e]``
-    is the mean of the batch losses, each weighted by its share of the rows.
-
-    Matrix products run on one BLAS thread meanwhile, faster at this size (see ``_blas``).
-    A loss gone NaN or infinite raises ``FloatingPointError`` ("loss became nan at epoch
-    7", with the batch and the module that overflowed) before its backward pass, leaving
-    the parameters that produced it. A run ends with a ``CollapseWarning`` if its loss
-    stopped moving (``has_collapsed``), a ``DivergenceWarning`` if it ended at over 1.5 times
-    its start (``has_diverged``); a model ending in ``Sigmoid`` with a loss on logits is
-    warned before the first step that it would squash twice.
+    ``history[e]`` is the loss epoch e's forward computed, *before* its step. Mini-batches:
+    each epoch steps on each ``batch_size`` rows of a new permutation of the rows, and
+    ``history[e]`` is the mean of the batch losses, each weighted by its share of the rows.
     """
     X, y, validation = doors.data(model, loss_fn, optimizer, X, y, validation)
     epochs, batch_size, rng, every = doors.schedule(epochs, batch_size, rng, verbose)
