@@ -179,7 +179,7 @@ def check_gradients(module: Module, x, *, rng=None) -> list[TensorCheck]:
         culprit = first_failing_module(module, x, rng=rng)
         rows[failing[0]] = replace(rows[failing[0]], detail=f"{rows[failing[0]].detail}; {culprit}")
     module.forward(x)
-    module.backward(dL_dy.copy())
+    door.backward_of(module, dL_dy.copy())
     return rows
 
 
@@ -188,7 +188,10 @@ def _compared(module: Module, x, dL_dy, precision: Precision, dtype: str) -> lis
     through, against finite differences with the upstream gradient dL_dy."""
     params = module.named_parameters()
     handed = dL_dy.copy()  # backward may write into it; the finite differences use dL_dy
-    returned = module.backward(handed)
+    returned, stopped = door.backward_of(module, handed)
+    if stopped:  # a Sequential named the module that broke the chain: nothing to compare
+        said = [("input", stopped)] + [(name, door.UNFINISHED) for name, _ in params]
+        return [_failed(name, sentence, precision, dtype) for name, sentence in said]
     wrong = door.what_backward_got_wrong(returned, x, params, dL_dy, handed,
                                          own_dtypes=not isinstance(module, Sequential))  # fmt: skip
     analytic = {"input": returned} | {name: param.grad for name, param in params}

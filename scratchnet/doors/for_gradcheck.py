@@ -12,7 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet._module import Module
-from scratchnet.doors.values import require_instance
+from scratchnet.doors.values import GradientError, GradientOverflow, require_instance
+
+# The row of each parameter when a Sequential's backward stopped at a module inside it.
+UNFINISHED = "not compared: backward stopped before the end (see the input's row)"
 
 
 def module_input(module, x) -> np.ndarray:
@@ -50,6 +53,16 @@ def require_enough_inputs(kept: np.ndarray, n: int, margin: float) -> None:
             f"found only {len(kept)} of {n} inputs whose every ReLU input is {margin} or more "
             "from 0 (a unit whose input never strays that far, say); try a smaller margin"
         )
+
+
+def backward_of(module, dL_dy) -> tuple[object, str]:
+    """(what ``module.backward(dL_dy)`` returned, ""), or (None, the sentence) when a
+    Sequential's backward refused what a module inside it returned, naming that module
+    and its index: the check makes that a FAIL, never a crash."""
+    try:
+        return module.backward(dL_dy), ""
+    except (GradientError, GradientOverflow) as error:
+        return None, str(error)
 
 
 def forward_modified(x: np.ndarray, untouched: np.ndarray) -> str:
