@@ -190,6 +190,13 @@ def require_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     return resolved
 
 
+def kind_of(value) -> str:
+    """What a value is, for a sentence: "None", "an array of shape (3,)", "a float"."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
 def require_instance(value, kind: type, name: str, description: str) -> None:
     if not isinstance(value, kind):
         raise TypeError(f"{name} must be {description}, got a {type(value).__name__}")
