@@ -400,6 +400,19 @@ def test_float32_in_gives_float32_losses_and_gradients_out(make):
 
 @pytest.mark.parametrize("make", LOSSES, ids=lambda make: make.__name__)
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_a_reduced_loss_is_a_python_float_and_a_numpy_upstream_keeps_float32(make, reduction):
+    # The value is a Python float whatever the dtype; dL/dl is a 0-d array of the labels'
+    # dtype, so even a float64 NumPy scalar upstream leaves the gradient in float32 (a bare
+    # np.float64 would promote it).
+    inputs = np.array([[0.2], [0.7], [0.999]], dtype=np.float32)
+    y = np.array([[0.0], [1.0], [1.0]], dtype=np.float32)
+    loss_fn = make(reduction=reduction)
+    assert type(loss_fn(inputs, y)) is float
+    assert loss_fn.backward(np.float64(2.0)).dtype == np.float32
+
+
+@pytest.mark.parametrize("make", LOSSES, ids=lambda make: make.__name__)
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_backward_with_no_argument_is_the_gradient_of_the_loss_itself(make, reduction):
     # dL_out defaults to 1: backward() is dL/d(input) of the number forward returned,
     # which is what training steps on (a default of 2 would double every step of SGD).
