@@ -516,6 +516,17 @@ def test_a_loss_of_ones_own_that_goes_negative_has_no_divergence_to_call():
     assert not has_diverged([-2.0, -2.5])  # lower is better, and there is no scale
 
 
+def test_training_exports_the_loop_and_the_names_a_run_is_read_by():
+    # The judges of a run live in a door, but are read here, where a run is: a star
+    # import gives them and the loop, and none of the module's own imports.
+    namespace = {}
+    exec("from scratchnet.training import *", namespace)
+    assert sorted(name for name in namespace if name != "__builtins__") == [
+        "CollapseWarning", "DivergenceWarning", "History", "has_collapsed", "has_diverged",
+        "has_gone_bad", "train",
+    ]  # fmt: skip
+
+
 # --- train() on a learner's own data: label vectors, progress, validation, collapse ---------------
 
 
