@@ -1,8 +1,5 @@
-"""The base of every layer: ``Parameter``, and ``Module`` with its front door ``module(x)``.
-
-What the front door checks, and why ``forward`` and ``backward`` are left as written, is
-said in ``scratchnet.layers``, where the layers themselves are.
-"""
+"""The base of every layer: ``Parameter``, and ``Module`` with its front door ``module(x)``
+(see ``scratchnet.layers``)."""
 
 from __future__ import annotations
 
@@ -28,15 +25,10 @@ class Parameter:
 
 
 class Module:
-    """Base class: ``module(x)`` checks x, then calls ``forward``; parameters are found.
+    """Base class: ``module(x)`` checks x, then calls ``forward``; parameters are found."""
 
-    A subclass may declare ``dtype`` (what input is converted to; None keeps float32 and
-    float64 input as it is) and ``in_features`` (the number of input columns it needs;
-    None for any shape). The front door in the module docstring uses both.
-    """
-
-    dtype = None
-    in_features = None
+    dtype = None  # what input is converted to; None keeps float32 and float64 as they are
+    in_features = None  # the number of input columns needed; None for any shape
 
     def __call__(self, x, *args, **kwargs) -> np.ndarray:
         x = doors.module_input(self, x)
@@ -90,4 +82,3 @@ class Module:
     def __repr__(self) -> str:
         shapes = (f"{name}: {param.data.shape}" for name, param in self.named_parameters())
         return f"{type(self).__name__}({', '.join(shapes)})"
-

@@ -19,32 +19,19 @@ sum_k dL_dy[k] * (f(x + h e_i) - f(x - h e_i))[k] / (2h). Subtracting the output
 *before* summing keeps rounding small (entries that do not depend on x[i] cancel
 exactly), and a random dL_dy lets no mistake hide behind a symmetric sum.
 
-Step and tolerance per dtype (``PRECISIONS``). A module is checked in the dtype it
-computes in: the coarsest among x, its parameters and every output its forward makes (a
-Sequential's, module by module), so that one float32 layer among float64 ones sets
-float32's. An entry passes when |a - b| / max(|a| + |b|, floor) <= tolerance: a
-relative tolerance, with an absolute floor below which a difference is rounding.
-* float64: h = 1e-3, tolerance 1e-7 (CS231n's bound for a whole network), floor 1e-12.
-  Measured: layers ~1e-12, the 2-16-8-1 network below 1e-8 (plain D(1e-6): 1e-6).
-* float32: h = 1e-2, tolerance 1e-2, floor 1e-2; h balances rounding (6e-8 of each
-  output, divided by h) against curvature. Worst error over 20 seeds: tanh, sigmoid, Linear
-  3e-4; BCE and focal loss, on p or logits, 3e-4; a 3-8-1 tanh network 1e-3; the
-  2-16-8-1 ReLU network 3e-3, where entries near 1e-3 are off by 2e-5 (hence the floor).
-  At h = 5e-3 rounding takes the network to 5e-3; at h = 2e-2 steps cross ReLU's kink.
-  A wrong backward (tanh's 1 - y for 1 - y^2, sigmoid's p^2 for p q, a lost transpose)
-  is off by 0.9 or more.
+An entry passes when |a - b| / max(|a| + |b|, floor) <= tolerance: a relative
+tolerance, with an absolute floor below which a difference is rounding. Step, tolerance
+and floor are per dtype (``PRECISIONS``; the measurements behind them are in
+docs/tour.md), and a module is checked at the coarsest dtype among x, its parameters and
+every output its forward makes (a Sequential's, module by module).
 
 Kinks. A step across a kink (ReLU's at 0) measures neither side's slope. Two signs give
 it away: D(h) and D(2h) disagree (a smooth f keeps them within ~h^2), or the one-sided
 slopes at step h disagree by more than a tenth (x sits on the kink). A tensor whose
 every failing entry shows one is "inconclusive", never passed.
 
-A check compares numbers only: a backward that hands back None, a number, NaN or
-infinity, an array of another shape or dtype, or that writes into its upstream gradient,
-fails with a sentence saying so (``scratchnet.doors.for_gradcheck``).
-
-``python -m scratchnet.gradcheck`` runs these checks from a terminal, on every layer and
-loss or on a module of your own; the command lives in ``scratchnet.commands``.
+A gradient that cannot be compared fails with a sentence (``doors.for_gradcheck``).
+``python -m scratchnet.gradcheck`` is in ``scratchnet.commands``.
 """
 
 from __future__ import annotations
@@ -150,12 +137,9 @@ def _vjp_in_place(evaluate, x: np.ndarray, grad_output, precision: Precision):
 
 @dataclass(frozen=True)
 class TensorCheck:
-    """One tensor's check: its worst relative error and what that means. status: "pass",
-    "FAIL", or "inconclusive" (every entry off by more sits where a step crossed a kink,
-    so the error proves nothing); ``detail`` says why a tensor did not pass. ``error`` is
-    inf where there was nothing to compare (a backward that returned None, say), so that
-    no ``<`` and no ``max`` lets it through. ``dtype_set_by`` names what set ``dtype``
-    when a module mixes dtypes ("the output of module 1"), "" when it does not."""
+    """One tensor's check: status "pass", "FAIL" or "inconclusive" (every failing entry
+    sits where a step crossed a kink); ``error`` is inf where there was nothing to
+    compare, so no ``<`` lets it through. See docs/tour.md for every field."""
 
     tensor: str
     error: float
@@ -177,16 +161,9 @@ def coarsest(*dtypes) -> tuple[str, Precision]:
 def check_gradients(module: Module, x, *, rng=None) -> list[TensorCheck]:
     """Check ``module.backward`` against finite differences, for its input and every parameter.
 
-    ``module(x)`` checks x; x is then converted to the module's dtype (float64 if it
-    declares none), and the coarsest dtype of x, the parameters and each output forward
-    makes sets the step and tolerance. A random dL_dy ~ N(0, 1), of the output's shape
-    and dtype, is drawn from ``rng``. One row per tensor: "input", then each parameter
-    ("weight", "0.bias", ...). A forward that writes into its input fails at once; a
-    gradient that cannot be compared (see the module docstring) fails with a sentence,
-    and a gradient of another dtype than its tensor does too, unless it is a Sequential's
-    inner module's. A failing Sequential's first failing row names its first module that
-    fails on its own. The module is left as after ``forward(x)`` and ``backward(dL_dy)``,
-    parameters unchanged.
+    One row per tensor ("input", "weight", "0.bias", ...), with a random dL_dy ~ N(0, 1)
+    drawn from ``rng``. A failing Sequential's first failing row names its first module
+    that fails on its own. The module is left as after ``forward(x)`` and ``backward``.
     """
     rng = as_generator(rng)
     x = door.module_input(module, x)
@@ -202,7 +179,7 @@ def check_gradients(module: Module, x, *, rng=None) -> list[TensorCheck]:
         culprit = first_failing_module(module, x, rng=rng)
         rows[failing[0]] = replace(rows[failing[0]], detail=f"{rows[failing[0]].detail}; {culprit}")
     module.forward(x)
-    module.backward(dL_dy.copy())
+    door.backward_of(module, dL_dy.copy())
     return rows
 
 
@@ -211,7 +188,10 @@ def _compared(module: Module, x, dL_dy, precision: Precision, dtype: str) -> lis
     through, against finite differences with the upstream gradient dL_dy."""
     params = module.named_parameters()
     handed = dL_dy.copy()  # backward may write into it; the finite differences use dL_dy
-    returned = module.backward(handed)
+    returned, stopped = door.backward_of(module, handed)
+    if stopped:  # a Sequential named the module that broke the chain: nothing to compare
+        said = [("input", stopped)] + [(name, door.UNFINISHED) for name, _ in params]
+        return [_failed(name, sentence, precision, dtype) for name, sentence in said]
     wrong = door.what_backward_got_wrong(returned, x, params, dL_dy, handed,
                                          own_dtypes=not isinstance(module, Sequential))  # fmt: skip
     analytic = {"input": returned} | {name: param.grad for name, param in params}
@@ -313,11 +293,8 @@ def inputs_away_from_kinks(model: Sequential, rng, n: int, margin: float = KINK_
 
 def check_loss(loss_fn, inputs, y, *, rng=None) -> list[TensorCheck]:
     """Check a loss's ``backward`` against finite differences of ``loss_fn(inputs, y)``,
-    with a random upstream gradient (an array for reduction "none") drawn from ``rng``,
-    in float32 for float32 inputs and float64 otherwise (integers too, as the losses
-    convert them). One row, for dL/d(input), which fails with a sentence when it cannot
-    be compared (as in ``check_gradients``) or lacks the inputs' dtype. Probabilities
-    must stay 2h from 0 and 1, where the steps would leave [0, 1]."""
+    with a random upstream gradient (an array for reduction "none") drawn from ``rng``:
+    one row, for dL/d(input), as in ``check_gradients``."""
     rng = as_generator(rng)
     inputs = as_float_array(inputs, "inputs")
     dtype, precision = coarsest(inputs.dtype)

@@ -1,24 +1,10 @@
 """Layers: each one states its forward pass, its backward pass and the math between them.
 
-Conventions
------------
-* A batch is the first axis: ``x`` has shape (N, features).
-* ``forward(x)`` computes the output and keeps, in named attributes, what ``backward``
-  needs (the *cache*): the arrays themselves, not copies, as NumPy code usually does.
-* ``backward(dL_dy)`` takes the gradient of a scalar loss L with respect to the layer's
-  last output and returns dL/d(input). It never modifies ``dL_dy``.
-* **Parameter gradients are overwritten, never accumulated**: ``backward`` stores in
-  ``param.grad`` the gradient for the last forward's batch, so there is nothing to reset
-  between steps (PyTorch accumulates, hence its ``zero_grad()``).
-* A ``Parameter`` or ``Module`` assigned to an attribute (``self.w = Parameter(...)``) is
-  listed by ``named_parameters()``, so it is trained, saved and gradient-checked. A
-  parameter belongs to one module: listed twice, the optimizer refuses it.
-
-The front door, as in PyTorch: ``module(x)`` checks x once, calls ``forward`` as the
-class defines it, and refuses an output gone NaN or infinite; ``forward`` and ``backward``
-are the math alone, which ``Sequential`` and ``train`` call directly. Every check and its
-sentence is in ``scratchnet.doors`` (``for_modules``, ``for_layers``). ``Module`` and
-``Parameter`` live in ``_module``.
+A batch is the first axis: x has shape (N, features). ``forward(x)`` keeps what
+``backward`` needs (the *cache*); ``backward(dL_dy)`` returns dL/d(input), never modifies
+``dL_dy``, and **overwrites** each ``param.grad`` (PyTorch accumulates, hence its
+``zero_grad()``). ``module(x)``, the front door, checks x and then calls ``forward``; the
+checks are in ``scratchnet.doors``. The conventions in full: docs/tour.md, "Layers".
 """
 
 from __future__ import annotations
@@ -52,10 +38,8 @@ class Linear(Module):
         self.bias = Parameter(bias.astype(self.dtype))
 
     def forward(self, x) -> np.ndarray:
-        """x (N, in_features) -> y = x @ W + b, (N, out_features). Caches x.
-
-        Input of another dtype (float64 into a float32 layer) is converted to the layer's.
-        """
+        """x (N, in_features) -> y = x @ W + b, (N, out_features). Caches x, in the
+        layer's dtype."""
         self.x = x.astype(self.dtype, copy=False)  # the layer computes in its own dtype
         return self.x @ self.weight.data + self.bias.data
 
@@ -83,10 +67,7 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """y = max(x, 0), elementwise; x and y of shape (N, features), same dtype.
-
-    Convention: relu'(0) = 0 (the kink counts as inactive), as in PyTorch.
-    """
+    """y = max(x, 0), elementwise; x and y (N, features). relu'(0) = 0, as in PyTorch."""
 
     def forward(self, x) -> np.ndarray:
         """x (N, features) -> y = max(x, 0), (N, features). Caches y: y > 0 where x > 0."""
@@ -103,11 +84,8 @@ class ReLU(Module):
 
 
 class Sigmoid(Module):
-    """p = sigma(x) = 1 / (1 + exp(-x)), elementwise; x and p of shape (N, features).
-
-    Computed without overflow for any finite x, with 1 - p alongside (see
-    ``scratchnet.functional.sigmoid_and_complement``).
-    """
+    """p = sigma(x) = 1 / (1 + exp(-x)), elementwise; x and p (N, features). Computed
+    without overflow, with 1 - p alongside (``functional.sigmoid_and_complement``)."""
 
     def forward(self, x) -> np.ndarray:
         """x (N, features) -> p = sigma(x), (N, features). Caches p and q = 1 - p."""
@@ -145,20 +123,14 @@ class Tanh(Module):
 
 class Sequential(Module):
     """Modules applied in order: forward left to right, backward right to left.
-
-    Backward is the chain rule: each module turns dL/d(its output) into dL/d(its input),
-    which is dL/d(output) of the module before it. ``len(model)``, ``model[0]`` and
-    ``for module in model`` work as for a list; ``model.summary()`` tabulates it.
-    """
+    ``len(model)``, ``model[0]`` and ``for module in model`` work as for a list."""
 
     def __init__(self, *modules: Module):
         self.modules = doors.sequence(modules)
 
     def forward(self, x) -> np.ndarray:
-        """x (N, in_features) -> the last module's output, y; each module caches its own.
-
-        Caches y and ``shapes``: shapes[i] is module i's input shape, which its backward's
-        dL/dx must have."""
+        """x (N, in_features) -> the last module's output, y. Caches y and ``shapes``:
+        shapes[i] is module i's input shape, which its backward's dL/dx must have."""
         self.shapes = []
         for module in self.modules:
             self.shapes.append(x.shape)
@@ -191,18 +163,12 @@ class Sequential(Module):
         return next((width for width in reversed(widths) if width is not None), None)
 
     def named_parameters(self) -> list[tuple[str, Parameter]]:
-        return [
-            (f"{index}.{name}", param)
-            for index, module in enumerate(self.modules)
-            for name, param in module.named_parameters()
-        ]
+        return [(f"{index}.{name}", param) for index, module in enumerate(self.modules)
+                for name, param in module.named_parameters()]  # fmt: skip
 
     def summary(self) -> str:
-        """One line per module: its output width and parameter count; then the total.
-
-        A module without ``out_features`` is taken to keep the width it receives, as the
-        elementwise ReLU and Sigmoid do.
-        """
+        """One line per module: its output width (the width it receives, without
+        ``out_features``) and parameter count; then the total."""
         width = self.input_module.in_features
         lines = [f"{'module':<44}{'output width':>14}{'parameters':>12}"]
         for index, module in enumerate(self.modules):
@@ -227,4 +193,3 @@ class Sequential(Module):
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({index}): {module!r}" for index, module in enumerate(self.modules))
         return f"Sequential({inner}\n)"
-

@@ -12,17 +12,13 @@ Symbols used in every docstring and in the code
     alpha_t  the weight of an example in the focal loss (see FocalLoss)
     w        pos_weight, the weight of the positive class in BCE (1 when not given)
     l        the loss of one element; L the reduced loss, l averaged or summed
-    sw       sample_weight, the weight of one element (1 when not given)
     dL_out   the gradient of whatever follows the loss: 1 when L is the training loss
 
-Every loss is used the same way: ``value = loss_fn(p, y)`` (forward, through the checks
-of ``scratchnet.doors.for_losses``), then ``dL_dp = loss_fn.backward()``, dL/dp of p's shape
-and dtype. The losses on probabilities (``BCELoss``, ``FocalLoss``) take p = sigma(x) from a
-``Sigmoid`` layer, as in the article, and must guard log(p) near 0 and 1; those on logits
-(``BCEWithLogitsLoss``, ``FocalLossWithLogits``) take x itself and compute log p =
-log_sigmoid(x), finite for any finite x: the stable way, with a simpler gradient.
-Each forward computes l and hands it, with sw, to ``Loss.reduce`` ("mean", "sum" or
-"none"); each backward starts from dL/dl, ``Loss.through_reduction`` (see ``_loss``).
+``value = loss_fn(p, y)``, then ``dL_dp = loss_fn.backward()``, of p's shape and dtype.
+The losses on probabilities take p = sigma(x) from a ``Sigmoid`` layer, as in the article,
+and must guard log(p) near 0 and 1; those on logits compute log p = log_sigmoid(x), finite
+for any finite x. Each forward hands l to ``Loss.reduce``; each backward starts from
+dL/dl, ``Loss.through_reduction`` (see ``_loss``).
 """
 
 from __future__ import annotations
@@ -42,29 +38,25 @@ LOG_FLOOR = -100.0
 class BCELoss(Loss):
     """Binary cross-entropy on probabilities: l = -(w y log p + (1 - y) log(1 - p)).
 
-    Shapes: p and y the same, (N,) or (N, 1); p in [0, 1], y in {0, 1}. A label vector
-    (N,) next to p of shape (N, 1) is read as that column. w = ``pos_weight`` (PyTorch's
-    name) multiplies the loss of every positive: w = n_negatives / n_positives weighs the
-    two classes equally in total. Not given, w = 1 and this is plain BCE.
+    p and y of one shape; w = ``pos_weight`` (PyTorch's name, 1 when not given) multiplies
+    the loss of every positive.
 
     At p = 0 or p = 1 one log is -inf. As PyTorch's ``BCELoss`` documents, each log is
     floored at -100, so l <= 100 max(w, 1) and never inf or NaN:
 
         l = -(w y max(log p, -100) + (1 - y) max(log(1 - p), -100)).
 
-    (In float32 the floor is about -87 instead, see ``_log_floor``.) The gradient is the true
+    (In float32 the floor is about -87, see ``_log_floor``.) The gradient is the true
     derivative of this l: where a floor is active, its term is constant and contributes 0.
-    PyTorch's own backward instead divides by max(p (1 - p), 1e-12); the two agree
-    wherever p (1 - p) >= 1e-12. log(1 - p) is computed as log1p(-p), which keeps every
-    digit when p is tiny: 1 - p would round them away.
+    log(1 - p) is computed as log1p(-p), which keeps every digit when p is tiny.
     """
 
     def __init__(self, reduction: str = "mean", *, pos_weight: float | None = None):
         super().__init__(reduction)
         self.pos_weight = doors.pos_weight(pos_weight)
 
-    def forward(self, p, y, sample_weight=None):
-        """p, y, sw (same shape) -> L (float, or the array sw l for reduction "none"). Caches,
+    def forward(self, p, y):
+        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
         each of the input's shape: y, p and its floored logs."""
         floor = _log_floor(p.dtype, _weight(self.pos_weight))
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: it gets floored
@@ -73,7 +65,7 @@ class BCELoss(Loss):
         self.p, self.y, self.log_p, self.log_1_minus_p = p, y, log_p, log_1_minus_p
         w = _weight(self.pos_weight)
         l = -(w * y * log_p + (1 - y) * log_1_minus_p)
-        return self.reduce(l, sample_weight)
+        return self.reduce(l)
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dp, shape and dtype of p.
@@ -111,33 +103,23 @@ class FocalLoss(Loss):
     (p_t near 1), so the many easy negatives of an imbalanced set stop dominating.
     gamma = 0 gives cross-entropy back.
 
-    Which way alpha points (``alpha_mode``): ``"constant"`` (the default, the article's
-    form) sets alpha_t = alpha for every example, a mere rescaling of the loss;
-    ``"per_class"`` (the paper's) sets alpha_t = alpha for y = 1 and 1 - alpha for y = 0,
-    so the paper's alpha = 0.25 gives the rare positive class the *smaller* weight (best,
-    the paper found, once gamma quiets the easy negatives; alpha > 0.5 weights positives
-    up). ``alpha=None``: alpha_t = 1.
+    ``alpha_mode``: "constant" (the article's) sets alpha_t = alpha for every example;
+    "per_class" (the paper's) alpha for y = 1 and 1 - alpha for y = 0, so the paper's 0.25
+    gives the rare positives the *smaller* weight. ``alpha=None``: alpha_t = 1.
 
     The clamp keeps log(p_t) finite at p = 0 or 1. Like any clamp, it has derivative 0
     where it is active (p < eps or p > 1 - eps), so those examples send back no gradient.
     (At exactly p = eps or 1 - eps the gradient passes, as with PyTorch's ``clamp``.)
     """
 
-    def __init__(
-        self,
-        alpha: float | None = 0.25,
-        gamma: float = 2.0,
-        reduction: str = "mean",
-        *,
-        alpha_mode: str = "constant",
-        eps: float = 1e-7,
-    ):
+    def __init__(self, alpha: float | None = 0.25, gamma: float = 2.0, reduction: str = "mean",
+                 *, alpha_mode: str = "constant", eps: float = 1e-7):  # fmt: skip
         super().__init__(reduction)
         self.alpha, self.gamma, self.alpha_mode = doors.focal_settings(alpha, gamma, alpha_mode)
         self.eps = doors.CLAMP.check(eps, "eps")
 
-    def forward(self, p, y, sample_weight=None):
-        """p, y, sw (same shape) -> L (float, or the array sw l for reduction "none"). Caches,
+    def forward(self, p, y):
+        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
         each of the input's shape: y, p, p_t, 1 - p_t, log p_t and alpha_t."""
         p_c = np.clip(p, self.eps, 1 - self.eps)
         positive = y == 1
@@ -147,7 +129,7 @@ class FocalLoss(Loss):
         self.log_p_t = np.where(positive, np.log(p_c), np.log1p(-p_c))
         self.alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
         l = -self.alpha_t * self.one_minus_p_t**self.gamma * self.log_p_t
-        return self.reduce(l, sample_weight)
+        return self.reduce(l)
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dp, shape and dtype of p.
@@ -184,7 +166,7 @@ class BCEWithLogitsLoss(Loss):
     with w_t = w for positives and 1 for negatives (the second form because
     1 - sigma(x) = sigma(-x), and z = s x is x for y = 1, -x for y = 0). w is
     ``pos_weight``, as in ``BCELoss``. ``log_sigmoid`` is finite for every finite x, so no
-    floor is needed. Shapes: x and y the same, (N,) or (N, 1).
+    floor is needed.
     """
 
     input_name = "logits"
@@ -193,12 +175,12 @@ class BCEWithLogitsLoss(Loss):
         super().__init__(reduction)
         self.pos_weight = doors.pos_weight(pos_weight)
 
-    def forward(self, logits, y, sample_weight=None):
-        """x = logits, y, sw (same shape) -> L (float, or the array sw l for "none"). Caches,
+    def forward(self, logits, y):
+        """x = logits, y (same shape) -> L (float, or the array l for "none"). Caches,
         each of the input's shape: y, z = s x and w_t."""
         w_t = 1 + (_weight(self.pos_weight) - 1) * y  # w where y = 1, 1 where y = 0
         self.y, self.z, self.w_t = y, (2 * y - 1) * logits, w_t
-        return self.reduce(-w_t * log_sigmoid(self.z), sample_weight)
+        return self.reduce(-w_t * log_sigmoid(self.z))
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dx, shape and dtype of the logits.
@@ -235,25 +217,19 @@ class FocalLossWithLogits(Loss):
 
     input_name = "logits"
 
-    def __init__(
-        self,
-        alpha: float | None = 0.25,
-        gamma: float = 2.0,
-        reduction: str = "mean",
-        *,
-        alpha_mode: str = "constant",
-    ):
+    def __init__(self, alpha: float | None = 0.25, gamma: float = 2.0, reduction: str = "mean",
+                 *, alpha_mode: str = "constant"):  # fmt: skip
         super().__init__(reduction)
         self.alpha, self.gamma, self.alpha_mode = doors.focal_settings(alpha, gamma, alpha_mode)
 
-    def forward(self, logits, y, sample_weight=None):
-        """x = logits, y, sw (same shape) -> L (float, or the array sw l for "none"). Caches,
+    def forward(self, logits, y):
+        """x = logits, y (same shape) -> L (float, or the array l for "none"). Caches,
         each of the input's shape: y, z = s x and alpha_t."""
         z = (2 * y - 1) * logits
         alpha_t = _alpha_t(self.alpha, self.alpha_mode, y)
         self.y, self.z, self.alpha_t = y, z, alpha_t
         l = -alpha_t * sigmoid(-z) ** self.gamma * log_sigmoid(z)
-        return self.reduce(l, sample_weight)
+        return self.reduce(l)
 
     def backward(self, dL_out=1.0) -> np.ndarray:
         """dL_dx, shape and dtype of the logits.

@@ -1,12 +1,9 @@
 """Optimizers: Adam and SGD, each implementing the update rule PyTorch documents for it.
 
-An optimizer keeps its Parameters, usually ``model.parameters()``, in ``params``, and
-assigns its settings and its buffers (lists aligned with ``params``: ``exp_avg[i]``
-belongs to ``params[i]``) in its own ``__init__``. ``step()`` updates every ``param.data``
-**in place** from ``param.grad``, in its dtype, once every gradient is known to be finite
-(one NaN in Adam's ``exp_avg_sq`` would poison every later update of that entry).
-``zero_grad()`` is never needed (``backward`` overwrites gradients); it is kept so a loop
-can read line for line like PyTorch's.
+An optimizer assigns its settings and its buffers (lists aligned with ``params``:
+``exp_avg[i]`` belongs to ``params[i]``) in its own ``__init__``. ``step()`` updates every
+``param.data`` **in place** from ``param.grad``, once the door has found every gradient
+finite (one NaN in ``exp_avg_sq`` would poison every later update of that entry).
 """
 
 from __future__ import annotations
@@ -18,12 +15,8 @@ from scratchnet.doors.state import optimizer_state
 
 
 class Optimizer:
-    """What every optimizer shares: its parameters, its step count, and saving.
-
-    A subclass assigns its settings and buffers in its ``__init__`` and names them in
-    ``settings`` and ``buffers``: ``state_dict`` saves what they name, and
-    ``load_state_dict`` restores it.
-    """
+    """What every optimizer shares: its parameters, its step count, and saving
+    (``state_dict`` saves what ``settings`` and ``buffers`` name)."""
 
     settings: tuple[str, ...] = ()
     buffers: tuple[str, ...] = ()
@@ -37,7 +30,8 @@ class Optimizer:
         raise NotImplementedError(f"{name} has no step: write {name}.step(self)")
 
     def zero_grad(self) -> None:
-        """Set every ``param.grad`` to zeros of its parameter's shape and dtype."""
+        """Zero every ``param.grad``: never needed (backward overwrites), kept to read like
+        PyTorch's loop."""
         for param in self.params:
             param.grad = np.zeros_like(param.data)
 
@@ -78,15 +72,8 @@ class Adam(Optimizer):
 
     m and v start at 0, so early on they are biased towards 0; 1 - beta^t is the total
     weight the average has given to gradients so far, and dividing by it removes the
-    bias. One consequence: the first step moves every entry by lr |g| / (|g| + eps),
-    against the sign of g: almost exactly lr whenever |g| is well above eps, however
-    small or large g is.
-
-    weight_decay adds the gradient of the L2 penalty (weight_decay / 2) * theta^2 to g,
-    so it passes through m and v (PyTorch's Adam; AdamW instead shrinks theta directly).
-
-    Arguments (see ``doors.for_optimizers.adam_settings``): lr > 0; betas, each in [0, 1);
-    eps > 0; weight_decay >= 0.
+    bias. weight_decay adds the gradient of the L2 penalty (weight_decay / 2) theta^2
+    to g, so it passes through m and v (AdamW instead shrinks theta directly).
     """
 
     settings = ("lr", "betas", "eps", "weight_decay")
@@ -136,8 +123,6 @@ class SGD(Optimizer):
     With momentum = 0 this is plain gradient descent, theta = theta - lr * grad. Like
     PyTorch, lr multiplies b at each step instead of being folded into it (as in
     Sutskever et al., 2013); the two agree while lr stays constant.
-
-    Arguments: lr > 0; momentum in [0, 1).
     """
 
     settings = ("lr", "momentum")

@@ -3,21 +3,11 @@
     sn.save("run.npz", model, optimizer)     # the optimizer is optional
     sn.load("run.npz", model, optimizer)     # into a model (and optimizer) built the same way
 
-Why ``.npz`` and never pickle: unpickling can run any code the file asks for, so a saved
-model from someone else could take over the machine that loads it. A scratchnet file
-holds plain arrays, read with ``np.load(path, allow_pickle=False)``.
-
-The file holds a ``state_dict()`` of each, flat ``dict[str, np.ndarray]``, prefixed
-"model/" and "optimizer/", and "format", a marker that tells it from any other ``.npz``:
-
-    model state       each parameter by name ("0.weight", "0.bias", ...), a copy of its data
-    optimizer state   "type" ("Adam"), "step_count", each setting ("lr", "betas", ...),
-                      and "<buffer>/<i>" ("exp_avg/0", ...): the running averages of params[i]
-
-Loading is all or nothing: every array is checked against the one it will replace (name,
-shape, dtype, finite; ``scratchnet.doors.state``) before anything is written. Values are
-copied *into* the existing arrays, so whoever holds them (an optimizer holds the model's
-Parameters) sees them.
+Never pickle, which can run any code the file asks for: plain arrays, read with
+``allow_pickle=False``. The file holds each ``state_dict()``, prefixed "model/" and
+"optimizer/", and a "format" marker (the layout: docs/errors-and-saving.md). Loading is
+all or nothing: every array is checked (``doors.state``) before any is copied *into* the
+existing arrays, so whoever holds them (an optimizer holds the model's) sees them.
 """
 
 from __future__ import annotations
@@ -37,10 +27,8 @@ from scratchnet.optimizers import Optimizer
 def save(path, model: Module, optimizer: Optimizer | None = None) -> None:
     """Write ``model``'s parameters, and ``optimizer``'s state if given, to ``path``.
 
-    The file is written exactly at ``path`` (``np.savez`` alone would append ".npz" to
-    a path without it), replacing any file there, and never leaves half a file: it is
-    written next to ``path`` first and then renamed over it in one step (``os.replace``),
-    so a save cut short (Ctrl-C, a killed process, a full disk) keeps the previous one.
+    Written exactly at ``path``, never half a file: next to it first, then renamed over
+    it in one step (``os.replace``), so a save cut short keeps the previous one.
     """
     doors.model_and_optimizer(model, optimizer)
     arrays = {"format": np.array(doors.FORMAT)}
@@ -62,8 +50,6 @@ def save(path, model: Module, optimizer: Optimizer | None = None) -> None:
 def load(path, model: Module, optimizer: Optimizer | None = None) -> None:
     """Load a file written by ``save`` into ``model``, and into ``optimizer`` if given.
 
-    Raises ``FileNotFoundError`` for a missing file, and ``ValueError`` naming the path
-    for a file that is not a scratchnet save, or naming the parameter that does not fit.
     A file saved with an optimizer can be loaded into a model alone. Every array is
     checked (``doors.state``) before any is written.
     """

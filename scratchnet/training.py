@@ -49,57 +49,30 @@ def train(
     rng=None,
     validation=None,
     verbose=False,
-    sample_weight=None,
 ) -> History:
     """Train ``model`` in place for ``epochs`` passes over (X, y); return each epoch's loss.
 
     The loop below is the article's. Each step, on the rows of one batch:
 
         X_batch, y_batch = X[rows], y[rows]
-        p = model.forward(X_batch)                            (B, outputs)
-        loss = loss_fn.forward(p, y_batch, **weights(rows))   the batch's mean loss
-        model.backward(scale * loss_fn.backward())            fills every param.grad
-        optimizer.step()                                      updates every param.data
+        p = model.forward(X_batch)              (B, outputs)
+        loss = loss_fn.forward(p, y_batch)      the batch's mean loss
+        model.backward(loss_fn.backward())      fills every param.grad
+        optimizer.step()                        updates every param.data
 
-    Without ``sample_weight``, ``weights(rows)`` is {} and ``scale`` is 1. PyTorch's loop
-    also calls ``optimizer.zero_grad()``: scratchnet's backward overwrites the gradients.
-    The arguments are checked once, here, and at the first step the loss checks the
-    model's output (probabilities for ``BCELoss``, of y's shape); the loop's other lines
-    check the loss and say where a step went wrong.
-
-    Arguments: ``model`` (changed in place), ``loss_fn`` (``forward(p, y)`` gives the
-    batch's mean loss, ``backward()`` dL/dp), ``optimizer`` (over parameters of ``model``),
-    ``X`` (N, features), ``y`` (N, 1) or (N,); the keywords are listed in docs/tour.md,
-    "Optimizers and the training loop". ``sample_weight`` weighs each row: ``weights(rows)``
-    is then {"sample_weight": those rows' weights}, and an integer weight k counts as k
-    copies.
+    PyTorch's loop also calls ``optimizer.zero_grad()``: scratchnet's backward overwrites
+    the gradients. The arguments are checked once, here; the doors say where a step went
+    wrong, and warn at the end of a run that went bad. The arguments and the warnings in
+    full: docs/tour.md, "Optimizers and the training loop".
 
     The history: one float per epoch. Full batch (the default, as in the article):
-    ``history[e]`` is the loss epoch e's forward computed, *before* its step, so
-    ``history[0]`` is the untrained model's. Mini-batches: each epoch draws a new
-    permutation of the rows and steps on each ``batch_size`` rows of it; ``history[e]``
-    is the mean of the batch losses, each weighted by its share of the rows (of their
-    weight, with ``sample_weight``). A weighted batch's gradient is multiplied by
-    ``scale``, its rows' mean weight over all rows' mean weight, so that light batches
-    move the model less and the steps follow the weighted mean over all rows; a batch
-    whose rows all weigh 0 is skipped.
-
-    Matrix products run on one BLAS thread meanwhile, faster at this size (see ``_blas``).
-    A loss gone NaN or infinite raises ``FloatingPointError`` ("loss became nan at epoch
-    7", with the batch and the module that overflowed) before its backward pass, leaving
-    the parameters that produced it. A run ends with a ``CollapseWarning`` if its loss
-    stopped moving (``has_collapsed``), a ``DivergenceWarning`` if it ended at over 1.5 times
-    its start (``has_diverged``); a model ending in ``Sigmoid`` with a loss on logits is
-    warned before the first step that it would squash twice.
+    ``history[e]`` is the loss epoch e's forward computed, *before* its step. Mini-batches:
+    each epoch steps on each ``batch_size`` rows of a new permutation of the rows, and
+    ``history[e]`` is the mean of the batch losses, each weighted by its share of the rows.
     """
-    X, y, validation, sample_weight = doors.data(
-        model, loss_fn, optimizer, X, y, validation, sample_weight
-    )
+    X, y, validation = doors.data(model, loss_fn, optimizer, X, y, validation)
     epochs, batch_size, rng, every = doors.schedule(epochs, batch_size, rng, verbose)
-    batches = _batches(len(X), batch_size, rng, sample_weight)
-
-    def weights(rows) -> dict:
-        return {} if sample_weight is None else {"sample_weight": sample_weight[rows]}
+    batches = _batches(len(X), batch_size, rng)
 
     history, first_step = History(), True
     # One BLAS thread: small matrices, where threads cost more than they save (see _blas).
@@ -108,16 +81,16 @@ def train(
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
             start, epoch_loss = time.perf_counter(), 0.0
-            for where, rows, share, scale in batches(epoch):
+            for where, rows, share in batches(epoch):
                 X_batch, y_batch = X[rows], y[rows]
                 p = model.forward(X_batch)
                 doors.output(loss_fn, p, y_batch, first_step)
-                loss = loss_fn.forward(p, y_batch, **weights(rows))
+                loss = loss_fn.forward(p, y_batch)
                 doors.loss(loss, where, model, X_batch)
                 with doors.located(where):
-                    model.backward(scale * loss_fn.backward())
+                    model.backward(loss_fn.backward())
                     optimizer.step()
-                epoch_loss += loss * share  # the batch's share of the rows (or weight)
+                epoch_loss += loss * share  # the batch's share of the rows
                 first_step = False
             history.append(float(epoch_loss))  # a Python float, whatever the loss returns
             if validation is not None:
@@ -128,32 +101,23 @@ def train(
     return history
 
 
-def _batches(n: int, batch_size, rng, sample_weight=None):
-    """``batches(epoch)``: that epoch's (where, rows, share, scale) for each step.
+def _batches(n: int, batch_size, rng):
+    """``batches(epoch)``: that epoch's (where, rows, share) for each step.
 
-    "where" names the step in messages; ``share``, the batch's share of the rows, or of
-    their weight, SW_b / SW, weighs its loss in the epoch's history; ``scale`` = (SW_b /
-    N_b) / (SW / N) multiplies its gradient, 1 without weights (see ``train``).
-    Full batch: one step on every row (a slice, so that X[rows] is X itself, not a copy).
-    Mini-batches: a new permutation of the rows each epoch, cut into ``batch_size`` rows;
-    a batch whose rows all weigh 0 is left out.
+    "where" names the step in messages; ``share``, the batch's share of the rows, weighs
+    its loss in the epoch's history. Full batch: one step on every row (a slice, so that
+    X[rows] is X itself, not a copy). Mini-batches: a new permutation of the rows each
+    epoch, cut into ``batch_size`` rows.
     """
     if batch_size is None:
-        return lambda epoch: [(f"epoch {epoch}", slice(None), 1.0, 1.0)]
+        return lambda epoch: [(f"epoch {epoch}", slice(None), 1.0)]
     count = math.ceil(n / batch_size)
-    total = n if sample_weight is None else float(np.sum(sample_weight))
 
     def mini_batches(epoch):
         order = rng.permutation(n)
         for index, start in enumerate(range(0, n, batch_size)):
             rows = order[start : start + batch_size]
-            where = f"epoch {epoch}, batch {index + 1} of {count}"
-            if sample_weight is None:
-                yield where, rows, len(rows) / n, 1.0
-                continue
-            weight = float(np.sum(sample_weight[rows]))
-            if weight > 0:  # else every row weighs 0: nothing to learn from, no step
-                yield where, rows, weight / total, (weight / len(rows)) / (total / n)
+            yield f"epoch {epoch}, batch {index + 1} of {count}", rows, len(rows) / n
 
     return mini_batches
 

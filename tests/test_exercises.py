@@ -6,6 +6,7 @@ shows, and the same command from a non-editable build of the package.
 Grading runs in-process; subprocesses only for what a terminal sees.
 """
 
+import inspect
 import os
 import re
 import shutil
@@ -315,3 +316,18 @@ FOCAL_WITH_Y_FOR_THE_SIGN = """\
         inside = (self.p >= self.eps) & (self.p <= 1 - self.eps)
         return self.through_reduction(dL_out) * np.where(inside, self.y * dl_dp_t, 0)
 """
+
+
+def test_the_adam_starter_with_the_lessons_step_pasted_in_passes_every_check(tmp_path):
+    # The starter's constructor makes the state the lesson's step reads: exp_avg,
+    # exp_avg_sq and step_count, assigned in __init__ as the lesson's Adam does.
+    assert command("start", "adam", cwd=tmp_path).returncode == 0
+    written = tmp_path / "scratchnet-exercises" / "adam.py"
+    door = "doors.gradients(self.params, self.weight_decay)"  # the check, not the math
+    lesson = inspect.getsource(sn.Adam.step).replace(door, "[p.grad for p in self.params]")
+    starter = written.read_text()
+    start = starter.index("    def step(self):")
+    written.write_text(starter[:start] + lesson)
+    checked = command("check", "adam", "--dir", str(written.parent), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert re.search(r"^adam: all \d+ checks passed", checked.stdout, re.M), checked.stdout

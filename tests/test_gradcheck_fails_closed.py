@@ -132,6 +132,18 @@ def mixed():
     """A correct network with one float32 layer among float64 ones."""
     return sn.Sequential(sn.Linear(3, 4, rng=0), Tanh32(), sn.Linear(4, 1, rng=1))
 
+
+def chain_of(middle):
+    return sn.Sequential(sn.Linear(3, 4, rng=0), middle, sn.Linear(4, 1, rng=1))
+
+
+def chain_without_return():
+    return chain_of(NoReturn())
+
+
+def chain_summed():
+    return chain_of(Summed())
+
 '''
 
 
@@ -409,3 +421,40 @@ def test_python_m_scratchnet_gradcheck_fails_a_backward_that_returns_none(mylaye
     assert "mylayers:NoReturn, input: backward returned None; it must return dL/dx, an array " \
         "of x's shape (5, 3)" in lines  # fmt: skip
     assert lines[-1] == "1 passed, 1 failed, 0 inconclusive"
+
+
+# A Sequential's backward names a module inside it that returns None or a misshapen array
+# (GradientError); the check makes that sentence a FAIL, exit 1, never an exception.
+CHAINS = [
+    ("chain_without_return", "returned None from backward"),
+    ("chain_summed", "returned an array of shape (4,) from backward"),
+]
+
+
+@pytest.mark.parametrize(("name", "returned"), CHAINS)
+def test_a_broken_module_inside_a_sequential_is_a_fail_with_its_sentence(mylayers, name, returned):
+    model = getattr(mylayers, name)()
+    rows = check_gradients(model, X, rng=0)
+    assert [row.tensor for row in rows] == ["input", "0.weight", "0.bias", "2.weight", "2.bias"]
+    assert {(row.status, row.error) for row in rows} == {("FAIL", np.inf)}
+    culprit = type(model[1]).__name__
+    assert rows[0].detail.startswith(f"module 1, {culprit}, {returned} (")
+    must = "backward must return dL/dx, an array of the shape of its input, (5, 4)"
+    assert must in rows[0].detail
+    assert all(row.detail.startswith("not compared: backward stopped") for row in rows[1:])
+
+
+@pytest.mark.parametrize(("name", "returned"), CHAINS)
+def test_a_broken_module_inside_a_sequential_exits_1_from_the_command(
+    mylayers, tmp_path, name, returned
+):
+    result = subprocess.run(
+        [sys.executable, "-m", "scratchnet.gradcheck", f"mylayers:{name}"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"},
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (1, "")
+    lines = result.stdout.splitlines()
+    said = [line for line in lines if line.startswith(f"mylayers:{name}, input: module 1, ")]
+    assert len(said) == 1 and returned in said[0]
+    assert lines[-1] == "0 passed, 5 failed, 0 inconclusive"

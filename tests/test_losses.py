@@ -41,21 +41,19 @@ def logits(rng, shape):
     return rng.uniform(-2, 2, size=shape)
 
 
-def assert_backward_matches_finite_differences(loss_fn, inputs, y, rng, **weights):
-    """Analytic dL/d(input) against finite differences, with a random upstream gradient;
-    ``weights``: sample_weight=..., if any. Returns the analytic gradient."""
+def assert_backward_matches_finite_differences(loss_fn, inputs, y, rng):
+    """Analytic dL/d(input) against finite differences, with a random upstream gradient.
+    Returns the analytic gradient."""
     if loss_fn.reduction == "none":
         upstream = rng.standard_normal(inputs.shape)
-        loss_fn.forward(inputs, y, **weights)
+        loss_fn.forward(inputs, y)
         analytic = loss_fn.backward(upstream)
-        numerical = numerical_vjp(lambda v: loss_fn.forward(v, y, **weights), inputs, upstream)
+        numerical = numerical_vjp(lambda v: loss_fn.forward(v, y), inputs, upstream)
     else:
         upstream = float(rng.standard_normal())
-        loss_fn.forward(inputs, y, **weights)
+        loss_fn.forward(inputs, y)
         analytic = loss_fn.backward(upstream)
-        numerical = numerical_gradient(
-            lambda v: upstream * loss_fn.forward(v, y, **weights), inputs
-        )
+        numerical = numerical_gradient(lambda v: upstream * loss_fn.forward(v, y), inputs)
     assert analytic.shape == inputs.shape and analytic.dtype == inputs.dtype
     assert max_relative_error(analytic, numerical) <= TOLERANCE
     return analytic
@@ -385,117 +383,6 @@ def test_a_clamp_too_fine_for_float32_is_fine_in_float64():
     assert np.isfinite(focal.backward()).all()
 
 
-# --- per-example weights: loss_fn(input, y, sample_weight=w) ------------------------------
-
-ALL_LOSSES = {
-    "BCELoss": (sn.BCELoss, probabilities_away_from_the_clamp),
-    "FocalLoss": (lambda r: sn.FocalLoss(0.75, 2.0, r, alpha_mode="per_class"),
-                  probabilities_away_from_the_clamp),
-    "BCEWithLogitsLoss": (lambda r: sn.BCEWithLogitsLoss(r, pos_weight=3.0), logits),
-    "FocalLossWithLogits": (lambda r: sn.FocalLossWithLogits(0.25, 2.0, r), logits),
-}  # fmt: skip
-
-
-def weighted_case(name, seed, n):
-    """The loss maker named ``name``, and its inputs, labels and weights for n rows: the
-    weights in [0, 3), the last exactly 0, a row that must count for nothing."""
-    make, inputs_of = ALL_LOSSES[name]
-    rng = np.random.default_rng(seed)
-    w = rng.uniform(0.0, 3.0, size=(n, 1))
-    w[-1] = 0.0
-    return make, inputs_of(rng, (n, 1)), labels(rng, (n, 1)), w, rng
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("name", ALL_LOSSES)
-def test_weighted_gradients_match_finite_differences(name, reduction):
-    make, inputs, y, w, rng = weighted_case(name, seed=10, n=16)
-    analytic = assert_backward_matches_finite_differences(
-        make(reduction), inputs, y, rng, sample_weight=w
-    )
-    assert analytic[-1, 0] == 0.0  # the row of weight 0 sends back nothing
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("name", ALL_LOSSES)
-def test_weights_reduce_as_documented(name, reduction):
-    # "mean": sum(sw l) / sum(sw); "sum": sum(sw l); "none": sw l.
-    make, inputs, y, w, _ = weighted_case(name, seed=11, n=20)
-    l = make("none")(inputs, y)
-    expected = {"mean": np.sum(w * l) / np.sum(w), "sum": np.sum(w * l), "none": w * l}
-    np.testing.assert_allclose(make(reduction)(inputs, y, sample_weight=w), expected[reduction],
-                               rtol=1e-14)  # fmt: skip
-
-
-@pytest.mark.parametrize("reduction", ["mean", "sum"])
-@pytest.mark.parametrize("name", ALL_LOSSES)
-def test_integer_weights_equal_repeated_rows_in_value_and_gradient(name, reduction):
-    make, inputs_of = ALL_LOSSES[name]
-    rng = np.random.default_rng(12)
-    inputs, y = inputs_of(rng, (12, 1)), labels(rng, (12, 1))
-    counts = rng.integers(0, 4, size=12)
-    counts[:2] = [2, 1]
-    weighted, repeated = make(reduction), make(reduction)
-    value = weighted(inputs, y, sample_weight=counts)
-    expected = repeated(inputs.repeat(counts, 0), y.repeat(counts, 0))
-    assert value == pytest.approx(expected, rel=1e-14)
-    # Each row's gradient is the sum of its copies' gradients.
-    row_of_copy = np.arange(12).repeat(counts)
-    summed = np.zeros_like(inputs)
-    np.add.at(summed, row_of_copy, repeated.backward())
-    np.testing.assert_allclose(weighted.backward(), summed, rtol=1e-13, atol=1e-17)
-
-
-@pytest.mark.parametrize("name", ALL_LOSSES)
-def test_weights_of_one_give_the_unweighted_loss_bit_for_bit(name):
-    make, inputs_of = ALL_LOSSES[name]
-    rng = np.random.default_rng(13)
-    inputs, y = inputs_of(rng, (30, 1)), labels(rng, (30, 1))
-    weighted, unweighted = make("mean"), make("mean")
-    assert weighted(inputs, y, sample_weight=np.ones(30)) == unweighted(inputs, y)
-    np.testing.assert_array_equal(weighted.backward(), unweighted.backward())
-
-
-def test_weighted_bce_worked_by_hand():
-    # x = 0 gives p = 1/2 and l = log 2 for either label; with w = (3, 1) the weighted mean
-    # is (3 log 2 + log 2) / 4 = log 2, and dL/dx = w (p - y) / sum(w):
-    # 3 (1/2 - 1) / 4 = -0.375 for the positive, 1 (1/2 - 0) / 4 = 0.125 for the negative.
-    loss_fn = sn.BCEWithLogitsLoss()
-    value = loss_fn([0.0, 0.0], [1, 0], sample_weight=[3, 1])
-    assert value == pytest.approx(math.log(2), rel=1e-15)
-    np.testing.assert_array_equal(loss_fn.backward(), [-0.375, 0.125])
-
-
-def test_a_weight_vector_is_read_as_the_column_next_to_a_column_of_inputs():
-    p, y = np.array([[0.2], [0.9]]), np.array([[0.0], [1.0]])
-    column, vector = sn.BCELoss(), sn.BCELoss()
-    assert column(p, y, sample_weight=[[1.0], [2.0]]) == vector(p, y, sample_weight=[1.0, 2.0])
-    np.testing.assert_array_equal(column.backward(), vector.backward())
-
-
-def test_float32_weights_keep_float32():
-    p, y = np.array([0.2, 0.9], dtype=np.float32), np.array([0.0, 1.0], dtype=np.float32)
-    loss_fn = sn.FocalLoss()
-    loss_fn(p, y, sample_weight=np.array([1.0, 2.0]))
-    assert loss_fn.backward().dtype == np.float32
-
-
-@pytest.mark.parametrize(
-    "bad, error, message",
-    [
-        ([1.0, -1.0], ValueError, r"sample_weight must be non-negative, got -1"),
-        ([1.0, np.nan], ValueError, r"sample_weight must be finite, but it contains NaN"),
-        ([1.0, np.inf], ValueError, r"sample_weight must be finite, but it contains NaN"),
-        ([0.0, 0.0], ValueError, r"sample_weight must not be all zero"),
-        ([1.0, 1.0, 1.0], ValueError, r"sample_weight must have y's shape \(2,\), got \(3,\)"),
-        ("heavy", TypeError, r"sample_weight must be an array of numbers"),
-    ],
-)
-def test_bad_weights_are_refused_with_a_sentence(bad, error, message):
-    with pytest.raises(error, match=message):
-        sn.BCELoss()(np.array([0.2, 0.9]), np.array([0.0, 1.0]), sample_weight=bad)
-
-
 # --- Losses at their edges: float32 end to end, backward's default upstream gradient --------------
 
 
@@ -509,6 +396,19 @@ def test_float32_in_gives_float32_losses_and_gradients_out(make):
     loss_fn = make(reduction="none")
     assert loss_fn(inputs, y).dtype == np.float32
     assert loss_fn.backward(np.ones((3, 1), dtype=np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("make", LOSSES, ids=lambda make: make.__name__)
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_a_reduced_loss_is_a_python_float_and_a_numpy_upstream_keeps_float32(make, reduction):
+    # The value is a Python float whatever the dtype; dL/dl is a 0-d array of the labels'
+    # dtype, so even a float64 NumPy scalar upstream leaves the gradient in float32 (a bare
+    # np.float64 would promote it).
+    inputs = np.array([[0.2], [0.7], [0.999]], dtype=np.float32)
+    y = np.array([[0.0], [1.0], [1.0]], dtype=np.float32)
+    loss_fn = make(reduction=reduction)
+    assert type(loss_fn(inputs, y)) is float
+    assert loss_fn.backward(np.float64(2.0)).dtype == np.float32
 
 
 @pytest.mark.parametrize("make", LOSSES, ids=lambda make: make.__name__)

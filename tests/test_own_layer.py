@@ -258,13 +258,3 @@ def test_a_nested_sequential_hands_on_its_width():
         sn.Sequential(inner, sn.Linear(5, 1, rng=0))
     model = sn.Sequential(sn.Sequential(sn.Linear(2, 3, rng=0), sn.ReLU()), sn.Sigmoid())
     assert [line.split()[-2] for line in model.summary().splitlines()[1:3]] == ["3", "3"]
-
-
-def test_weights_for_a_learners_loss_that_takes_none_get_a_sentence():
-    class MeanSquare(sn.Loss):
-        def forward(self, p, y):
-            self.p, self.y = p, y
-            return self.reduce((p - y) ** 2)
-
-    with pytest.raises(TypeError, match="MeanSquare cannot weight rows; give it a sample_weight"):
-        MeanSquare()(np.full((2, 1), 0.5), np.ones((2, 1)), sample_weight=np.ones(2))

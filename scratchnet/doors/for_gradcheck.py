@@ -12,7 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet._module import Module
-from scratchnet.doors.values import require_instance
+from scratchnet.doors.values import GradientError, GradientOverflow, kind_of, require_instance
+
+# The row of each parameter when a Sequential's backward stopped at a module inside it.
+UNFINISHED = "not compared: backward stopped before the end (see the input's row)"
 
 
 def module_input(module, x) -> np.ndarray:
@@ -52,6 +55,16 @@ def require_enough_inputs(kept: np.ndarray, n: int, margin: float) -> None:
         )
 
 
+def backward_of(module, dL_dy) -> tuple[object, str]:
+    """(what ``module.backward(dL_dy)`` returned, ""), or (None, the sentence) when a
+    Sequential's backward refused what a module inside it returned, naming that module
+    and its index: the check makes that a FAIL, never a crash."""
+    try:
+        return module.backward(dL_dy), ""
+    except (GradientError, GradientOverflow) as error:
+        return None, str(error)
+
+
 def forward_modified(x: np.ndarray, untouched: np.ndarray) -> str:
     """Why no gradient of a module can be checked at x, or "" when nothing is wrong."""
     return "" if np.array_equal(x, untouched) else "forward modified its input"
@@ -72,7 +85,7 @@ def what_backward_got_wrong(returned, x, params, drawn, handed, *, own_dtypes: b
 def _returned(dL_dx, x: np.ndarray, x_name: str, own_dtype: bool) -> str:
     expected = f"dL/d{x_name}, an array of {x_name}'s shape {x.shape}"
     if not isinstance(dL_dx, np.ndarray):
-        return f"backward returned {_kind(dL_dx)}; it must return {expected}"
+        return f"backward returned {kind_of(dL_dx)}; it must return {expected}"
     if dL_dx.shape != x.shape:
         return (
             f"backward returned an array of shape {dL_dx.shape}; dL/d{x_name} must have "
@@ -92,7 +105,7 @@ def _parameter_grad(name: str, param, own_dtype: bool) -> str:
     if grad is None:
         return f"backward left {name}.grad None; it must set it to {expected}"
     if not isinstance(grad, np.ndarray):
-        return f"{name}.grad is {_kind(grad)}; it must be {expected}"
+        return f"{name}.grad is {kind_of(grad)}; it must be {expected}"
     if grad.shape != data.shape:
         shape = f"{name}'s shape, {data.shape}"
         return f"{name}.grad has shape {grad.shape}; dL/d{name} must have {shape}"
@@ -120,7 +133,3 @@ def _modified(drawn, handed) -> str:
         "backward modified dL_dy, the upstream gradient it was handed: compute a new array "
         "(dL_dy * g), never write into it (dL_dy *= g)"
     )
-
-
-def _kind(value) -> str:
-    return "None" if value is None else f"a {type(value).__name__}"

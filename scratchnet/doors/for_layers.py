@@ -13,6 +13,7 @@ from scratchnet.doors.values import (
     GradientOverflow,
     as_float_array,
     as_generator,
+    kind_of,
     require_finite,
     require_float_dtype,
 )
@@ -86,13 +87,8 @@ def returned_gradient(model, index: int, dL_dx, dL_dy: np.ndarray) -> np.ndarray
     if not isinstance(dL_dx, np.ndarray) or dL_dx.shape != shape:
         module = model.modules[index]
         name, code = type(module).__name__, type(module).backward.__code__
-        found = (
-            f"an array of shape {dL_dx.shape}"
-            if isinstance(dL_dx, np.ndarray)
-            else "None" if dL_dx is None else f"a {type(dL_dx).__name__}"
-        )
         raise GradientError(
-            f"module {index}, {name}, returned {found} from backward ({code.co_filename}, "
+            f"module {index}, {name}, returned {kind_of(dL_dx)} from backward ({code.co_filename}, "
             f"line {code.co_firstlineno}); backward must return dL/dx, an array of the "
             f"shape of its input, {shape}"
         )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import inspect
 import numbers
 
 import numpy as np
@@ -17,7 +16,6 @@ from scratchnet.doors.values import (
     require_finite,
     require_nonempty,
     require_probabilities,
-    require_weights,
 )
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -49,23 +47,6 @@ def focal_settings(alpha, gamma, alpha_mode: str) -> tuple:
     if alpha_mode == "constant" and not (np.isfinite(alpha) and alpha > 0):
         raise ValueError(f"alpha must be a positive number with alpha_mode='constant', got {alpha}")
     return float(alpha), NON_NEGATIVE.check(gamma, "gamma"), alpha_mode
-
-
-def loss_arguments(loss, input, y, sample_weight) -> tuple[np.ndarray, np.ndarray, dict]:
-    """(input, y, weights) for ``loss.forward(input, y, **weights)``: input and y as float
-    arrays of one shape, y of 0s and 1s, the input checked by ``loss.check_input``; weights
-    {} or {"sample_weight": sw}, sw of y's shape, finite, >= 0 and not all 0."""
-    input, y = pair(loss, input, y)
-    if sample_weight is None:
-        return input, y, {}
-    takes_sample_weight(loss)
-    sw = as_float_array(sample_weight, "sample_weight", dtype=y.dtype)
-    if sw.ndim == 1 and y.shape == (len(sw), 1):
-        sw = sw.reshape(y.shape)
-    if sw.shape != y.shape:
-        raise ValueError(f"sample_weight must have y's shape {y.shape}, got {sw.shape}")
-    require_weights(sw, "sample_weight")
-    return input, y, {"sample_weight": sw}
 
 
 def pair(loss, input, y) -> tuple[np.ndarray, np.ndarray]:
@@ -102,15 +83,6 @@ def loss_input(loss, input: np.ndarray) -> None:
         raise ValueError(
             f"eps={eps:g} is too small for {input.dtype} probabilities: 1 - eps rounds "
             f"to 1; use eps >= {np.finfo(input.dtype).epsneg:.3g}"
-        )
-
-
-def takes_sample_weight(loss_fn) -> None:
-    """Refuse weights for a loss whose forward has no ``sample_weight`` to take them."""
-    if "sample_weight" not in inspect.signature(loss_fn.forward).parameters:
-        raise TypeError(
-            f"loss_fn.forward takes no sample_weight, so {type(loss_fn).__name__} cannot "
-            "weight rows; give it a sample_weight=None argument, or leave sample_weight out"
         )
 
 

@@ -22,8 +22,8 @@ from scratchnet.doors.values import (
     as_generator,
     as_labels,
     as_samples,
+    kind_of,
     require_binary_labels,
-    require_weights,
 )
 from scratchnet.layers import Module, Sequential, Sigmoid
 
@@ -45,8 +45,8 @@ RISE = 1.5  # the last loss above 1.5 times the lowest ...
 RISE_SHARE = 0.02  # ... and more than 2% of the way from the lowest back up to the first
 
 
-def data(model, loss_fn, optimizer, X, y, validation, sample_weight) -> tuple:
-    """(X, y, validation, sample_weight), checked, after the model, the loss and the
+def data(model, loss_fn, optimizer, X, y, validation) -> tuple:
+    """(X, y, validation), checked, after the model, the loss and the
     optimizer; a model ending in Sigmoid before a loss on logits is warned."""
     _model_and_loss(model, loss_fn)
     optimizer_of(optimizer, model)
@@ -60,9 +60,7 @@ def data(model, loss_fn, optimizer, X, y, validation, sample_weight) -> tuple:
         validation = _samples_and_targets(
             model, loss_fn, *validation, "validation X", "validation y"
         )
-    if sample_weight is not None:
-        sample_weight = _row_weights(loss_fn, sample_weight, y)
-    return X, y, validation, sample_weight
+    return X, y, validation
 
 
 def schedule(epochs, batch_size, rng, verbose) -> tuple:
@@ -94,14 +92,9 @@ def output(loss_fn, p: np.ndarray, y: np.ndarray, first_step: bool) -> None:
 def loss(value, where: str, model, X_batch) -> None:
     """Refuse a batch's loss that is not one finite number, saying where."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        found = (
-            f"an array of shape {value.shape}"
-            if isinstance(value, np.ndarray)
-            else f"a {type(value).__name__}"
-        )
         raise TypeError(
             "loss_fn.forward must return one number, the mean loss of the batch "
-            f"(reduction 'mean'), got {found}"
+            f"(reduction 'mean'), got {kind_of(value)}"
         )
     if not math.isfinite(value):
         overflowed = ""
@@ -181,13 +174,8 @@ def warn_if_gone_bad(history, stacklevel: int = 3) -> None:
 def has_collapsed(history, window: int = 5) -> bool:
     """True when the loss stopped moving far from 0: the last ``window`` epochs' losses
     all equal the one before them, to 1e-9 relative, and are still above 1% of the
-    first epoch's.
-
-    That is what a learning rate far too large leaves behind: every output saturated at 0
-    or 1, each log at its floor or each example past the focal loss's clamp, where the
-    gradient is exactly 0, so nothing learns any more and the loss stays flat. A run that
-    is merely slow still moves by more than that, and one that has fitted its data
-    perfectly is flat near 0, which is not a collapse.
+    first epoch's: every output saturated, as a learning rate far too large leaves it
+    (why, and what is not a collapse: docs/tour.md, "Optimizers and the training loop").
     """
     if len(history) <= window:
         return False
@@ -198,30 +186,16 @@ def has_collapsed(history, window: int = 5) -> bool:
 
 def has_diverged(history, factor: float = 1.5) -> bool:
     """True when the last epoch's loss is above ``factor`` times the first's: training
-    made the model clearly worse, as a learning rate too large does (the loss climbs, or
-    swings ever wider).
-
-    Not a mere rise: a model trained again near its minimum wobbles a little above where
-    the call started (0.03924 to 0.03926 over 20 epochs of Adam at lr 0.01), and that is
-    no divergence. A run that spikes and comes back has not diverged either; a run of one
-    epoch has nothing to compare, and a loss of one's own that starts at or below 0 has
-    no scale to compare with.
-    """
+    made the model clearly worse. One epoch, or a first loss at or below 0, gives no
+    scale to compare with (see docs/tour.md for what is not a divergence)."""
     return len(history) >= 2 and history[0] > 0 and history[-1] > factor * history[0]
 
 
 def has_gone_bad(history) -> bool:
     """True when the loss climbed above ``CLIMB`` = 100 times its first at some epoch, or
     ended above ``RISE`` = 1.5 times its lowest *and* more than ``RISE_SHARE`` = 2% of the
-    way from its lowest back up to its first. A NaN or infinity is gone bad too.
-
-    Each rule alone would cry wolf: a run near 0 wobbles to many times its lowest in
-    absolute steps of 1e-4 (wine at lr 0.3: 96 times its lowest, 0.1% of the way back up),
-    and mini-batch noise climbs part of the way back by a few percent of a lowest that is
-    far from 0 (1.06 times). A run that spiked to a few times its first and came back down
-    has not gone bad. Neither rule can see a mini-batch run whose first epoch already blew
-    up: its first loss, the mean over that epoch, is no longer an untrained model's.
-    """
+    way from its lowest back up to its first. A NaN or infinity is gone bad too. The
+    rules, as measured: docs/tour.md, "Optimizers and the training loop"."""
     history = np.asarray(history, dtype=np.float64)
     if len(history) < 2:
         return False
@@ -260,20 +234,6 @@ def _samples_and_targets(model, loss_fn, X, y, X_name, y_name) -> tuple:
     if isinstance(loss_fn, Loss):
         require_binary_labels(y, y_name)
     return X, y
-
-
-def _row_weights(loss_fn, sample_weight, y: np.ndarray) -> np.ndarray:
-    """The row weights, finite, >= 0 and not all 0, for a loss that takes them: one per
-    row, repeated across y's columns, since a loss weighs each element of y."""
-    for_losses.takes_sample_weight(loss_fn)
-    sample_weight = as_labels(sample_weight, len(y), y.dtype, "sample_weight")
-    if sample_weight.shape[1] != 1:
-        raise ValueError(
-            "sample_weight must hold one weight per row, shape (N,) or (N, 1), got shape "
-            f"{sample_weight.shape}"
-        )
-    require_weights(sample_weight, "sample_weight")
-    return np.repeat(sample_weight, y.shape[1], axis=1)
 
 
 def _warn_if_squashed_twice(model, loss_fn) -> None:

@@ -175,16 +175,6 @@ def require_finite(array: np.ndarray, name: str, kind: type = ValueError) -> Non
         raise kind(f"{name} must be finite, but it contains NaN or infinity")
 
 
-def require_weights(weights: np.ndarray, name: str = "sample_weight") -> None:
-    """Refuse weights that are NaN, infinite or negative, or all zero: a weighted mean
-    divides by their sum."""
-    require_finite(weights, name)
-    if (weights < 0).any():
-        raise ValueError(f"{name} must be non-negative, got {weights[weights < 0].flat[0]:g}")
-    if not weights.any():
-        raise ValueError(f"{name} must not be all zero: a weighted mean divides by their sum")
-
-
 def require_nonempty(array: np.ndarray, name: str) -> None:
     if array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
@@ -198,6 +188,13 @@ def require_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     if resolved not in _FLOAT_DTYPES:
         raise TypeError(f"{name} must be float32 or float64, got {resolved}")
     return resolved
+
+
+def kind_of(value) -> str:
+    """What a value is, for a sentence: "None", "an array of shape (3,)", "a float"."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def require_instance(value, kind: type, name: str, description: str) -> None:

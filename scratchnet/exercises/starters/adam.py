@@ -19,11 +19,14 @@ class Adam(Optimizer):
     """Adam with PyTorch's update rule. State: step_count (t after the last step), and
     exp_avg (m) and exp_avg_sq (v), lists of arrays aligned with params, zeros at first."""
 
-    buffers = ("exp_avg", "exp_avg_sq")  # made by Optimizer.__init__, zeros like each param
+    settings = ("lr", "betas", "eps", "weight_decay")  # what state_dict saves, with
+    buffers = ("exp_avg", "exp_avg_sq")  # these lists of arrays
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params)
+        super().__init__(params)  # self.params, and self.step_count = 0
         self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
+        self.exp_avg = self.zeros()  # m for each parameter
+        self.exp_avg_sq = self.zeros()  # v for each parameter
 
     def step(self):
         """Update every param.data in place from its param.grad."""

@@ -31,9 +31,9 @@ class BCELoss(Loss):
         super().__init__(reduction)
         self.pos_weight = pos_weight
 
-    def forward(self, p, y, sample_weight=None):
-        """p, y, sw = sample_weight (same shape) -> L (float, or the array sw l for
-        reduction "none"). Caches, each of the input's shape: y, p and its floored logs."""
+    def forward(self, p, y):
+        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+        each of the input's shape: y, p and its floored logs."""
         w = 1.0 if self.pos_weight is None else self.pos_weight
         floor = log_floor(p.dtype, w)
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: it gets floored
@@ -41,7 +41,7 @@ class BCELoss(Loss):
             log_1_minus_p = np.maximum(np.log1p(-p), floor)
         self.p, self.y, self.log_p, self.log_1_minus_p = p, y, log_p, log_1_minus_p
         l = -(w * y * log_p + (1 - y) * log_1_minus_p)  # noqa: E741 (l: the element's loss)
-        return self.reduce(l, sample_weight)
+        return self.reduce(l)
 
     def backward(self, dL_out=1.0):
         """dL_dp, of p's shape and dtype."""

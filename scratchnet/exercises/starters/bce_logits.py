@@ -42,13 +42,13 @@ class BCEWithLogitsLoss(Loss):
         super().__init__(reduction)
         self.pos_weight = pos_weight
 
-    def forward(self, logits, y, sample_weight=None):
-        """x = logits, y, sw = sample_weight (same shape) -> L (float, or the array sw l
-        for reduction "none"). Caches, each of the input's shape: y, z = s x and w_t."""
+    def forward(self, logits, y):
+        """x = logits, y (same shape) -> L (float, or the array l for reduction
+        "none"). Caches, each of the input's shape: y, z = s x and w_t."""
         w = 1.0 if self.pos_weight is None else self.pos_weight
         w_t = 1 + (w - 1) * y  # w where y = 1, 1 where y = 0
         self.y, self.z, self.w_t = y, (2 * y - 1) * logits, w_t
-        return self.reduce(-w_t * log_sigmoid(self.z), sample_weight)
+        return self.reduce(-w_t * log_sigmoid(self.z))
 
     def backward(self, dL_out=1.0):
         """dL_dx, of the logits' shape and dtype."""

@@ -40,10 +40,10 @@ class FocalLoss(Loss):
         super().__init__(reduction)
         self.alpha, self.alpha_mode, self.gamma, self.eps = alpha, alpha_mode, gamma, eps
 
-    def forward(self, p, y, sample_weight=None):
-        """p, y, sw = sample_weight (same shape) -> L (float, or the array sw l for
-        reduction "none"). Caches, each of the input's shape: y, p (before the clamp), p_t,
-        1 - p_t, log p_t and alpha_t."""
+    def forward(self, p, y):
+        """p, y (same shape) -> L (float, or the array l for reduction "none"). Caches,
+        each of the input's shape: y, p (before the clamp), p_t, 1 - p_t, log p_t and
+        alpha_t."""
         p_c = np.clip(p, self.eps, 1 - self.eps)
         positive = y == 1
         self.p, self.y = p, y
@@ -52,7 +52,7 @@ class FocalLoss(Loss):
         self.log_p_t = np.where(positive, np.log(p_c), np.log1p(-p_c))
         self.alpha_t = alpha_t_of(self.alpha, self.alpha_mode, y)
         l = -self.alpha_t * self.one_minus_p_t**self.gamma * self.log_p_t  # noqa: E741
-        return self.reduce(l, sample_weight)
+        return self.reduce(l)
 
     def backward(self, dL_out=1.0):
         """dL_dp, of p's shape and dtype."""

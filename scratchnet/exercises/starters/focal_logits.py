@@ -50,13 +50,13 @@ class FocalLossWithLogits(Loss):
         super().__init__(reduction)
         self.alpha, self.alpha_mode, self.gamma = alpha, alpha_mode, gamma
 
-    def forward(self, logits, y, sample_weight=None):
-        """x = logits, y, sw = sample_weight (same shape) -> L (float, or the array sw l
-        for reduction "none"). Caches, each of the input's shape: y, z = s x and alpha_t."""
+    def forward(self, logits, y):
+        """x = logits, y (same shape) -> L (float, or the array l for reduction
+        "none"). Caches, each of the input's shape: y, z = s x and alpha_t."""
         z = (2 * y - 1) * logits
         alpha_t = alpha_t_of(self.alpha, self.alpha_mode, y)
         self.y, self.z, self.alpha_t = y, z, alpha_t
-        return self.reduce(-alpha_t * sigmoid(-z) ** self.gamma * log_sigmoid(z), sample_weight)
+        return self.reduce(-alpha_t * sigmoid(-z) ** self.gamma * log_sigmoid(z))
 
     def backward(self, dL_out=1.0):
         """dL_dx, of the logits' shape and dtype."""
