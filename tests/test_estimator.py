@@ -543,7 +543,9 @@ def test_calibration_display_draws_the_reliability_curve():
 
 
 def test_the_docstring_example_runs():
-    result = doctest.testmod(scratchnet.estimator, optionflags=doctest.NORMALIZE_WHITESPACE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a reader who pastes it sees no warning either
+        result = doctest.testmod(scratchnet.estimator, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
 
 
