@@ -144,9 +144,7 @@ def models() -> dict[str, object]:
             class_weight="balanced", random_state=SEED
         ),
         "scikit-learn MLPClassifier, defaults": SklearnMLPClassifier(random_state=SEED),
-        'LogisticRegression(class_weight="balanced")': LogisticRegression(
-            class_weight="balanced"
-        ),
+        'LogisticRegression(class_weight="balanced")': LogisticRegression(class_weight="balanced"),
     }
 
 

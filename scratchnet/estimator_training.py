@@ -65,8 +65,8 @@ def fit_network(
             epoch_loss = 0.0
             for where, rows, share, scale in batches(epoch):
                 sw = sample_weight[rows]
-                l = loss_fn.forward(network.forward(X[rows]), y[rows])  # (B, 1), each row's
-                loss, dL_dl = weighted_mean(l, sw)
+                l_rows = loss_fn.forward(network.forward(X[rows]), y[rows])  # (B, 1): each l_i
+                loss, dL_dl = weighted_mean(l_rows, sw)
                 _require_finite(loss, where)
                 objective = loss + optimizer.penalty()  # at the weights forward used
                 try:
@@ -117,13 +117,13 @@ class StoppingRule:
         )
 
 
-def weighted_mean(l: np.ndarray, sw: np.ndarray) -> tuple[float, np.ndarray]:
+def weighted_mean(l_rows: np.ndarray, sw: np.ndarray) -> tuple[float, np.ndarray]:
     """L = sum(sw l) / sum(sw) from each row's loss l and weight sw, and dL/dl = sw / sum(sw).
 
-    l and sw (B, 1); not every sw is 0. L is a Python float, dL_dl has l's shape.
+    l_rows and sw (B, 1); not every sw is 0. L is a Python float; dL_dl has l's shape.
     """
     total = np.sum(sw)
-    return float(np.sum(sw * l) / total), sw / total
+    return float(np.sum(sw * l_rows) / total), sw / total
 
 
 def _batches(n: int, batch_size, rng, sample_weight):
