@@ -1,8 +1,9 @@
 """The estimator's training loop: the article's loop, with every row weighed.
 
 ``sn.train`` is the lesson's loop: forward, loss, backward, step. ``MLPClassifier`` needs
-one thing more, a weight for each row (its ``sample_weight`` times its class's
-``class_weight``), and it is built here, beside the lesson, from the lesson's parts.
+three things more, built here, beside the lesson, from the lesson's parts: a weight for
+each row (its ``sample_weight`` times its class's ``class_weight``), the L2 penalty in
+the loss it reports, and scikit-learn's rule for when to stop (``StoppingRule``).
 
 The loss, made with ``reduction="none"``, returns each row's loss l_i. The loop takes
 their weighted mean itself, with sw_i the weight of row i:
