@@ -153,7 +153,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     >>> from scratchnet import MLPClassifier
     >>> X = np.array([[-2.0, -1.0], [-1.0, -2.0], [1.0, 2.0], [2.0, 1.0]])
     >>> y = np.array(["ham", "ham", "spam", "spam"])
-    >>> model = MLPClassifier(loss="focal", random_state=0).fit(X, y)
+    >>> # four rows, one step an epoch: a larger step than the default converges sooner
+    >>> model = MLPClassifier(loss="focal", learning_rate_init=0.01, random_state=0)
+    >>> model = model.fit(X, y)
     >>> model.classes_
     array(['ham', 'spam'], dtype='<U4')
     >>> model.predict([[-3.0, -3.0], [3.0, 3.0]])

@@ -1,8 +1,9 @@
 """The estimator's training loop: the article's loop, with every row weighed.
 
 ``sn.train`` is the lesson's loop: forward, loss, backward, step. ``MLPClassifier`` needs
-one thing more, a weight for each row (its ``sample_weight`` times its class's
-``class_weight``), and it is built here, beside the lesson, from the lesson's parts.
+three things more, built here, beside the lesson, from the lesson's parts: a weight for
+each row (its ``sample_weight`` times its class's ``class_weight``), the L2 penalty in
+the loss it reports, and scikit-learn's rule for when to stop (``StoppingRule``).
 
 The loss, made with ``reduction="none"``, returns each row's loss l_i. The loop takes
 their weighted mean itself, with sw_i the weight of row i:
@@ -65,8 +66,8 @@ def fit_network(
             epoch_loss = 0.0
             for where, rows, share, scale in batches(epoch):
                 sw = sample_weight[rows]
-                l = loss_fn.forward(network.forward(X[rows]), y[rows])  # (B, 1), each row's
-                loss, dL_dl = weighted_mean(l, sw)
+                l_rows = loss_fn.forward(network.forward(X[rows]), y[rows])  # (B, 1): each l_i
+                loss, dL_dl = weighted_mean(l_rows, sw)
                 _require_finite(loss, where)
                 objective = loss + optimizer.penalty()  # at the weights forward used
                 try:
@@ -117,13 +118,13 @@ class StoppingRule:
         )
 
 
-def weighted_mean(l: np.ndarray, sw: np.ndarray) -> tuple[float, np.ndarray]:
+def weighted_mean(l_rows: np.ndarray, sw: np.ndarray) -> tuple[float, np.ndarray]:
     """L = sum(sw l) / sum(sw) from each row's loss l and weight sw, and dL/dl = sw / sum(sw).
 
-    l and sw (B, 1); not every sw is 0. L is a Python float, dL_dl has l's shape.
+    l_rows and sw (B, 1); not every sw is 0. L is a Python float; dL_dl has l's shape.
     """
     total = np.sum(sw)
-    return float(np.sum(sw * l) / total), sw / total
+    return float(np.sum(sw * l_rows) / total), sw / total
 
 
 def _batches(n: int, batch_size, rng, sample_weight):

@@ -86,7 +86,8 @@ def expected_failures(estimator) -> dict[str, str]:
 # With the tag multi_class=False the suite checks that multiclass y is refused (with the
 # sentence "Only binary classification is supported.") instead of training on it. The
 # default estimator (float64; its batch_size="auto" is one batch of the checks' small data
-# sets) passes every check, the sample-weight ones included. random_state=0: a few checks fit without setting one, and CI must repeat.
+# sets) passes every check, the sample-weight ones included. random_state=0: a few checks
+# fit without setting one, and CI must repeat.
 @parametrize_with_checks(
     [
         MLPClassifier(random_state=0),
@@ -466,8 +467,8 @@ def test_the_l2_penalty_gradient_matches_finite_differences_of_the_objective():
         loss, _ = weighted_mean(loss_fn.forward(network.forward(X), y), sw)
         return loss + penalty
 
-    l = loss_fn.forward(network.forward(X), y)
-    network.backward(loss_fn.backward(weighted_mean(l, sw)[1]))  # dL/dl = sw / sum(sw)
+    l_rows = loss_fn.forward(network.forward(X), y)
+    network.backward(loss_fn.backward(weighted_mean(l_rows, sw)[1]))  # dL/dl = sw / sum(sw)
     for name, param in network.named_parameters():
         penalty_gradient = optimizer.decay * param.data if name.endswith("weight") else 0.0
         analytic = param.grad + penalty_gradient
@@ -560,7 +561,9 @@ def test_calibration_display_draws_the_reliability_curve():
 
 
 def test_the_docstring_example_runs():
-    result = doctest.testmod(scratchnet.estimator, optionflags=doctest.NORMALIZE_WHITESPACE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a reader who pastes it sees no warning either
+        result = doctest.testmod(scratchnet.estimator, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
 
 
@@ -622,8 +625,9 @@ def test_a_weighted_epoch_loss_is_the_weighted_mean_of_the_rows_losses():
     sw = np.random.default_rng(3).uniform(0.0, 2.0, size=len(y))
     model = MLPClassifier.from_article(max_iter=1, random_state=0)
     by_hand = sn.Sequential(*article_network(np.random.default_rng(0)).modules[:-1])
-    l = sn.BCEWithLogitsLoss(reduction="none").forward(by_hand.forward(X), y.reshape(-1, 1))
-    expected = np.sum(sw * l[:, 0]) / np.sum(sw)
+    loss_fn = sn.BCEWithLogitsLoss(reduction="none")
+    l_rows = loss_fn.forward(by_hand.forward(X), y.reshape(-1, 1))
+    expected = np.sum(sw * l_rows[:, 0]) / np.sum(sw)
     assert model.fit(X, y, sample_weight=sw).loss_curve_[0] == pytest.approx(expected, rel=1e-12)
 
 
@@ -695,7 +699,7 @@ def test_coefs_and_intercepts_are_the_networks_weights_and_biases_in_scikit_lear
     logits = activation @ model.coefs_[-1] + model.intercepts_[-1]
     np.testing.assert_allclose(model.decision_function(X), logits[:, 0], rtol=1e-12)
     with pytest.raises(NotFittedError):
-        MLPClassifier().coefs_
+        _ = MLPClassifier().coefs_
 
 
 @pytest.mark.parametrize("batch_size", [None, 60])
