@@ -99,6 +99,9 @@ def expected_failures(estimator) -> dict[str, str]:
     ],
     expected_failed_checks=expected_failures,
 )  # fmt: skip
+# The suite fits unscaled toy data, where a run at the defaults can end above its lowest
+# loss; the warning for training gone bad is tested on real runs in test_training.py.
+@pytest.mark.filterwarnings("ignore::scratchnet.doors.for_training.DivergenceWarning")
 def test_scikit_learn_conformance_suite(estimator, check):
     check(estimator)
 
