@@ -110,7 +110,8 @@ def slowest_wrong_answer(exercise, repeat: int):
     for name, wrong, _ in UNCATALOGUED + HELD_OUT:
         if name == exercise.name:
             answer = SimpleNamespace(**{ANSWER_KEY[name]: wrong})
-            seconds = median_seconds(partial(grade_all, exercise, lambda _: answer), repeat)
+            learner = partial(lambda _, answer: answer, answer=answer)  # bound now, not later
+            seconds = median_seconds(partial(grade_all, exercise, learner), repeat)
             slowest = max(slowest, (wrong, seconds), key=lambda pair: pair[1])
     return slowest
 
