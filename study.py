@@ -25,6 +25,7 @@ import argparse
 import dataclasses
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -35,8 +36,10 @@ from scratchnet.article.across_data import (
     RECIPES,
     answer_of,
     answers_markdown,
+    append_grid_csv,
     means_markdown,
     paired_markdown,
+    read_grid_csv,
     run_grid,
     write_grid_csv,
 )
@@ -46,6 +49,7 @@ from scratchnet.article.cli import (
     positive_int,
     usable_output_folder,
 )
+from scratchnet.article.cluster import on_dask
 from scratchnet.article.data import load_article_data
 from scratchnet.article.dispatch import available_cpus
 from scratchnet.article.experiment import EPOCHS, LEARNING_RATE
@@ -90,6 +94,8 @@ ANSWER_SETUPS = (
     PAPER_FOCAL,
 )
 ANSWER_EPOCHS = (EPOCHS, 100)
+FEWEST_TO_MARK = 5  # data seeds: fewer, and the grid marks no interval as excluding 0
+PARTIAL_CSV = "grid_runs.partial.csv"  # the runs of an unfinished grid, to resume from
 PROGRESS_STEP = 0.05  # report progress each time another 5% of the runs is done
 JITTER_SEED = 0  # the seed of the dots' vertical jitter in the distribution figure
 
@@ -144,6 +150,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         "a job for a cluster (see docs/across-data.md)",
     )
     parser.add_argument(
+        "--dask",
+        metavar="WHERE",
+        help='with --grid: run on a Dask cluster: "local" starts one of --jobs worker '
+        'processes here; "tcp://host:8786" uses a running scheduler\'s workers '
+        "(see docs/across-data.md; needs the dask extra)",
+    )
+    parser.add_argument(
         "--jobs",
         type=positive_int,
         default=cpus,
@@ -180,23 +193,34 @@ def _at_least(minimum: int, what: str):
 
 
 class Progress:
-    """An ``on_progress`` callback: one line on stderr per 5% of the runs done.
+    """An ``on_progress`` callback: one line on stderr per 5% of the runs done, with the
+    time left at the pace of those done so far.
 
-    It keeps the count of runs done, for the line an interrupt prints.
+    It keeps the count of runs done, for the line an interrupt prints. already: runs kept
+    from an interrupted call, counted as done but not in the pace.
     """
 
-    def __init__(self, started: float, unit: str = "runs"):
-        self.done, self.started, self.next_share = 0, started, PROGRESS_STEP
-        self.unit = unit
+    def __init__(self, started: float, unit: str = "runs", already: int = 0):
+        self.done, self.started, self.next_share = already, started, PROGRESS_STEP
+        self.unit, self.already = unit, already
 
     def __call__(self, done: int, total: int) -> None:
         self.done = done
         if done / total >= self.next_share or done == total:
             elapsed = time.perf_counter() - self.started
             share = f"{done / total:.0%}"
-            print(f"  {done} of {total} {self.unit} ({share}), {elapsed:.0f} s", file=sys.stderr)
+            line = f"  {done} of {total} {self.unit} ({share}), {elapsed:.0f} s"
+            if done < total:
+                left = elapsed / (done - self.already) * (total - done)
+                line += f", about {left:.0f} s to go"
+            print(line, file=sys.stderr)
             while self.next_share <= done / total:
                 self.next_share += PROGRESS_STEP
+
+
+def counted(count: int, noun: str) -> str:
+    """A count and its noun, plural past one: "1 initialisation", "5 initialisations"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def summary_document(args, setups, results) -> str:
@@ -367,26 +391,30 @@ def save_figures(setups, results, out: Path) -> list[Path]:
 def across_data_document(args, settings, runs, answers) -> str:
     """across_data.md: how it was made, what the intervals cover, then the tables."""
     extreme = " --extreme" if args.extreme else ""
+    marked = args.data_seeds >= FEWEST_TO_MARK
     header = [
         f"# Does focal loss beat weighting and a moved threshold? {len(settings)} data settings",
         "",
         f"`python study.py --grid --data-seeds {args.data_seeds} --inits {args.inits}{extreme}`:"
-        f" in each data setting, data seeds 0 to {args.data_seeds - 1} (random_state 42 + "
+        f" in each data setting, {_numbered(args.data_seeds, 'data seed')} (random_state 42 + "
         f"seed: new data, a new stratified 70/30 split), and from each data set "
-        f"initialisations 0 to {args.inits - 1}; the article's network, full-batch Adam at "
+        f"{_numbered(args.inits, 'initialisation')}; the article's network, full-batch Adam at "
         f"lr 0.01, measured after 30 and 100 epochs of one trajectory, at 0.5 and at the "
         f"threshold with the best F1 on the training split.",
         "Brackets: mean [95% two-level bootstrap percentile interval]: data seeds "
         "resampled, then initialisations within each. They cover another draw of the data "
         "from the same setting and of the initial weights; not other settings, networks or "
-        "optimisers. *: the interval excludes 0. Best focal and best other: the (recipe, "
-        "epochs) with the best mean F1 on the training splits at its tuned threshold; the "
-        "test set never chooses. Smallest detectable difference: the true difference these "
-        "runs would find 80% of the time (2.80 bootstrap standard errors).",
+        f"optimisers. {'*: the interval excludes 0. ' if marked else ''}Best focal and best "
+        "other: the (recipe, epochs) with the best mean F1 on the training splits at its "
+        "tuned threshold; the test set never chooses. Smallest detectable difference: the "
+        "true difference these runs would find 80% of the time (2.80 bootstrap standard "
+        "errors).",
+        "",
+        *([] if marked else ["", caution(args)]),
         "",
         "## The answer per data setting",
         "",
-        answers_markdown(answers),
+        answers_markdown(answers, marked=marked),
         "## Every focal recipe against every other, per data setting",
         "",
         "Paired by data seed and initialisation; focal - against, so for the Brier score "
@@ -400,8 +428,9 @@ def across_data_document(args, settings, runs, answers) -> str:
     return "\n".join(header)
 
 
-def grid_figure(answers):
-    """The heatmap over imbalance x separation, and the other settings beside it."""
+def grid_figure(answers, marked: bool = True):
+    """The heatmap over imbalance x separation, and the other settings beside it; marked:
+    whether an interval that excludes 0 is marked (too few data seeds: no)."""
     grid, others = {}, {}
     for answer in answers:
         setting = answer.setting
@@ -420,43 +449,84 @@ def grid_figure(answers):
         others,
         title="Does focal loss beat BCE and weighted BCE once the threshold is tuned? Test F1 "
         "of the best focal setup minus the best other,\neach picked by its F1 on the "
-        f"training sets; {data_seeds} data sets x {inits} initialisations per setting",
+        f"training sets; {counted(data_seeds, 'data set')} x "
+        f"{counted(inits, 'initialisation')} per setting",
+        marked=marked,
     )
 
 
 def grid_main(args) -> int:
     """The study across data: run the grid, write its files, print its answer."""
     settings = default_settings(extreme=args.extreme)
-    tasks = len(settings) * args.data_seeds * args.inits
-    total = tasks * len(RECIPES)
+    total = len(settings) * args.data_seeds * args.inits * len(RECIPES)
     stops = " and ".join(str(epochs) for epochs in GRID_EPOCHS)
+    where = f"on Dask ({args.dask})" if args.dask else f"on {args.jobs} process(es)"
     print(
-        f"study: {len(settings)} data settings x {args.data_seeds} data seeds x {args.inits} "
-        f"initialisations x {len(RECIPES)} recipes = {total} trainings, each measured after "
-        f"{stops} epochs, on {args.jobs} process(es)",
+        f"study: {len(settings)} data settings x {counted(args.data_seeds, 'data seed')} x "
+        f"{counted(args.inits, 'initialisation')} x {len(RECIPES)} recipes = {total} "
+        f"trainings, each measured after {stops} epochs, {where}",
         file=sys.stderr,
     )
+    if args.data_seeds < FEWEST_TO_MARK:
+        print(f"study: {caution(args)}", file=sys.stderr)
+    partial = args.out / PARTIAL_CSV
+    kept = read_grid_csv(partial) if partial.exists() else []
+    already = _trainings_kept(kept, settings, args)
+    if already:
+        print(f"study: resuming: {already} trainings kept in {partial}", file=sys.stderr)
     started = time.perf_counter()
-    progress = Progress(started, unit="trainings")
+    progress = Progress(started, unit="trainings", already=already)
     try:
-        runs = run_grid(
-            settings, range(args.data_seeds), range(args.inits), jobs=args.jobs,
-            on_progress=progress,
-        )  # fmt: skip
+        with on_dask(args.dask, args.jobs) if args.dask else nullcontext():
+            runs = run_grid(
+                settings, range(args.data_seeds), range(args.inits),
+                jobs=None if args.dask else args.jobs, on_progress=progress, done=kept,
+                on_task=lambda task_runs: append_grid_csv(task_runs, partial),
+            )  # fmt: skip
         write_grid_csv(runs, args.out / "grid_runs.csv")
+        partial.unlink()
         answers = [answer_of(runs, setting) for setting in settings]
         document = across_data_document(args, settings, runs, answers)
         (args.out / "across_data.md").write_text(document)
-        figure = grid_figure(answers)
+        figure = grid_figure(answers, marked=args.data_seeds >= FEWEST_TO_MARK)
         figure.savefig(args.out / "across_data.png", dpi=FIGURE_DPI)
         plt.close("all")
     except KeyboardInterrupt:
-        print(f"study.py: interrupted after {progress.done} of {total} trainings", file=sys.stderr)
+        print(
+            f"study.py: interrupted after {progress.done} of {total} trainings; the same "
+            f"command resumes from those kept in {partial}",
+            file=sys.stderr,
+        )
         return 130
     print(document)
     print(f"wall time {time.perf_counter() - started:.0f} s")
     print(f"files in {args.out}: grid_runs.csv, across_data.md, across_data.png")
     return 0
+
+
+def _trainings_kept(kept, settings, args) -> int:
+    """How many of this grid's trainings an interrupted run kept (each is measured at
+    every one of GRID_EPOCHS: counted once, at the first)."""
+    names = {setting.name for setting in settings}
+    return sum(
+        run.setting in names and run.data_seed < args.data_seeds and run.init_seed < args.inits
+        and run.epochs == GRID_EPOCHS[0]
+        for run in kept
+    )  # fmt: skip
+
+
+def _numbered(count: int, noun: str) -> str:
+    """The seeds 0 to count - 1 in words: "data seed 0", "data seeds 0 to 9"."""
+    return f"{noun} 0" if count == 1 else f"{noun}s 0 to {count - 1}"
+
+
+def caution(args) -> str:
+    """What a grid of too few data seeds can and cannot say."""
+    return (
+        f"CAUTION: {counted(args.data_seeds, 'data seed')} per setting; an interval over "
+        f"data needs at least {FEWEST_TO_MARK} to be trusted, so none is marked as "
+        f"excluding 0. Use it to try the command, not to answer the question."
+    )
 
 
 def main(argv=None) -> int:

@@ -40,6 +40,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from scratchnet._allocator import keep_freed_memory
 from scratchnet._blas import one_blas_thread
 from scratchnet.doors.for_training import warn_if_gone_bad
 
@@ -59,6 +60,7 @@ def fit_network(
     """
     batches = _batches(len(X), batch_size, rng, sample_weight)
     history = []
+    keep_freed_memory()  # as sn.train: no page faults each epoch on large data
     # One BLAS thread, as sn.train: small matrices, where threads cost more than they save.
     # NumPy's overflow warnings are silenced: a loss gone NaN or infinite is refused below.
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):

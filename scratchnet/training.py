@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from scratchnet._allocator import keep_freed_memory
 from scratchnet._blas import one_blas_thread
 from scratchnet.doors import for_training as doors
 from scratchnet.doors.for_training import (
@@ -75,6 +76,7 @@ def train(
     batches = _batches(len(X), batch_size, rng)
 
     history, first_step = History(), True
+    keep_freed_memory()  # no page faults each epoch on large data (see _allocator)
     # One BLAS thread: small matrices, where threads cost more than they save (see _blas).
     # NumPy's overflow warnings are silenced: a loss or gradient gone NaN or infinite is
     # refused by the doors, in words that say where.

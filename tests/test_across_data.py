@@ -117,29 +117,29 @@ def test_weights_come_from_each_training_split():
 
 DASK_SCRIPT = """
 import sys
-import joblib
-from distributed import Client, LocalCluster
+from distributed import LocalCluster
 from scratchnet.article.across_data import run_grid, write_grid_csv
+from scratchnet.article.cluster import on_dask
 from scratchnet.article.grid_data import REAL_DATA
 
 if __name__ == "__main__":
-    # dashboard_address=":0": the scheduler's web server takes any free port. None would
-    # still start it, on 8787, and warn when another program holds that port.
+    # study.py --dask local: a cluster of two worker processes, on free ports.
+    with on_dask("local", workers=2):
+        write_grid_csv(run_grid(REAL_DATA[3:4], range(2), range(2)), "two.csv")
+    # study.py --dask tcp://...: a running scheduler's workers, here a single one.
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as cluster, Client(cluster, timeout="60s"):
-        with joblib.parallel_config(backend="dask", n_jobs=-1):
-            runs = run_grid(REAL_DATA[3:4], range(2), range(2))
-    write_grid_csv(runs, sys.argv[1])
+        n_workers=1, threads_per_worker=1, dashboard_address=":0", scheduler_port=0
+    ) as cluster, on_dask(cluster.scheduler_address):
+        write_grid_csv(run_grid(REAL_DATA[3:4], range(2), range(2)), "one_worker.csv")
 """
 
 
-def test_a_dask_cluster_gives_the_single_process_runs_bit_for_bit(runs, tmp_path):
+def test_a_dask_cluster_of_any_size_gives_the_single_process_runs_bit_for_bit(runs, tmp_path):
     # In its own interpreter, with a timeout: a cluster that hangs fails the test instead
     # of the suite, and Dask's worker processes end with it.
     (tmp_path / "on_dask.py").write_text(textwrap.dedent(DASK_SCRIPT))
     result = subprocess.run(
-        [sys.executable, "on_dask.py", "dask.csv"],
+        [sys.executable, "on_dask.py"],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -147,8 +147,10 @@ def test_a_dask_cluster_gives_the_single_process_runs_bit_for_bit(runs, tmp_path
         timeout=180,
     )
     assert result.returncode == 0, result.stderr
-    write_grid_csv(runs, tmp_path / "one.csv")
-    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    write_grid_csv(runs, tmp_path / "here.csv")
+    here = (tmp_path / "here.csv").read_bytes()
+    assert (tmp_path / "two.csv").read_bytes() == here
+    assert (tmp_path / "one_worker.csv").read_bytes() == here
 
 
 def test_the_csv_reads_back_every_run_exactly(runs, tmp_path):
@@ -208,18 +210,50 @@ def test_run_grid_names_a_bad_argument():
         run_grid(SMALL, [0, 1], [3, 3])
 
 
+TINY_CELL = DataSetting("90:10, separation 2", "synthetic", 0.1, class_sep=2.0, n_samples=600)
+TINY_GRID = ["--grid", "--data-seeds", "2", "--inits", "1", "--jobs", "1", "--out"]
+
+
 def test_grid_command_writes_its_files(tmp_path, monkeypatch, capsys):
     # A grid cell of 600 samples, beside the two small real data sets: a second's work.
-    tiny_cell = DataSetting("90:10, separation 2", "synthetic", 0.1, class_sep=2.0, n_samples=600)
-    monkeypatch.setattr(study, "default_settings", lambda extreme: [*SMALL, tiny_cell])
-    argv = ["--grid", "--data-seeds", "2", "--inits", "1", "--jobs", "1", "--out", str(tmp_path)]
-    assert study.main(argv) == 0
+    monkeypatch.setattr(study, "default_settings", lambda extreme: [*SMALL, TINY_CELL])
+    assert study.main([*TINY_GRID, str(tmp_path)]) == 0
     names = {path.name for path in tmp_path.iterdir()}
     assert names == {"grid_runs.csv", "across_data.md", "across_data.png"}
     page = (tmp_path / "across_data.md").read_text()
     assert "90:10, separation 2" in page and "two-level bootstrap" in page
     assert len(read_grid_csv(tmp_path / "grid_runs.csv")) == 2 * 2 * len(RECIPES) * 2
-    assert "## The answer per data setting" in capsys.readouterr().out
+    output = capsys.readouterr()
+    assert "## The answer per data setting" in output.out
+    # Two data seeds: every interval over data is too wide to trust, and nothing is starred.
+    assert "CAUTION: 2 data seeds per setting" in page and "CAUTION" in output.err
+    answer_table = page.split("## The answer per data setting\n\n")[1].split("\n\n")[0]
+    assert " *" not in answer_table and "*: the interval excludes 0" not in page
+    assert "x 1 initialisation x" in output.err and "initialisation 0;" in page
+
+
+def test_an_interrupted_grid_resumes_from_the_trainings_it_kept(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(study, "default_settings", lambda extreme: [*SMALL, TINY_CELL])
+    assert study.main([*TINY_GRID, str(tmp_path / "whole")]) == 0
+    kept = study.append_grid_csv
+
+    def keep_two_then_interrupt(task_runs, path):  # Ctrl-C as the third task comes back
+        if path.exists() and len(read_grid_csv(path)) == 2 * len(RECIPES) * 2:
+            raise KeyboardInterrupt
+        kept(task_runs, path)
+
+    monkeypatch.setattr(study, "append_grid_csv", keep_two_then_interrupt)
+    assert study.main([*TINY_GRID, str(tmp_path / "resumed")]) == 130
+    assert capsys.readouterr().err.endswith(
+        "study.py: interrupted after 10 of 20 trainings; the same command resumes from those "
+        f"kept in {tmp_path / 'resumed' / 'grid_runs.partial.csv'}\n"
+    )
+    monkeypatch.setattr(study, "append_grid_csv", kept)
+    assert study.main([*TINY_GRID, str(tmp_path / "resumed")]) == 0
+    assert "resuming: 10 trainings kept" in capsys.readouterr().err
+    whole, resumed = (tmp_path / name / "grid_runs.csv" for name in ("whole", "resumed"))
+    assert resumed.read_bytes() == whole.read_bytes()
+    assert not (tmp_path / "resumed" / "grid_runs.partial.csv").exists()
 
 
 def test_the_across_data_page_holds_the_answer_table_study_py_wrote():

@@ -391,7 +391,7 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, jobs):
         # give the study the terminal's default, as a user's shell would.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    progress = re.compile(r"  \d+ of 400 runs \(\d+%\), \d+ s")
+    progress = re.compile(r"  \d+ of 400 runs \(\d+%\), \d+ s(, about \d+ s to go)?")
     lines = []
     while not lines or not progress.fullmatch(lines[-1]):  # the first run is done
         lines.append(process.stderr.readline().rstrip("\n"))

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -118,6 +119,8 @@ def run_grid(
     *,
     jobs: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    done: Iterable[GridRun] = (),
+    on_task: Callable[[list[GridRun]], None] | None = None,
 ) -> list[GridRun]:
     """Every recipe on every setting, data seed and initialisation, at each of GRID_EPOCHS.
 
@@ -125,7 +128,9 @@ def run_grid(
     trainings (one recipe from one data set and initialisation, measured at each stop);
     a task is one (setting, data seed, initialisation) and its five trainings. Results
     are ordered by setting, data seed, initialisation, recipe and epochs, and are the
-    same bit for bit whatever runs them.
+    same bit for bit whatever runs them. done: runs of an earlier, interrupted call
+    (``read_grid_csv``); a task all of whose runs are there is not run again. on_task
+    receives each task's runs as it finishes, to keep them (``append_grid_csv``).
     """
     settings = list(settings)
     data_seeds = _checked_seeds(data_seeds, "data_seeds", FEWEST_CLUSTERS)
@@ -136,14 +141,29 @@ def run_grid(
         for data_seed in data_seeds
         for init_seed in init_seeds
     ]
-    per_task = len(RECIPES)
+    per_task = len(RECIPES) * len(GRID_EPOCHS)  # runs; trainings are len(RECIPES)
+    results = _complete_tasks(done, per_task)
+    to_run = [task for task in tasks if _key(*task) not in results]
     report = on_progress or (lambda done, total: None)
-    results = {}
-    with closing(dispatch(grid_task, tasks, jobs=jobs)) as finished:
+    with closing(dispatch(grid_task, to_run, jobs=jobs)) as finished:
         for runs in finished:
             results[runs[0].setting, runs[0].data_seed, runs[0].init_seed] = runs
-            report(len(results) * per_task, len(tasks) * per_task)
-    return [run for setting, d, i in tasks for run in results[setting.name, d, i]]
+            if on_task is not None:
+                on_task(runs)
+            report(len(results) * len(RECIPES), len(tasks) * len(RECIPES))
+    return [run for task in tasks for run in results[_key(*task)]]
+
+
+def _key(setting: DataSetting, data_seed: int, init_seed: int) -> tuple:
+    return setting.name, data_seed, init_seed
+
+
+def _complete_tasks(runs: Iterable[GridRun], per_task: int) -> dict[tuple, list[GridRun]]:
+    """{(setting name, data seed, init seed): its runs} for the tasks ``runs`` hold whole."""
+    tasks: dict[tuple, list[GridRun]] = {}
+    for run in runs:
+        tasks.setdefault((run.setting, run.data_seed, run.init_seed), []).append(run)
+    return {key: task for key, task in tasks.items() if len(task) == per_task}
 
 
 def grid_task(setting: DataSetting, data_seed: int, init_seed: int) -> list[GridRun]:
@@ -353,13 +373,25 @@ GRID_CSV_COLUMNS = tuple(field.name for field in dataclasses.fields(GridRun))
 def write_grid_csv(runs: Iterable[GridRun], path) -> None:
     """One row per run, columns ``GRID_CSV_COLUMNS``; floats as ``repr`` (exact)."""
     with Path(path).open("w", newline="") as file:
+        csv.writer(file).writerow(GRID_CSV_COLUMNS)
+    append_grid_csv(runs, path)
+
+
+def append_grid_csv(runs: Iterable[GridRun], path) -> None:
+    """Add ``runs`` to a file ``write_grid_csv`` began (or begin it), then flush them to
+    disk: what an interrupted grid keeps, to resume from."""
+    path = Path(path)
+    if not path.exists():
+        write_grid_csv([], path)
+    with path.open("a", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(GRID_CSV_COLUMNS)
         for run in runs:
             writer.writerow(
                 "" if value is None else repr(value) if isinstance(value, float) else value
                 for value in dataclasses.astuple(run)
             )
+        file.flush()
+        os.fsync(file.fileno())
 
 
 def read_grid_csv(path) -> list[GridRun]:
@@ -381,8 +413,9 @@ def _parsed(text: str, kind: str):
     return int(text) if kind == "int" else float(text)
 
 
-def answers_markdown(answers: Sequence[CellAnswer]) -> str:
-    """The answer per setting, one row each."""
+def answers_markdown(answers: Sequence[CellAnswer], marked: bool = True) -> str:
+    """The answer per setting, one row each; marked: a difference whose interval excludes
+    0 gets a star (too few data seeds to trust the intervals: none does)."""
     lines = [
         "| data | positives: share [min, max] | test positives | best focal (by training F1) "
         "| best other (by training F1) | test F1, focal | test F1, other "
@@ -397,7 +430,7 @@ def answers_markdown(answers: Sequence[CellAnswer]) -> str:
             f"| {answer.setting.name} | {mean:.2%} [{low:.2%}, {high:.2%}] "
             f"| {_range(fewest, most)} | {answer.best_focal.name} | {answer.best_other.name} "
             f"| {answer.focal_f1:.3f} | {answer.other_f1:.3f} | {formatted(answer.difference)}"
-            f"{' *' if _excludes_zero(answer.difference) else ''} "
+            f"{' *' if marked and _excludes_zero(answer.difference) else ''} "
             f"| {answer.wins} / {answer.ties} / {answer.losses} "
             f"| {formatted(answer.win_share, 2)} | {answer.detectable:.3f} |"
         )

@@ -331,8 +331,8 @@ def plot_metric_distributions(
             value, count = largest
             if count >= sample.size / 5:
                 label = ax.text(
-                    value, row, f"{count} runs", fontsize="x-small", color="tab:blue", va="bottom",
-                    in_layout=False,
+                    value, row, f"{count} run{'s' * (count != 1)}", fontsize="x-small",
+                    color="tab:blue", va="bottom", in_layout=False,
                 )  # fmt: skip
                 pile_labels.append((label, value, row, dots, ends))
         ax.scatter(
@@ -654,6 +654,7 @@ def plot_focal_advantage(
     *,
     title: str = "",
     metric: str = "test F1, best focal - best other",
+    marked: bool = True,
 ) -> Figure:
     """The study across data in one figure: a difference and its interval per data setting.
 
@@ -662,7 +663,8 @@ def plot_focal_advantage(
     red: behind, the scale reaching the largest mean); others: {label: (mean, low,
     high)}, the settings outside the grid, drawn beside it as dots with interval bars.
     A setting whose interval excludes 0 is marked: a thick frame around its cell, a
-    filled dot; one whose interval holds 0 gets a thin frame, a hollow dot.
+    filled dot; one whose interval holds 0 gets a thin frame, a hollow dot. marked=False
+    marks none (too few data seeds to trust the intervals), and the titles say so.
     """
     rows = list(dict.fromkeys(row for row, _ in grid))
     columns = list(dict.fromkeys(column for _, column in grid))
@@ -674,7 +676,7 @@ def plot_focal_advantage(
     image = heat.imshow(means, cmap="RdBu", vmin=-reach, vmax=reach, aspect="auto")
     for (r, c), mean in np.ndenumerate(means):
         _, low, high = grid[rows[r], columns[c]]
-        excludes_zero = low > 0 or high < 0
+        excludes_zero = marked and (low > 0 or high < 0)
         heat.add_patch(
             plt.Rectangle(
                 (c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="black",
@@ -690,13 +692,14 @@ def plot_focal_advantage(
     heat.set_yticks(range(len(rows)), rows)
     heat.set_xlabel("class separation (make_classification's class_sep)")
     heat.set_ylabel("imbalance, negatives : positives")
-    heat.set_title("Synthetic data (flip_y = 0)\nthick frame: the interval excludes 0")
+    mark = "thick frame: the interval excludes 0" if marked else "no interval marked"
+    heat.set_title(f"Synthetic data (flip_y = 0)\n{mark}")
     fig.colorbar(image, ax=heat, label=f"{metric}\n(blue: focal ahead, red: behind)")
     labels = list(others)
     positions = np.arange(len(labels))[::-1]
     for position, label in zip(positions, labels):
         mean, low, high = others[label]
-        excludes_zero = low > 0 or high < 0
+        excludes_zero = marked and (low > 0 or high < 0)
         side.errorbar(
             mean, position, xerr=[[mean - low], [high - mean]], fmt="o", markersize=9,
             capsize=4, color="black", markerfacecolor="black" if excludes_zero else "white",
@@ -707,7 +710,8 @@ def plot_focal_advantage(
     side.set_yticks(positions, labels, fontsize="small")
     side.set_ylim(-0.6, len(labels) - 0.4)
     side.set_xlabel(metric)
-    side.set_title("The article's data, and real data\nfilled: the interval excludes 0")
+    mark = "filled: the interval excludes 0" if marked else "too few data seeds to mark any"
+    side.set_title(f"The article's data, and real data\n{mark}")
     side.grid(alpha=0.3, axis="x")
     key = "numbers and bars: mean [95% interval over data seeds and initialisations]"
     fig.suptitle(f"{title}\n{key}" if title else key)
