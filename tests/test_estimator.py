@@ -615,6 +615,8 @@ def test_balanced_and_pos_weight_differ_by_a_constant_factor_and_the_penalty_tel
     balanced_loss, pos_weight_loss = first_losses[0.0]
     assert balanced_loss == pytest.approx(len(y) / (2 * n_negatives) * pos_weight_loss, rel=rel)
     assert largest_difference[0.0] < 1e-4 < 1e-3 < largest_difference[penalty]
+
+
 def test_fit_weighs_rows_in_a_loop_of_its_own_not_in_train(monkeypatch):
     # Per-row weights live beside the lesson: fit neither calls sn.train nor hands the
     # loss a sample_weight; it weighs the rows' losses itself.
