@@ -14,7 +14,6 @@ no ``mallopt``, and nothing changes.
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 from functools import cache
 
@@ -27,11 +26,10 @@ TRIM_THRESHOLD = 64 * 2**20  # free memory at the heap's top kept for reuse
 def keep_freed_memory() -> bool:
     """Set glibc's thresholds once per process; True if they were set.
 
-    A user who chose them already (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``)
-    keeps their choice.
+    They replace any set through the environment: Dask's worker processes start with
+    ``MALLOC_TRIM_THRESHOLD_=65536``, which hands memory back even sooner, and spent 60% of
+    the grid's CPU time in the kernel.
     """
-    if {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"} & set(os.environ):
-        return False
     if not sys.platform.startswith("linux"):
         return False
     mallopt = getattr(ctypes.CDLL(None), "mallopt", None)  # the C library the process runs
