@@ -15,6 +15,7 @@ same bit for bit on any number of workers. Dask's ``distributed`` is an optional
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -42,6 +43,7 @@ def on_dask(where: str, workers: int = 2) -> Iterator[str]:
                 LocalCluster(
                     n_workers=workers, threads_per_worker=1, processes=True,
                     dashboard_address=":0", scheduler_port=0,
+                    silence_logs=logging.ERROR,  # not the warnings of tasks cancelled by Ctrl-C
                 )
             )  # fmt: skip
             client = stack.enter_context(Client(cluster))
