@@ -1,15 +1,9 @@
-"""``python -m scratchnet.gradcheck``: the gradient checks of ``scratchnet.gradcheck``, run
-from a terminal and printed as a table.
-
-With no arguments it checks every layer, every loss and the article's network;
-``python -m scratchnet.gradcheck mylayers:Tanh`` checks a module of your own (a class
-built with no arguments, or a function returning a module), drawing new inputs up to
-``RETRIES`` times while a check is inconclusive. Exit status: 0 when every tensor
-passes, 1 when one fails, 3 when none fails but one is inconclusive, 2 for bad arguments
-or a module that cannot be loaded or run.
-
-The lesson never imports this module: ``scratchnet/gradcheck.py``, run as a script,
-hands over to ``main`` here.
+"""``python -m scratchnet.gradcheck [package.module:Name ...]``: gradient checks as a table,
+of every layer, loss and the article's network, or of modules of your own (a class built
+with no arguments, or a function returning a module), drawing new inputs up to ``RETRIES``
+times while a check is inconclusive. Exit status: 0 when every tensor passes, 1 when one
+fails, 3 when one is inconclusive and none fails, 2 for bad arguments or a module that
+cannot be loaded or run. (``scratchnet/gradcheck.py``, run as a script, calls ``main``.)
 """
 
 from __future__ import annotations

@@ -70,12 +70,9 @@ def require_keys(state, expected, what: str) -> None:
     missing = [key for key in expected if key not in state]
     unexpected = [key for key in state if key not in expected]
     if missing or unexpected:
-        found = [
-            f"{label} {keys}"
-            for label, keys in [("missing", missing), ("unexpected", unexpected)]
-            if keys
-        ]
-        raise ValueError(f"the saved state does not fit {what}: {'; '.join(found)}")
+        pairs = [("missing", missing), ("unexpected", unexpected)]
+        found = "; ".join(f"{label} {keys}" for label, keys in pairs if keys)
+        raise ValueError(f"the saved state does not fit {what}: {found}")
 
 
 def require_mapping(state) -> None:
