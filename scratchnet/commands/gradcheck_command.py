@@ -100,9 +100,8 @@ def _drawn(module: Module, draw, rng) -> list[TensorCheck]:
 
 
 def module_checks(target: str, seed: int = 0) -> dict[str, list[TensorCheck]]:
-    """Check the module named by ``target``, "package.module:Name": a Module, a Module
-    class built with no arguments, or a function that returns a Module. Its input is 5
-    standard normal rows of its ``in_features`` columns (3 when it declares none)."""
+    """Check the Module ``target`` names ("package.module:Name", built with no arguments if
+    a class or function) on 5 standard normal rows of its ``in_features`` (or 3) columns."""
     module_name, _, attribute = target.partition(":")
     if not (module_name and attribute):
         raise ValueError(f"target must be package.module:Name, got {target!r}")

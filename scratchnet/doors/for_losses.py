@@ -50,11 +50,8 @@ def focal_settings(alpha, gamma, alpha_mode: str) -> tuple:
 
 
 def pair(loss, input, y) -> tuple[np.ndarray, np.ndarray]:
-    """The input as a float array and y as 0/1 of its shape and dtype, or an error.
-
-    Labels of shape (N,) next to an input of shape (N, 1), as scikit-learn and pandas
-    give them, are read as that column.
-    """
+    """The input as a float array and y as 0/1 of its shape and dtype, or an error; labels
+    (N,) next to an input (N, 1), as scikit-learn and pandas give them, are that column."""
     name = loss.input_name
     input = as_float_array(input, name)
     y = as_float_array(y, "y", dtype=input.dtype)

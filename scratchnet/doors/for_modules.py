@@ -52,9 +52,9 @@ def _assigned_by_forward(kind: type) -> set[str]:
 
 
 def where_not_finite(model, x, dL_dy=None) -> str:
-    """The first output to go NaN or infinite ("the output of module 2", "module 1's
-    dL/dx"), found by running a Sequential's modules again one at a time: forward from
-    ``x``, or backward from ``dL_dy`` when it is given. Any other module is named whole."""
+    """The first output of a Sequential's modules, rerun one at a time, to go NaN or
+    infinite: forward from ``x`` ("the output of module 2"), or backward from ``dL_dy``
+    ("module 1's dL/dx"). Any other module is named whole."""
     modules = getattr(model, "modules", None)
     if not isinstance(modules, list):
         return f"the output of {type(model).__name__}"

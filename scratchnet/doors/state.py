@@ -17,12 +17,9 @@ def model_state(model, state) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def optimizer_state(optimizer, state) -> tuple[list, int]:
-    """(buffer, saved array) pairs and the saved step count, once everything fits.
-
-    The state must be of this optimizer's type and settings, over parameters of the
-    same shapes. A different learning rate is refused rather than silently replaced:
-    to resume with another one, load first, then set ``optimizer.lr``.
-    """
+    """(buffer, saved array) pairs and the saved step count, once the state is of this
+    optimizer's type and settings (another lr is refused, not silently replaced: load, then
+    set ``optimizer.lr``), over parameters of the same shapes."""
     kind = type(optimizer).__name__
     buffers = {
         f"{name}/{index}": array
