@@ -543,3 +543,15 @@ def test_check_loss_takes_integer_inputs_as_the_losss_front_door_does():
 def test_a_loss_on_probabilities_too_close_to_0_or_1_is_refused_with_a_sentence():
     with pytest.raises(ValueError, match=r"inputs must lie in \[0.002, 0.998\]"):
         check_loss(sn.BCELoss(), [[1e-3]], [[1]])
+
+
+def test_numerical_gradient_works_in_float64_on_a_copy_of_integer_input():
+    for x in (np.array([1, 2]), [1, 2]):  # an int array would round every step to 0
+        gradient = numerical_gradient(lambda v: np.sum(v**2), x)
+        np.testing.assert_allclose(gradient, [2.0, 4.0], rtol=1e-12)
+
+
+def test_relative_error_reads_integers_as_numbers_even_where_their_abs_wraps():
+    # |int8(-128)| is -128 in int8; as a number it is 128, so each pair is 1 apart in 1.
+    most_negative, zero = np.int8([-128, 0]), np.int8([0, -128])
+    np.testing.assert_array_equal(relative_error(most_negative, zero), [1.0, 1.0])

@@ -11,8 +11,8 @@ from scratchnet.doors.values import (
     POSITIVE_INT,
     GradientError,
     GradientOverflow,
-    as_float_array,
     as_generator,
+    as_upstream,
     kind_of,
     require_finite,
     require_float_dtype,
@@ -64,13 +64,7 @@ def sequence(modules) -> list:
 def model_grad_output(model, dL_dy) -> np.ndarray:
     """The upstream gradient of a model, as an array of its last output's shape and dtype.
     Whether it is finite is tested once, at the end of the backward pass."""
-    dL_dy = as_float_array(dL_dy, "grad_output", dtype=model.y.dtype)
-    if dL_dy.shape != model.y.shape:
-        raise GradientError(
-            f"grad_output must have the shape of the last output, {model.y.shape}, "
-            f"got {dL_dy.shape}"
-        )
-    return dL_dy
+    return as_upstream(dL_dy, model.y, "the last output", GradientError)
 
 
 def returned_gradient(model, index: int, dL_dx, dL_dy: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from scratchnet.doors.values import (
     POSITIVE,
     Number,
     as_float_array,
+    as_upstream,
     require_binary_labels,
     require_finite,
     require_nonempty,
@@ -87,12 +88,7 @@ def dL_out(loss, grad_output):
     """The upstream gradient of a loss: a finite number; for reduction "none", also an
     array of the unreduced loss's shape, finite."""
     if loss.reduction == "none" and not isinstance(grad_output, numbers.Real):
-        grad_output = as_float_array(grad_output, "grad_output", dtype=loss.y.dtype)
-        if grad_output.shape != loss.y.shape:
-            raise ValueError(
-                f"grad_output must have the shape of the unreduced loss, {loss.y.shape}, "
-                f"got {grad_output.shape}"
-            )
+        grad_output = as_upstream(grad_output, loss.y, "the unreduced loss")
         require_finite(grad_output, "grad_output")
         return grad_output
     if isinstance(grad_output, bool) or not isinstance(grad_output, numbers.Real):

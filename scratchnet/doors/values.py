@@ -104,6 +104,14 @@ def as_float_array(value, name: str, dtype=None) -> np.ndarray:
     return array.astype(dtype, copy=False)
 
 
+def as_upstream(value, like: np.ndarray, of: str, kind: type = ValueError) -> np.ndarray:
+    """``grad_output`` as a float array of the dtype and the shape of ``like``, that of ``of``."""
+    array = as_float_array(value, "grad_output", dtype=like.dtype)
+    if array.shape != like.shape:
+        raise kind(f"grad_output must have the shape of {of}, {like.shape}, got {array.shape}")
+    return array
+
+
 def as_samples(value, name: str, dtype=None, width=None, layer: str = "") -> np.ndarray:
     """A non-empty, finite float array of samples, one per row (``as_float_array``); with
     ``width``, the columns the first layer (``layer``) takes, it must be 2-D, (N, width)."""
