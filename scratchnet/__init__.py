@@ -1,11 +1,8 @@
 """scratchnet: a pure-NumPy neural network whose every gradient is written out by hand.
 
 The lesson, in reading order: ``layers``, ``losses``, ``optimizers``, ``gradcheck``,
-``training``, ``serialization`` (and ``functional``, the stable sigmoid they use). Each
-layer's forward pass, backward pass and the derivation between them sit side by side.
-
-The article's experiment (its data, metrics, study and figures) lives beside the lesson
-in ``scratchnet.article``, which the lesson never imports.
+``training``, ``serialization``. The article's experiment (data, metrics, study, figures)
+lives in ``scratchnet.article``, which the lesson never imports.
 """
 
 import importlib

@@ -1,9 +1,5 @@
-"""What every loss shares: the front door ``loss(input, y)`` and the reduction.
-
-As for layers (see ``scratchnet.layers``), ``loss_fn(input, y)`` checks its arguments
-(``scratchnet.doors.for_losses``), then calls ``forward``; ``forward`` and ``backward`` are
-the math.
-"""
+"""What every loss shares: the front door ``loss(input, y)``, which checks its arguments
+(``scratchnet.doors.for_losses``) and calls ``forward``, and the reduction."""
 
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
 """Layers: each one states its forward pass, its backward pass and the math between them.
 
-A batch is the first axis: x has shape (N, features). ``forward(x)`` keeps what
-``backward`` needs (the *cache*); ``backward(dL_dy)`` returns dL/d(input), never modifies
-``dL_dy``, and **overwrites** each ``param.grad`` (PyTorch accumulates, hence its
-``zero_grad()``). ``module(x)``, the front door, checks x and then calls ``forward``; the
-checks are in ``scratchnet.doors``. The conventions in full: docs/tour.md, "Layers".
+x is (N, features): a batch on the first axis. ``backward(dL_dy)`` returns dL/d(input) and
+**overwrites** each ``param.grad``; ``module(x)`` checks x (``scratchnet.doors``), then
+calls ``forward``. The conventions in full (the cache, dL_dy): docs/tour.md, "Layers".
 """
 
 from __future__ import annotations
@@ -53,9 +51,8 @@ class Linear(Module):
         """
         dL_dy = dL_dy.astype(self.dtype, copy=False)  # gradients in the layer's own dtype
         self.weight.grad = self.x.T @ dL_dy
-        # dL_dy.sum(axis=0), computed as ones(N) @ dL_dy: NumPy sums a narrow array down
-        # its rows one short row at a time, 4 to 15 times slower than this product at
-        # 8 or 16 columns (tests/test_layers.py proves the two equal).
+        # dL_dy.sum(axis=0) as ones(N) @ dL_dy: 4 to 15 times faster at 8 or 16 columns,
+        # and equal (tests/test_performance.py proves it).
         self.bias.grad = np.ones(len(dL_dy), dtype=dL_dy.dtype) @ dL_dy
         return dL_dy @ self.weight.data.T
 

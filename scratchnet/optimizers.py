@@ -1,9 +1,7 @@
 """Optimizers: Adam and SGD, each implementing the update rule PyTorch documents for it.
 
-An optimizer assigns its settings and its buffers (lists aligned with ``params``:
-``exp_avg[i]`` belongs to ``params[i]``) in its own ``__init__``. ``step()`` updates every
-``param.data`` **in place** from ``param.grad``, once the door has found every gradient
-finite (one NaN in ``exp_avg_sq`` would poison every later update of that entry).
+Each assigns its settings and buffers (``exp_avg[i]`` belongs to ``params[i]``) in its own
+``__init__``; ``step()`` updates every ``param.data`` **in place** from ``param.grad``.
 """
 
 from __future__ import annotations
@@ -30,8 +28,7 @@ class Optimizer:
         raise NotImplementedError(f"{name} has no step: write {name}.step(self)")
 
     def zero_grad(self) -> None:
-        """Zero every ``param.grad``: never needed (backward overwrites), kept to read like
-        PyTorch's loop."""
+        """Zero every ``param.grad``: not needed (backward overwrites); reads like PyTorch."""
         for param in self.params:
             param.grad = np.zeros_like(param.data)
 

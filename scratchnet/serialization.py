@@ -48,11 +48,8 @@ def save(path, model: Module, optimizer: Optimizer | None = None) -> None:
 
 
 def load(path, model: Module, optimizer: Optimizer | None = None) -> None:
-    """Load a file written by ``save`` into ``model``, and into ``optimizer`` if given.
-
-    A file saved with an optimizer can be loaded into a model alone. Every array is
-    checked (``doors.state``) before any is written.
-    """
+    """Load a file written by ``save`` into ``model``, and into ``optimizer`` if given (a file
+    saved with an optimizer loads into a model alone)."""
     arrays = doors.load_arguments(path, model, optimizer)
     copies = model_state(model, doors.with_prefix(arrays, "model/"))
     if optimizer is not None:

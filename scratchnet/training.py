@@ -62,9 +62,8 @@ def train(
         optimizer.step()                        updates every param.data
 
     PyTorch's loop also calls ``optimizer.zero_grad()``: scratchnet's backward overwrites
-    the gradients. The arguments are checked once, here; the doors say where a step went
-    wrong, and warn at the end of a run that went bad. The arguments and the warnings in
-    full: docs/tour.md, "Optimizers and the training loop".
+    the gradients. The doors check the arguments once, say where a step went wrong, and
+    warn after a run that went bad (in full: docs/tour.md, "Optimizers and the training loop").
 
     The history: one float per epoch. Full batch (the default, as in the article):
     ``history[e]`` is the loss epoch e's forward computed, *before* its step. Mini-batches:
@@ -77,9 +76,8 @@ def train(
 
     history, first_step = History(), True
     keep_freed_memory()  # no page faults each epoch on large data (see _allocator)
-    # One BLAS thread: small matrices, where threads cost more than they save (see _blas).
-    # NumPy's overflow warnings are silenced: a loss or gradient gone NaN or infinite is
-    # refused by the doors, in words that say where.
+    # One BLAS thread (see _blas). NumPy's overflow warnings are silenced: a loss or gradient
+    # gone NaN or infinite is refused by the doors, in words that say where.
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
             start, epoch_loss = time.perf_counter(), 0.0

@@ -415,6 +415,39 @@ def test_a_network_names_the_first_module_that_fails_on_its_own():
     assert said == [True, False, False, False, False]  # once, on the first failing row
 
 
+class Shift(sn.Module):
+    def forward(self, x):
+        return x + 10.0
+
+    def backward(self, dL_dy):
+        return dL_dy
+
+
+class SquareWrongAboveFive(sn.Module):
+    """y = x^2, whose backward is right below 5 and 1.5 times too large above it."""
+
+    def forward(self, x):
+        self.x = x
+        return x**2
+
+    def backward(self, dL_dy):
+        return dL_dy * np.where(self.x < 5, 2, 3) * self.x
+
+
+def test_each_module_is_checked_at_the_input_the_modules_before_it_give_it():
+    x = np.random.default_rng(6).uniform(-1, 1, (4, 2))  # the square is wrong only at x + 10
+    assert check_module(SquareWrongAboveFive(), x, rng=0)["input"] < 1e-8
+    assert first_failing_module(sn.Sequential(Shift(), SquareWrongAboveFive()), x, rng=0) == (
+        "module 1, SquareWrongAboveFive(), is the first to fail on its own"
+    )
+
+
+def test_a_module_is_named_when_any_one_of_its_tensors_fails():
+    rng = np.random.default_rng(7)  # TransposeMissing: its weight fails, its input and bias pass
+    model = sn.Sequential(sn.Linear(3, 3, rng=rng), TransposeMissing(3, 3, rng=rng))
+    assert first_failing_module(model, rng.standard_normal((5, 3)), rng=0).startswith("module 1, ")
+
+
 def test_a_network_whose_modules_each_pass_says_so():
     class SkipsItsMiddle(sn.Sequential):
         def backward(self, dL_dy):
@@ -543,3 +576,69 @@ def test_check_loss_takes_integer_inputs_as_the_losss_front_door_does():
 def test_a_loss_on_probabilities_too_close_to_0_or_1_is_refused_with_a_sentence():
     with pytest.raises(ValueError, match=r"inputs must lie in \[0.002, 0.998\]"):
         check_loss(sn.BCELoss(), [[1e-3]], [[1]])
+
+
+def test_numerical_gradient_works_in_float64_on_a_copy_of_integer_input():
+    for x in (np.array([1, 2]), [1, 2]):  # an int array would round every step to 0
+        gradient = numerical_gradient(lambda v: np.sum(v**2), x)
+        np.testing.assert_allclose(gradient, [2.0, 4.0], rtol=1e-12)
+
+
+def test_relative_error_reads_integers_as_numbers_even_where_their_abs_wraps():
+    # |int8(-128)| is -128 in int8; as a number it is 128, so each pair is 1 apart in 1.
+    most_negative, zero = np.int8([-128, 0]), np.int8([0, -128])
+    np.testing.assert_array_equal(relative_error(most_negative, zero), [1.0, 1.0])
+
+
+def test_max_relative_error_is_a_python_float_that_prints_as_a_number():
+    worst = max_relative_error(np.array([1.0, 2.0]), np.array([1.0, 3.0]))
+    assert type(worst) is float and repr([worst]) == "[0.2]"  # not [np.float64(0.2)]
+
+
+def test_each_rows_error_is_a_python_float_that_prints_as_a_number():
+    errors = check_module(sn.Linear(2, 1, rng=0), np.array([[0.5, -1.0]]), rng=0)
+    assert all(type(error) is float for error in errors.values())
+
+
+class ScaleIntoOneBuffer(sn.Module):
+    """y = 3x, written into one output array that every forward reuses."""
+
+    def forward(self, x):
+        if getattr(self, "out", None) is None or self.out.shape != x.shape:
+            self.out = np.empty_like(x)
+        self.out[...] = 3 * x
+        return self.out
+
+    def backward(self, dL_dy):
+        return 3 * dL_dy
+
+
+def test_a_forward_that_reuses_its_output_array_is_compared_on_copies_of_each_output():
+    (row,) = check_gradients(ScaleIntoOneBuffer(), np.array([[0.5, -1.0]]), rng=0)
+    assert row.status == "pass" and row.error < 1e-10
+
+
+class Float32Identity(sn.Module):
+    dtype = np.float32
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, dL_dy):
+        return dL_dy
+
+
+def test_a_float32_step_is_measured_as_x_stored_it_so_its_rounding_drops_out():
+    # Near 0, x + h and x are far apart in float32, and float32 could not subtract them
+    # exactly; in float64 the step taken is exact, and so the identity's estimate is dL_dy.
+    x = np.array([[0.001, -0.0013, 0.0007, 0.0031, -0.0049]], dtype=np.float32)
+    (row,) = check_gradients(Float32Identity(), x, rng=0)
+    assert row.dtype == "float32" and row.error == 0.0
+
+
+def test_numerical_gradient_subtracts_in_float64_what_f_returns_in_float32():
+    def f(v):  # 10^v, rounded to float32: at h = 1, 1 - 10^-1 is not exact in float32
+        return np.float32(10.0) ** np.float32(v[0])
+
+    as_float64 = numerical_gradient(lambda v: float(f(v)), [0.0], h=1.0)
+    np.testing.assert_array_equal(numerical_gradient(f, [0.0], h=1.0), as_float64)

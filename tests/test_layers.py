@@ -322,6 +322,18 @@ def test_sequential_summary_lists_widths_and_parameter_counts():
     assert rows[-1] == ["total", "193"]
 
 
+def test_a_summary_shows_the_input_width_until_a_module_sets_one_and_a_question_mark_if_none():
+    class Scale(sn.Module):  # declares its input width, sets no output width
+        in_features = 2
+
+        def forward(self, x):
+            return 2 * x
+
+    for first, shown in [(Scale(), "2"), (sn.ReLU(), "?")]:
+        rows = sn.Sequential(first, sn.Linear(2, 1, rng=0)).summary().splitlines()
+        assert rows[1].split()[-2:] == [shown, "0"] and rows[2].split()[-2:] == ["1", "3"]
+
+
 def test_a_sequential_whose_widths_do_not_chain_is_refused_when_built():
     with pytest.raises(ValueError, match=r"module 1 \(Linear\(in_features=4.*takes 4 features, "
                        r"but module 0 gives 3"):  # fmt: skip
@@ -334,6 +346,13 @@ def test_a_layer_keeps_its_dtype_wherever_it_sits_in_a_model():
     p = model(PLANE_X)  # float64 in
     model.backward(np.ones_like(p))
     assert p.dtype == np.float32 and model[1].weight.grad.dtype == np.float32
+
+
+def test_a_float32_linear_handed_a_float64_upstream_keeps_its_gradients_in_float32():
+    layer = sn.Linear(2, 3, rng=0, dtype=np.float32)
+    layer(PLANE_X)
+    dL_dx = layer.backward(np.ones((len(PLANE_X), 3)))  # float64, as a learner may pass
+    assert dL_dx.dtype == layer.weight.grad.dtype == layer.bias.grad.dtype == np.float32
 
 
 def test_each_module_of_a_model_can_run_its_own_backward_after_the_models_forward():

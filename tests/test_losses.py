@@ -260,6 +260,10 @@ def test_reprs_name_every_option():
         "FocalLoss(alpha=0.25, gamma=2.0, alpha_mode='constant', reduction='mean', eps=1e-07)"
     )
     assert repr(sn.BCEWithLogitsLoss("sum")) == "BCEWithLogitsLoss(reduction='sum')"
+    assert repr(sn.BCELoss(pos_weight=8.3)) == "BCELoss(pos_weight=8.3, reduction='mean')"
+    assert repr(sn.FocalLossWithLogits(None, 0.5, "none", alpha_mode="per_class")) == (
+        "FocalLossWithLogits(alpha=None, gamma=0.5, alpha_mode='per_class', reduction='none')"
+    )
 
 
 def test_bce_keeps_the_digits_of_a_tiny_p_for_negatives():
@@ -280,6 +284,13 @@ def test_bce_in_float32_floors_where_the_gradient_would_overflow():
     dL_dp = bce.backward()
     np.testing.assert_allclose(l, [-math.log(np.finfo(np.float32).tiny), 69.07755], rtol=1e-6)
     assert dL_dp[0] == 0.0 and np.isfinite(dL_dp[1])
+
+
+def test_a_pos_weight_below_one_keeps_float32s_floor_at_log_tiny():
+    # Only a weight above 1 raises the floor (w / p must stay finite); 0.5 does not lower it.
+    p = np.array([0.0], dtype=np.float32)
+    l = sn.BCELoss("none", pos_weight=0.5).forward(p, np.array([1.0]))
+    np.testing.assert_allclose(l, [-0.5 * math.log(np.finfo(np.float32).tiny)], rtol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -306,6 +306,16 @@ def test_an_optimizer_of_your_own_without_a_step_says_so_instead_of_doing_nothin
         Frozen(params).step()
 
 
+def test_an_optimizer_of_your_own_that_declares_nothing_saves_its_type_and_step_count():
+    class Frozen(sn.Optimizer):  # no settings, no buffers: the base class's empty ones
+        pass
+
+    optimizer = Frozen(two_parameters())
+    state = optimizer.state_dict()
+    assert set(state) == {"type", "step_count"} and str(state["type"]) == "Frozen"
+    optimizer.load_state_dict(state)
+
+
 @pytest.mark.parametrize("make", [sn.Adam, lambda params: sn.SGD(params, lr=0.1)])
 def test_one_nan_among_finite_gradient_entries_is_refused_and_changes_nothing(make):
     theta = sn.Parameter(np.array([1.0, 2.0, 3.0]))

@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The test files that exercise each lesson file, fastest and most direct first (-x stops
 # at the first failure, so a killed mutant usually costs one file).
 TESTS = {
+    "_blas.py": ["test_performance", "test_training"],
     "functional.py": ["test_layers", "test_losses", "test_properties", "test_gradcheck"],
     "layers.py": [
         "test_layers",

@@ -1,15 +1,9 @@
-"""``python -m scratchnet.gradcheck``: the gradient checks of ``scratchnet.gradcheck``, run
-from a terminal and printed as a table.
-
-With no arguments it checks every layer, every loss and the article's network;
-``python -m scratchnet.gradcheck mylayers:Tanh`` checks a module of your own (a class
-built with no arguments, or a function returning a module), drawing new inputs up to
-``RETRIES`` times while a check is inconclusive. Exit status: 0 when every tensor
-passes, 1 when one fails, 3 when none fails but one is inconclusive, 2 for bad arguments
-or a module that cannot be loaded or run.
-
-The lesson never imports this module: ``scratchnet/gradcheck.py``, run as a script,
-hands over to ``main`` here.
+"""``python -m scratchnet.gradcheck [package.module:Name ...]``: gradient checks as a table,
+of every layer, loss and the article's network, or of modules of your own (a class built
+with no arguments, or a function returning a module), drawing new inputs up to ``RETRIES``
+times while a check is inconclusive. Exit status: 0 when every tensor passes, 1 when one
+fails, 3 when one is inconclusive and none fails, 2 for bad arguments or a module that
+cannot be loaded or run. (``scratchnet/gradcheck.py``, run as a script, calls ``main``.)
 """
 
 from __future__ import annotations
@@ -106,9 +100,8 @@ def _drawn(module: Module, draw, rng) -> list[TensorCheck]:
 
 
 def module_checks(target: str, seed: int = 0) -> dict[str, list[TensorCheck]]:
-    """Check the module named by ``target``, "package.module:Name": a Module, a Module
-    class built with no arguments, or a function that returns a Module. Its input is 5
-    standard normal rows of its ``in_features`` columns (3 when it declares none)."""
+    """Check the Module ``target`` names ("package.module:Name", built with no arguments if
+    a class or function) on 5 standard normal rows of its ``in_features`` (or 3) columns."""
     module_name, _, attribute = target.partition(":")
     if not (module_name and attribute):
         raise ValueError(f"target must be package.module:Name, got {target!r}")

@@ -1,10 +1,7 @@
 """The doors of the gradient check (``scratchnet.gradcheck``): what it accepts, and what
-a backward must hand back for its gradients to be compared at all.
-
-A comparison proves something only when there are numbers to compare. A backward that
-returns None (its ``return`` forgotten), a number, an array of another shape or dtype, or
-NaN or infinity, or that writes into the upstream gradient it was handed, is told so in
-a sentence here; the check makes that tensor a FAIL, never a pass and never a crash.
+a backward must hand back for its gradients to be compared at all. A backward that returns
+None, a number, an array of another shape or dtype, or NaN, or that writes into the upstream
+gradient it was handed, is told so here: that tensor is a FAIL, never a pass nor a crash.
 """
 
 from __future__ import annotations
@@ -57,8 +54,7 @@ def require_enough_inputs(kept: np.ndarray, n: int, margin: float) -> None:
 
 def backward_of(module, dL_dy) -> tuple[object, str]:
     """(what ``module.backward(dL_dy)`` returned, ""), or (None, the sentence) when a
-    Sequential's backward refused what a module inside it returned, naming that module
-    and its index: the check makes that a FAIL, never a crash."""
+    Sequential's backward refused what a module inside it returned, naming that module."""
     try:
         return module.backward(dL_dy), ""
     except (GradientError, GradientOverflow) as error:
@@ -72,11 +68,10 @@ def forward_modified(x: np.ndarray, untouched: np.ndarray) -> str:
 
 def what_backward_got_wrong(returned, x, params, drawn, handed, *, own_dtypes: bool,
                             x_name: str = "x") -> dict[str, str]:  # fmt: skip
-    """The sentence of each tensor whose gradient cannot be compared, by its row's name:
-    "input" for what backward returned, or for writing into ``handed`` (a copy of the
-    upstream gradient ``drawn``), and each parameter's name for its ``grad``. With
-    ``own_dtypes``, each gradient must also have its tensor's dtype: a module checked on
-    its own, not the modules inside a Sequential."""
+    """The sentence of each tensor whose gradient cannot be compared, by row: "input" for
+    what backward returned, or for writing into ``handed`` (a copy of ``drawn``), and each
+    parameter's name for its ``grad``. With ``own_dtypes`` (a module checked on its own,
+    not a Sequential), each gradient must have its tensor's dtype too."""
     said = {"input": _returned(returned, x, x_name, own_dtypes) or _modified(drawn, handed)}
     said |= {name: _parameter_grad(name, param, own_dtypes) for name, param in params}
     return {name: sentence for name, sentence in said.items() if sentence}

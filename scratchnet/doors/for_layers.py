@@ -11,8 +11,8 @@ from scratchnet.doors.values import (
     POSITIVE_INT,
     GradientError,
     GradientOverflow,
-    as_float_array,
     as_generator,
+    as_upstream,
     kind_of,
     require_finite,
     require_float_dtype,
@@ -30,9 +30,8 @@ def linear_settings(in_features, out_features, rng, dtype) -> tuple:
 
 
 def sequence(modules) -> list:
-    """The modules as a list, once none is missing, repeated or misfit: no modules, a
-    non-module (a class, say), one module in two places, and neighbours whose widths do
-    not fit are refused."""
+    """The modules as a list, once there is one, each a module (not a class, say), none in
+    two places, and neighbours' widths fit."""
     if not modules:
         raise ValueError("Sequential needs at least one module")
     width, giver = None, None  # the width the modules so far hand on, and who fixed it
@@ -65,23 +64,14 @@ def sequence(modules) -> list:
 def model_grad_output(model, dL_dy) -> np.ndarray:
     """The upstream gradient of a model, as an array of its last output's shape and dtype.
     Whether it is finite is tested once, at the end of the backward pass."""
-    dL_dy = as_float_array(dL_dy, "grad_output", dtype=model.y.dtype)
-    if dL_dy.shape != model.y.shape:
-        raise GradientError(
-            f"grad_output must have the shape of the last output, {model.y.shape}, "
-            f"got {dL_dy.shape}"
-        )
-    return dL_dy
+    return as_upstream(dL_dy, model.y, "the last output", GradientError)
 
 
 def returned_gradient(model, index: int, dL_dx, dL_dy: np.ndarray) -> np.ndarray:
-    """What module ``index``'s backward returned, once it is an array of that module's
-    input shape; after module 0, also finite.
-
-    Checked at each module, so that a backward that forgot its ``return``, or summed
-    what it should not, is named where it returned, not in the next module's matmul.
-    Finiteness is tested once, at the end: a NaN in dL_dy, or one a module made, reaches
-    dL_dx through every module that multiplies by its upstream gradient.
+    """What module ``index``'s backward returned, once it is an array of its input's shape,
+    so a backward that forgot its ``return`` is named where it returned, not in the next
+    module's matmul. Finiteness is tested once, after module 0: a NaN in dL_dy, or one a
+    module made, reaches dL_dx through every module that multiplies by its upstream gradient.
     """
     shape = model.shapes[index]
     if not isinstance(dL_dx, np.ndarray) or dL_dx.shape != shape:

@@ -12,6 +12,7 @@ from scratchnet.doors.values import (
     POSITIVE,
     Number,
     as_float_array,
+    as_upstream,
     require_binary_labels,
     require_finite,
     require_nonempty,
@@ -50,11 +51,8 @@ def focal_settings(alpha, gamma, alpha_mode: str) -> tuple:
 
 
 def pair(loss, input, y) -> tuple[np.ndarray, np.ndarray]:
-    """The input as a float array and y as 0/1 of its shape and dtype, or an error.
-
-    Labels of shape (N,) next to an input of shape (N, 1), as scikit-learn and pandas
-    give them, are read as that column.
-    """
+    """The input as a float array and y as 0/1 of its shape and dtype, or an error; labels
+    (N,) next to an input (N, 1), as scikit-learn and pandas give them, are that column."""
     name = loss.input_name
     input = as_float_array(input, name)
     y = as_float_array(y, "y", dtype=input.dtype)
@@ -90,12 +88,7 @@ def dL_out(loss, grad_output):
     """The upstream gradient of a loss: a finite number; for reduction "none", also an
     array of the unreduced loss's shape, finite."""
     if loss.reduction == "none" and not isinstance(grad_output, numbers.Real):
-        grad_output = as_float_array(grad_output, "grad_output", dtype=loss.y.dtype)
-        if grad_output.shape != loss.y.shape:
-            raise ValueError(
-                f"grad_output must have the shape of the unreduced loss, {loss.y.shape}, "
-                f"got {grad_output.shape}"
-            )
+        grad_output = as_upstream(grad_output, loss.y, "the unreduced loss")
         require_finite(grad_output, "grad_output")
         return grad_output
     if isinstance(grad_output, bool) or not isinstance(grad_output, numbers.Real):

@@ -30,13 +30,9 @@ def module_output(module, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def missing_attribute(owner, name: str):
-    """What ``__getattr__`` raises for an attribute that was never set.
-
-    Python calls ``__getattr__`` only then. A name that a forward of ``owner``'s class
-    assigns (``self.y = ...``) is a cache that forward fills: wherever it is read, forward
-    has not run yet. Any other name is a plain missing attribute (a typo, say), and gets
-    Python's own sentence.
-    """
+    """What ``__getattr__`` raises for an attribute never set (Python calls it only then): a
+    name some forward of ``owner``'s class assigns is a cache, so forward has not run yet;
+    any other name (a typo, say) gets Python's own sentence."""
     kind = type(owner).__name__
     if name in _assigned_by_forward(type(owner)):
         raise CalledBeforeForward(f"{kind} has no {name} yet: forward sets it, and has not run")
@@ -56,9 +52,9 @@ def _assigned_by_forward(kind: type) -> set[str]:
 
 
 def where_not_finite(model, x, dL_dy=None) -> str:
-    """The first output to go NaN or infinite ("the output of module 2", "module 1's
-    dL/dx"), found by running a Sequential's modules again one at a time: forward from
-    ``x``, or backward from ``dL_dy`` when it is given. Any other module is named whole."""
+    """The first output of a Sequential's modules, rerun one at a time, to go NaN or
+    infinite: forward from ``x`` ("the output of module 2"), or backward from ``dL_dy``
+    ("module 1's dL/dx"). Any other module is named whole."""
     modules = getattr(model, "modules", None)
     if not isinstance(modules, list):
         return f"the output of {type(model).__name__}"

@@ -73,16 +73,12 @@ def params(params) -> list:
 
 
 def gradients(params, weight_decay=None) -> list[np.ndarray]:
-    """Every ``param.grad``, in order, once all are known to be usable, or an error.
-
-    A gradient of another shape could broadcast silently; a NaN or infinity means
-    training has diverged. For Adam, ``weight_decay`` is given: v adds up g^2 for
-    g = grad + weight_decay * theta, and a g^2 that overflows (above 1.8e19 in float32)
-    would leave v at inf for good. One cheap test per gradient, g . g, is finite unless
-    an entry is NaN or infinite or the squares overflow their sum; only a gradient that
-    fails it is looked at entry by entry, to say what is wrong (a sum that overflows
-    where no single square does is fine).
-    """
+    """Every ``param.grad``, in order, once each has its parameter's shape (another could
+    broadcast silently) and is finite (else training has diverged). For Adam
+    (``weight_decay`` given), g^2 for g = grad + weight_decay * theta must not overflow
+    either (above 1.8e19 in float32), or v would stay inf for good. One cheap test, g . g,
+    is finite unless one of these fails or the squares overflow their sum; only a gradient
+    that fails it is looked at entry by entry (a sum may overflow where no square does)."""
     grads = [np.asarray(param.grad) for param in params]
     for index, (param, grad) in enumerate(zip(params, grads)):
         if grad.shape != param.data.shape:

@@ -69,9 +69,8 @@ def model_and_optimizer(model, optimizer) -> None:
 
 
 def optimizer_of(optimizer, model) -> None:
-    """Refuse an optimizer built for another model: it would update parameters this one
-    does not use. (An optimizer given only some of the model's parameters is fine: the
-    others stay frozen.)"""
+    """Refuse an optimizer built for another model, whose parameters this one does not use
+    (one given only some of the model's parameters is fine: the others stay frozen)."""
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
             "optimizer must be a scratchnet optimizer, such as sn.Adam(model.parameters()); "

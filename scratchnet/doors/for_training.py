@@ -24,6 +24,7 @@ from scratchnet.doors.values import (
     as_samples,
     kind_of,
     require_binary_labels,
+    require_instance,
 )
 from scratchnet.layers import Module, Sequential, Sigmoid
 
@@ -33,9 +34,7 @@ class CollapseWarning(RuntimeWarning):
 
 
 class DivergenceWarning(RuntimeWarning):
-    """Training ran to the end, but the loss went bad: it ended at over 1.5 times where it
-    started (``has_diverged``), or far above its lowest, or climbed far above its start on
-    the way (``has_gone_bad``)."""
+    """Training ran to the end, but the loss went bad: see ``has_diverged``, ``has_gone_bad``."""
 
 
 # When a run has gone bad (see has_gone_bad), chosen from the loss curves of
@@ -46,8 +45,8 @@ RISE_SHARE = 0.02  # ... and more than 2% of the way from the lowest back up to 
 
 
 def data(model, loss_fn, optimizer, X, y, validation) -> tuple:
-    """(X, y, validation), checked, after the model, the loss and the
-    optimizer; a model ending in Sigmoid before a loss on logits is warned."""
+    """(X, y, validation), checked, after the model, the loss and the optimizer; a model
+    ending in Sigmoid before a loss on logits is warned."""
     _model_and_loss(model, loss_fn)
     optimizer_of(optimizer, model)
     _warn_if_squashed_twice(model, loss_fn)
@@ -82,9 +81,8 @@ def schedule(epochs, batch_size, rng, verbose) -> tuple:
 
 
 def output(loss_fn, p: np.ndarray, y: np.ndarray, first_step: bool) -> None:
-    """At the first step, let a scratchnet loss check the model's output, as ``loss_fn(p,
-    y)`` would. An output already NaN or infinite is left to ``loss``, which names the
-    module that overflowed."""
+    """At the first step, a scratchnet loss checks the model's output as ``loss_fn(p, y)``
+    would; one gone NaN or infinite is left to ``loss``, which names the module."""
     if first_step and isinstance(loss_fn, Loss) and np.isfinite(p).all():
         for_losses.pair(loss_fn, p, y)
 
@@ -108,13 +106,10 @@ def loss(value, where: str, model, X_batch) -> None:
 
 @contextmanager
 def located(where: str):
-    """Say where training was ("epoch 3, batch 2 of 5") when a step raises.
-
-    scratchnet's own sentences about a gradient carry it in their text ("at epoch 3:
-    the gradient of params[0] ..."). Any other exception, a learner's among them, keeps
-    its type, arguments and traceback, and gets the step as a note (Python 3.11 and newer
-    print notes under the message; on 3.10, which has no notes, it passes unchanged).
-    """
+    """Say where training was ("epoch 3, batch 2 of 5") when a step raises: in the text of
+    scratchnet's sentences about a gradient ("at epoch 3: the gradient of params[0] ..."),
+    as a note on any other exception, which keeps its type, arguments and traceback
+    (Python 3.10 has no notes: there it passes unchanged)."""
     try:
         yield
     except (GradientError, GradientOverflow) as error:
@@ -134,9 +129,7 @@ def validation_loss(model, loss_fn, X, y) -> float:
 
 def warn_if_gone_bad(history, stacklevel: int = 3) -> None:
     """A ``CollapseWarning`` if the loss stopped moving, else a ``DivergenceWarning`` if it
-    ended above 1.5 times its start, or went bad in another way (``has_gone_bad``). The
-    sentence gives the lowest loss, its epoch, and where the run ended. ``stacklevel``
-    points the warning at the caller of ``train`` (or of the estimator's ``fit``)."""
+    diverged or went bad; ``stacklevel`` points at the caller of ``train`` (or ``fit``)."""
     lowest = int(np.argmin(history))  # train runs at least one epoch
     at_lowest = f"its lowest was {history[lowest]:.6g}, at epoch {lowest + 1}"
     if has_collapsed(history):
@@ -172,11 +165,9 @@ def warn_if_gone_bad(history, stacklevel: int = 3) -> None:
 
 
 def has_collapsed(history, window: int = 5) -> bool:
-    """True when the loss stopped moving far from 0: the last ``window`` epochs' losses
-    all equal the one before them, to 1e-9 relative, and are still above 1% of the
-    first epoch's: every output saturated, as a learning rate far too large leaves it
-    (why, and what is not a collapse: docs/tour.md, "Optimizers and the training loop").
-    """
+    """True when the last ``window`` losses all equal the one before them, to 1e-9 relative,
+    and are above 1% of the first: every output saturated, as a learning rate far too large
+    leaves it (why, and what is not a collapse: docs/tour.md)."""
     if len(history) <= window:
         return False
     recent = np.asarray(history[-window - 1 :], dtype=np.float64)
@@ -192,10 +183,9 @@ def has_diverged(history, factor: float = 1.5) -> bool:
 
 
 def has_gone_bad(history) -> bool:
-    """True when the loss climbed above ``CLIMB`` = 100 times its first at some epoch, or
-    ended above ``RISE`` = 1.5 times its lowest *and* more than ``RISE_SHARE`` = 2% of the
-    way from its lowest back up to its first. A NaN or infinity is gone bad too. The
-    rules, as measured: docs/tour.md, "Optimizers and the training loop"."""
+    """True when the loss climbed above ``CLIMB`` times its first, or ended above ``RISE``
+    times its lowest *and* ``RISE_SHARE`` of the way back up to its first, or is not finite
+    (the rules, as measured: docs/tour.md)."""
     history = np.asarray(history, dtype=np.float64)
     if len(history) < 2:
         return False
@@ -208,8 +198,7 @@ def has_gone_bad(history) -> bool:
 
 
 def _model_and_loss(model, loss_fn) -> None:
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be a scratchnet Module, got a {type(model).__name__}")
+    require_instance(model, Module, "model", "a scratchnet Module")
     if isinstance(loss_fn, type):
         raise TypeError(
             f"loss_fn must be a loss object, got the class {loss_fn.__name__}; "
@@ -224,10 +213,8 @@ def _model_and_loss(model, loss_fn) -> None:
 
 
 def _samples_and_targets(model, loss_fn, X, y, X_name, y_name) -> tuple:
-    """X as the model's input, (N, in_features), and y as targets (N, 1), or an error.
-
-    scratchnet's losses need 0/1 labels; a loss of your own may take other targets.
-    """
+    """X as the model's input, (N, in_features), and y as targets (N, 1), or an error:
+    scratchnet's losses need 0/1 labels; a loss of your own may take other targets."""
     first = model.input_module
     X = as_samples(X, X_name, first.dtype, first.in_features, type(first).__name__)
     y = as_labels(y, len(X), X.dtype, y_name)

@@ -17,12 +17,9 @@ def model_state(model, state) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def optimizer_state(optimizer, state) -> tuple[list, int]:
-    """(buffer, saved array) pairs and the saved step count, once everything fits.
-
-    The state must be of this optimizer's type and settings, over parameters of the
-    same shapes. A different learning rate is refused rather than silently replaced:
-    to resume with another one, load first, then set ``optimizer.lr``.
-    """
+    """(buffer, saved array) pairs and the saved step count, once the state is of this
+    optimizer's type and settings (another lr is refused, not silently replaced: load, then
+    set ``optimizer.lr``), over parameters of the same shapes."""
     kind = type(optimizer).__name__
     buffers = {
         f"{name}/{index}": array
@@ -70,12 +67,9 @@ def require_keys(state, expected, what: str) -> None:
     missing = [key for key in expected if key not in state]
     unexpected = [key for key in state if key not in expected]
     if missing or unexpected:
-        found = [
-            f"{label} {keys}"
-            for label, keys in [("missing", missing), ("unexpected", unexpected)]
-            if keys
-        ]
-        raise ValueError(f"the saved state does not fit {what}: {'; '.join(found)}")
+        pairs = [("missing", missing), ("unexpected", unexpected)]
+        found = "; ".join(f"{label} {keys}" for label, keys in pairs if keys)
+        raise ValueError(f"the saved state does not fit {what}: {found}")
 
 
 def require_mapping(state) -> None:

@@ -1,13 +1,7 @@
-"""The values a user passes: numbers and arrays, checked where they enter.
-
-Each check raises a ``TypeError`` (wrong kind of thing) or a ``ValueError`` (right kind,
-wrong value) whose message names the argument and says what was expected, so that a
-mistake surfaces as a sentence rather than as NaN or a broadcasting error deep in NumPy.
-
-Numbers are declared, not checked by hand: ``Number(int, low=0)`` is "a positive
-integer", ``Number(low=0, high=1, closed="left")`` is "a number in [0, 1)", and
-``spec.check(value, name)`` returns the value or raises the sentence.
-"""
+"""The values a user passes, numbers and arrays, checked where they enter: a ``TypeError``
+for the wrong kind of thing, a ``ValueError`` for a wrong value, each naming the argument
+and what was expected. Numbers are declared: ``Number(low=0, high=1, closed="left")`` is
+"a number in [0, 1)", and ``spec.check(value, name)`` returns the value or the sentence."""
 
 from __future__ import annotations
 
@@ -22,12 +16,9 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 @dataclass(frozen=True)
 class Number:
-    """A scalar setting: whole or real, its bounds, and which bounds are allowed.
-
-    kind: ``int`` or ``float``. low, high: the bounds, or None for none. closed: which
-    bounds the value may equal: "neither", "left", "right" or "both". A real number with
-    no upper bound must also be finite, so that NaN and infinity are refused with the rest.
-    """
+    """A scalar of ``kind`` int or float between ``low`` and ``high`` (None: no bound);
+    ``closed`` ("neither", "left", "right", "both") says which bounds it may equal. A real
+    number with no upper bound must be finite too, so NaN and infinity are refused."""
 
     kind: type = float
     low: float | None = None
@@ -92,13 +83,9 @@ DECAY_RATE = Number(low=0, high=1, closed="left")
 
 
 def as_float_array(value, name: str, dtype=None) -> np.ndarray:
-    """Return ``value`` as a floating-point ndarray, converting integers and booleans.
-
-    ``dtype`` (when given) is the floating dtype to convert to; otherwise float32 and
-    float64 input keep their dtype, and everything else real (integers, booleans,
-    float16, long double) becomes float64: float16 cannot even hold the losses' clamp
-    1 - 1e-7, which rounds to 1 and would put log(0) back.
-    """
+    """``value`` as a floating-point ndarray of ``dtype``; with none given, float32 and
+    float64 keep theirs and all else real becomes float64 (float16 cannot even hold the
+    losses' clamp 1 - 1e-7, which rounds to 1 and would put log(0) back)."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be an array of numbers, got a {type(value).__name__}")
     try:
@@ -117,12 +104,17 @@ def as_float_array(value, name: str, dtype=None) -> np.ndarray:
     return array.astype(dtype, copy=False)
 
 
-def as_samples(value, name: str, dtype=None, width=None, layer: str = "") -> np.ndarray:
-    """A non-empty, finite float array of samples, one per row, as ``as_float_array``.
+def as_upstream(value, like: np.ndarray, of: str, kind: type = ValueError) -> np.ndarray:
+    """``grad_output`` as a float array of the dtype and the shape of ``like``, that of ``of``."""
+    array = as_float_array(value, "grad_output", dtype=like.dtype)
+    if array.shape != like.shape:
+        raise kind(f"grad_output must have the shape of {of}, {like.shape}, got {array.shape}")
+    return array
 
-    ``width``, when given, is the number of columns the first layer (named by ``layer``)
-    takes: the array must then be 2-D, (N, width).
-    """
+
+def as_samples(value, name: str, dtype=None, width=None, layer: str = "") -> np.ndarray:
+    """A non-empty, finite float array of samples, one per row (``as_float_array``); with
+    ``width``, the columns the first layer (``layer``) takes, it must be 2-D, (N, width)."""
     array = as_float_array(value, name, dtype)
     if width is not None and array.ndim != 2:
         raise ValueError(
@@ -139,11 +131,8 @@ def as_samples(value, name: str, dtype=None, width=None, layer: str = "") -> np.
 
 
 def as_labels(y, rows: int, dtype, name: str = "y") -> np.ndarray:
-    """Finite targets for ``rows`` samples, as a float array of ``dtype``, (rows, 1) or wider.
-
-    A label vector of shape (N,), as scikit-learn's loaders and a pandas Series give it,
-    becomes the column (N, 1) that a network's single output is compared with.
-    """
+    """Finite targets for ``rows`` samples, a float array of ``dtype``, (rows, 1) or wider; a
+    vector (N,), as scikit-learn and pandas give it, becomes the column (N, 1)."""
     y = as_float_array(y, name, dtype=dtype)
     if y.ndim not in (1, 2) or len(y) != rows:
         raise ValueError(f"{name} must have one row per row of X, {rows}, got shape {y.shape}")
@@ -160,10 +149,7 @@ def require_binary_labels(y: np.ndarray, name: str = "y") -> None:
 
 
 def require_probabilities(p: np.ndarray, name: str = "p", hint: str = "") -> None:
-    """Refuse every value outside [0, 1]; ``hint`` is appended to the message.
-
-    Call it after ``require_finite``: NaN compares false both ways and would pass.
-    """
+    """Refuse every value outside [0, 1], ``hint`` appended; NaN passes (check it first)."""
     outside = (p < 0) | (p > 1)
     if outside.any():
         raise ValueError(f"{name} must hold probabilities in [0, 1], found {p[outside][0]}{hint}")
