@@ -410,8 +410,7 @@ def across_data_document(args, settings, runs, answers) -> str:
         "true difference these runs would find 80% of the time (2.80 bootstrap standard "
         "errors).",
         "",
-        *([] if marked else ["", caution(args)]),
-        "",
+        *([] if marked else [caution(args), ""]),
         "## The answer per data setting",
         "",
         answers_markdown(answers, marked=marked),

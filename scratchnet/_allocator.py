@@ -2,7 +2,7 @@
 
 An activation of 23,333 rows x 16 float64 values is 3 MB. glibc gives each block that
 large fresh pages from the kernel (mmap), and hands them back when NumPy frees it, so every
-epoch faulted its pages in again: at 23,333 rows the epoch took 12.8 times the article's
+epoch faulted its pages in again: at 23,333 rows the epoch took 9 to 13 times the article's
 4,200-row epoch, not the 5.6 times its arithmetic asks for. Raising glibc's two thresholds
 keeps those blocks in the process's heap, where the next epoch finds them
 (docs/across-data.md, "The cost of the math alone", has the measurements). No number
