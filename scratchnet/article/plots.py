@@ -671,7 +671,7 @@ def plot_focal_advantage(
     means = np.array([[grid[row, column][0] for column in columns] for row in rows])
     reach = max(float(np.max(np.abs(means))), 0.01)
     fig, (heat, side) = plt.subplots(
-        1, 2, figsize=(14.5, 5.6), width_ratios=(1.15, 1), layout="constrained"
+        1, 2, figsize=(15, 5.8), width_ratios=(1.35, 1), layout="constrained"
     )
     image = heat.imshow(means, cmap="RdBu", vmin=-reach, vmax=reach, aspect="auto")
     for (r, c), mean in np.ndenumerate(means):
