@@ -34,7 +34,7 @@ def main() -> None:
             results[workers] = run_grid(settings, range(2), range(2))
             walls[workers] = time.perf_counter() - start
     trainings = len(results[1]) // 2  # each training is measured at 30 and at 100 epochs
-    names = ", ".join(setting.name for setting in settings)
+    names = "; ".join(setting.name for setting in settings)
     print(f"{trainings} trainings ({names}; data seeds 0-1, initialisations 0-1)")
     for workers, wall in walls.items():
         print(f"  {workers} worker(s): {wall:7.1f} s")
