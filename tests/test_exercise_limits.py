@@ -36,6 +36,9 @@ def exercises(*args, cwd):
     return subprocess.Popen(
         [sys.executable, "-m", "scratchnet.exercises", *args],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A shell starts background jobs with Ctrl-C ignored, and Python keeps it ignored:
+        # give the command the terminal's default, as a user's shell would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
 
 
