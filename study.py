@@ -37,6 +37,8 @@ from scratchnet.article.across_data import (
     answer_of,
     answers_markdown,
     append_grid_csv,
+    grid_tasks,
+    kept_tasks,
     means_markdown,
     paired_markdown,
     read_grid_csv,
@@ -427,9 +429,9 @@ def across_data_document(args, settings, runs, answers) -> str:
     return "\n".join(header)
 
 
-def grid_figure(answers, marked: bool = True):
-    """The heatmap over imbalance x separation, and the other settings beside it; marked:
-    whether an interval that excludes 0 is marked (too few data seeds: no)."""
+def grid_figure(answers):
+    """The heatmap over imbalance x separation, and the other settings beside it; with
+    fewer than FEWEST_TO_MARK data seeds, no interval is marked as excluding 0."""
     grid, others = {}, {}
     for answer in answers:
         setting = answer.setting
@@ -450,7 +452,7 @@ def grid_figure(answers, marked: bool = True):
         "of the best focal setup minus the best other,\neach picked by its F1 on the "
         f"training sets; {counted(data_seeds, 'data set')} x "
         f"{counted(inits, 'initialisation')} per setting",
-        marked=marked,
+        marked=data_seeds >= FEWEST_TO_MARK,
     )
 
 
@@ -470,7 +472,8 @@ def grid_main(args) -> int:
         print(f"study: {caution(args)}", file=sys.stderr)
     partial = args.out / PARTIAL_CSV
     kept = read_grid_csv(partial) if partial.exists() else []
-    already = _trainings_kept(kept, settings, args)
+    tasks = grid_tasks(settings, range(args.data_seeds), range(args.inits))
+    already = len(kept_tasks(kept, tasks)) * len(RECIPES)  # trainings run_grid will not redo
     if already:
         print(f"study: resuming: {already} trainings kept in {partial}", file=sys.stderr)
     started = time.perf_counter()
@@ -487,7 +490,7 @@ def grid_main(args) -> int:
         answers = [answer_of(runs, setting) for setting in settings]
         document = across_data_document(args, settings, runs, answers)
         (args.out / "across_data.md").write_text(document)
-        figure = grid_figure(answers, marked=args.data_seeds >= FEWEST_TO_MARK)
+        figure = grid_figure(answers)
         figure.savefig(args.out / "across_data.png", dpi=FIGURE_DPI)
         plt.close("all")
     except KeyboardInterrupt:
@@ -501,17 +504,6 @@ def grid_main(args) -> int:
     print(f"wall time {time.perf_counter() - started:.0f} s")
     print(f"files in {args.out}: grid_runs.csv, across_data.md, across_data.png")
     return 0
-
-
-def _trainings_kept(kept, settings, args) -> int:
-    """How many of this grid's trainings an interrupted run kept (each is measured at
-    every one of GRID_EPOCHS: counted once, at the first)."""
-    names = {setting.name for setting in settings}
-    return sum(
-        run.setting in names and run.data_seed < args.data_seeds and run.init_seed < args.inits
-        and run.epochs == GRID_EPOCHS[0]
-        for run in kept
-    )  # fmt: skip
 
 
 def _numbered(count: int, noun: str) -> str:

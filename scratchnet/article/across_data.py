@@ -135,14 +135,8 @@ def run_grid(
     settings = list(settings)
     data_seeds = _checked_seeds(data_seeds, "data_seeds", FEWEST_CLUSTERS)
     init_seeds = _checked_seeds(init_seeds, "init_seeds", 1)
-    tasks = [
-        (setting, data_seed, init_seed)
-        for setting in settings
-        for data_seed in data_seeds
-        for init_seed in init_seeds
-    ]
-    per_task = len(RECIPES) * len(GRID_EPOCHS)  # runs; trainings are len(RECIPES)
-    results = _complete_tasks(done, per_task)
+    tasks = grid_tasks(settings, data_seeds, init_seeds)
+    results = kept_tasks(done, tasks)
     to_run = [task for task in tasks if _key(*task) not in results]
     report = on_progress or (lambda done, total: None)
     with closing(dispatch(grid_task, to_run, jobs=jobs)) as finished:
@@ -154,16 +148,29 @@ def run_grid(
     return [run for task in tasks for run in results[_key(*task)]]
 
 
+def grid_tasks(settings, data_seeds, init_seeds) -> list[tuple[DataSetting, int, int]]:
+    """Every (setting, data seed, initialisation seed) of a grid, in the order of its runs."""
+    return [
+        (setting, data_seed, init_seed)
+        for setting in settings
+        for data_seed in data_seeds
+        for init_seed in init_seeds
+    ]
+
+
+def kept_tasks(runs: Iterable[GridRun], tasks) -> dict[tuple, list[GridRun]]:
+    """{(setting name, data seed, init seed): its runs} for each of ``tasks`` whose runs,
+    every recipe at every one of GRID_EPOCHS, ``runs`` hold whole."""
+    wanted = {_key(*task) for task in tasks}
+    found: dict[tuple, list[GridRun]] = {}
+    for run in runs:
+        found.setdefault((run.setting, run.data_seed, run.init_seed), []).append(run)
+    per_task = len(RECIPES) * len(GRID_EPOCHS)
+    return {key: runs for key, runs in found.items() if key in wanted and len(runs) == per_task}
+
+
 def _key(setting: DataSetting, data_seed: int, init_seed: int) -> tuple:
     return setting.name, data_seed, init_seed
-
-
-def _complete_tasks(runs: Iterable[GridRun], per_task: int) -> dict[tuple, list[GridRun]]:
-    """{(setting name, data seed, init seed): its runs} for the tasks ``runs`` hold whole."""
-    tasks: dict[tuple, list[GridRun]] = {}
-    for run in runs:
-        tasks.setdefault((run.setting, run.data_seed, run.init_seed), []).append(run)
-    return {key: task for key, task in tasks.items() if len(task) == per_task}
 
 
 def grid_task(setting: DataSetting, data_seed: int, init_seed: int) -> list[GridRun]:
@@ -373,25 +380,29 @@ GRID_CSV_COLUMNS = tuple(field.name for field in dataclasses.fields(GridRun))
 def write_grid_csv(runs: Iterable[GridRun], path) -> None:
     """One row per run, columns ``GRID_CSV_COLUMNS``; floats as ``repr`` (exact)."""
     with Path(path).open("w", newline="") as file:
-        csv.writer(file).writerow(GRID_CSV_COLUMNS)
-    append_grid_csv(runs, path)
+        _write_rows(file, runs, header=True)
 
 
 def append_grid_csv(runs: Iterable[GridRun], path) -> None:
-    """Add ``runs`` to a file ``write_grid_csv`` began (or begin it), then flush them to
-    disk: what an interrupted grid keeps, to resume from."""
+    """Add ``runs`` to a file ``write_grid_csv`` would write (beginning it if there is
+    none), and flush them to disk: what an interrupted grid keeps, to resume from."""
     path = Path(path)
-    if not path.exists():
-        write_grid_csv([], path)
+    header = not path.exists()
     with path.open("a", newline="") as file:
-        writer = csv.writer(file)
-        for run in runs:
-            writer.writerow(
-                "" if value is None else repr(value) if isinstance(value, float) else value
-                for value in dataclasses.astuple(run)
-            )
+        _write_rows(file, runs, header=header)
         file.flush()
         os.fsync(file.fileno())
+
+
+def _write_rows(file, runs: Iterable[GridRun], header: bool) -> None:
+    writer = csv.writer(file)
+    if header:
+        writer.writerow(GRID_CSV_COLUMNS)
+    for run in runs:
+        writer.writerow(
+            "" if value is None else repr(value) if isinstance(value, float) else value
+            for value in dataclasses.astuple(run)
+        )
 
 
 def read_grid_csv(path) -> list[GridRun]:
