@@ -3,7 +3,7 @@ its defaults were chosen on (development) and on data they were not (held-out).
 
     python benchmarks/compare_estimators.py                 # both tables
     python benchmarks/compare_estimators.py --sets held-out # one of them
-    python benchmarks/compare_estimators.py --search        # how the defaults were chosen
+    python benchmarks/compare_estimators.py --search 2      # how the defaults were chosen
 
 Two lists of data sets, each named before anything was measured on it. The defaults are
 chosen by ``--search`` on DEVELOPMENT alone; HELD_OUT is run once, to report. In the
@@ -275,14 +275,15 @@ def _row(data_name: str, model_name: str, result: dict, seconds: float) -> str:
 
 # --- how the defaults were chosen ---------------------------------------------------------
 
-# Where the search started: the defaults before it, with scikit-learn's stopping rule.
-STARTING_POINT = {
+# The first round's search started from the defaults before it, with scikit-learn's
+# stopping rule; each candidate is the settings it changes from there, measured on
+# FIRST_DEVELOPMENT by AP and fit time alone, one seed, in three steps (docs/estimator.md
+# says why these).
+FIRST_START = {
     "hidden_layer_sizes": (16, 8), "alpha": 0.1, "learning_rate_init": 0.01,
     "batch_size": None, "max_iter": 300, "tol": 1e-4, "n_iter_no_change": 10,
 }  # fmt: skip
-# Each candidate is the settings it changes from STARTING_POINT, measured on DEVELOPMENT
-# by AP and fit time alone, one seed, in three rounds (docs/estimator.md says why these).
-CANDIDATES = [
+FIRST_CANDIDATES = [
     {"tol": None},
     {},
     {"batch_size": "auto", "learning_rate_init": 0.001, "alpha": 0.0001},
@@ -292,7 +293,7 @@ CANDIDATES = [
     {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": (64,)},
     {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": (32, 16)},
     {"batch_size": "auto", "learning_rate_init": 0.001, "alpha": 1.0},
-    # The second round, around the two best of the first: one layer of 64, and alpha 1.
+    # The second step, around the two best of the first: one layer of 64, and alpha 1.
     {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": 64, "alpha": 1.0},
     {"batch_size": "auto", "learning_rate_init": 0.003, "hidden_layer_sizes": 64, "alpha": 1.0},
     {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": 100},
@@ -301,18 +302,48 @@ CANDIDATES = [
     {"batch_size": "auto", "learning_rate_init": 0.003, "hidden_layer_sizes": 64, "alpha": 3.0},
     {"batch_size": "auto", "learning_rate_init": 0.001, "hidden_layer_sizes": 64, "alpha": 10.0},
 ]
+# The second round's search starts from the first round's choice, on DEVELOPMENT.
+SECOND_START = {
+    "hidden_layer_sizes": (64,), "alpha": 3.0, "learning_rate_init": 0.001,
+    "batch_size": "auto", "max_iter": 300, "tol": 1e-4, "n_iter_no_change": 10,
+}  # fmt: skip
+SECOND_CANDIDATES = [
+    {},
+    {"hidden_layer_sizes": (100,)},
+    {"hidden_layer_sizes": (128,)},
+    {"hidden_layer_sizes": (64, 32)},
+    {"alpha": 1.0},
+    {"alpha": 0.3},
+    {"learning_rate_init": 0.002},
+    {"n_iter_no_change": 20},
+    # The second step, around the three best of the first: wider, deeper, a larger step.
+    {"hidden_layer_sizes": (128,), "learning_rate_init": 0.002},
+    {"hidden_layer_sizes": (100,), "learning_rate_init": 0.002},
+    {"hidden_layer_sizes": (64, 32), "learning_rate_init": 0.002},
+    {"hidden_layer_sizes": (64, 32), "alpha": 10.0},
+    {"hidden_layer_sizes": (128,), "alpha": 10.0},
+    {"hidden_layer_sizes": (128, 64)},
+    # The third, around the best of the second, two layers of 64 and 32: their penalty and
+    # their widths.
+    {"hidden_layer_sizes": (64, 32), "alpha": 2.0},
+    {"hidden_layer_sizes": (64, 32), "alpha": 5.0},
+    {"hidden_layer_sizes": (96, 48)},
+    {"hidden_layer_sizes": (48, 24)},
+]
+SEARCHES = {
+    1: (FIRST_START, FIRST_CANDIDATES, FIRST_DEVELOPMENT),
+    2: (SECOND_START, SECOND_CANDIDATES, DEVELOPMENT),
+}
 
 
-def search(candidates=CANDIDATES, sets=DEVELOPMENT, bar=True) -> str:
-    """Mean AP over the sets and total fit time of each candidate, scikit-learn's MLP
-    first as the bar to clear (unless ``bar`` is False); the per-set APs follow."""
+def search(start: dict, candidates: list, sets: dict, bar=True) -> str:
+    """Mean AP over the sets and total fit time of each candidate (the settings it
+    changes from ``start``), scikit-learn's MLP first as the bar to clear (unless ``bar``
+    is False); the per-set APs follow."""
     loaded = {name: load() for name, load in sets.items()}
     rows = [("scikit-learn MLPClassifier, defaults", SklearnMLPClassifier(random_state=SEED))]
     rows = rows if bar else []
-    rows += [
-        (repr(c), sn.MLPClassifier(random_state=SEED, **{**STARTING_POINT, **c}))
-        for c in candidates
-    ]
+    rows += [(repr(c), sn.MLPClassifier(random_state=SEED, **{**start, **c})) for c in candidates]
     lines = ["| settings | mean AP | fit (s, total) | " + " | ".join(loaded) + " |"]
     lines.append("|---|--:|--:|" + "--:|" * len(loaded))
     for name, model in rows:
@@ -325,15 +356,70 @@ def search(candidates=CANDIDATES, sets=DEVELOPMENT, bar=True) -> str:
     return "\n".join(lines)
 
 
+# --- fit times alone, measured again ------------------------------------------------------
+
+TIMING_REPEATS = 3
+
+
+def timings(sets: dict, repeats: int = TIMING_REPEATS) -> str:
+    """The two MLPs' plain fits at their defaults on every fold of ``sets`` again, each
+    fit ``repeats`` times, the two models taking turns, and its median time kept: per set
+    and in total, the seconds, the epochs run, and the milliseconds an epoch."""
+    timed = ("scratchnet, defaults", "scikit-learn MLPClassifier, defaults")
+    mlps = {name: model for name, model in models().items() if name in timed}
+    lines = ["| data set | model | fit (s, total of the folds) | epochs | ms an epoch |",
+             "|---|---|--:|--:|--:|"]  # fmt: skip
+    totals = {name: [0.0, 0] for name in mlps}
+    for data_name, load in sets.items():
+        X, y = load()
+        found = {name: [0.0, 0] for name in mlps}
+        for train_rows, _ in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(X, y):
+            seconds, epochs = {name: [] for name in mlps}, {}
+            for _ in range(repeats):
+                for name, model in mlps.items():
+                    pipeline = make_pipeline(StandardScaler(), clone(model))
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", ConvergenceWarning)
+                        start = time.perf_counter()
+                        pipeline.fit(X[train_rows], y[train_rows])
+                        seconds[name].append(time.perf_counter() - start)
+                    epochs[name] = pipeline[-1].n_iter_  # the same at every repeat
+            for name in mlps:
+                found[name][0] += float(np.median(seconds[name]))
+                found[name][1] += epochs[name]
+        for name, (total, epochs) in found.items():
+            lines.append(_timing_row(data_name, name, total, epochs))
+            totals[name][0] += total
+            totals[name][1] += epochs
+    for name, (total, epochs) in totals.items():
+        lines.append(_timing_row("**total**", name, total, epochs))
+    return "\n".join(lines)
+
+
+def _timing_row(data_name: str, model_name: str, seconds: float, epochs: int) -> str:
+    per_epoch = 1000 * seconds / epochs
+    return f"| {data_name} | {model_name} | {seconds:.2f} | {epochs} | {per_epoch:.2f} |"
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", choices=["development", "held-out", "both"], default="both")
-    parser.add_argument("--search", action="store_true", help="the defaults' search")
+    parser.add_argument(
+        "--timings", action="store_true", help="the MLPs' fit times alone, each a median"
+    )
+    parser.add_argument(
+        "--search", type=int, choices=sorted(SEARCHES), help="a round of the defaults' search"
+    )
     args = parser.parse_args(argv)
     print("Every model runs on one BLAS thread (threadpoolctl.threadpool_limits(1)).")
     with threadpool_limits(limits=1):
         if args.search:
-            search()
+            search(*SEARCHES[args.search])
+            return
+        if args.timings:
+            for name, sets in (("development", DEVELOPMENT), ("held-out", HELD_OUT)):
+                if args.sets in (name, "both"):
+                    print(f"\n{name} data sets, fit times\n\n{timings(sets)}", flush=True)
             return
         for name, sets in (("development", DEVELOPMENT), ("held-out", HELD_OUT)):
             if args.sets in (name, "both"):
