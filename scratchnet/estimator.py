@@ -83,7 +83,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     ``fit`` checks them; as scikit-learn expects, ``__init__`` only stores them.
 
     hidden_layer_sizes: the width of each hidden layer, a tuple of positive ints, or one
-        int for one hidden layer (100 is (100,)); default (64,) (scikit-learn's is
+        int for one hidden layer (100 is (100,)); default (64, 32) (scikit-learn's is
         (100,), the article's (16, 8)). () gives no hidden layer: logistic regression.
     loss: "bce" (binary cross-entropy, the default) or "focal" (focal loss, Lin et al.,
         2017).
@@ -153,8 +153,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     >>> from scratchnet import MLPClassifier
     >>> X = np.array([[-2.0, -1.0], [-1.0, -2.0], [1.0, 2.0], [2.0, 1.0]])
     >>> y = np.array(["ham", "ham", "spam", "spam"])
-    >>> # four rows, one step an epoch: a larger step than the default converges sooner
-    >>> model = MLPClassifier(loss="focal", learning_rate_init=0.01, random_state=0)
+    >>> # four rows: the penalty is divided by them, so a smaller alpha than the default
+    >>> # (at 3, every output flattens to 0.5); one step an epoch, so a larger step
+    >>> model = MLPClassifier(loss="focal", alpha=0.1, learning_rate_init=0.01, random_state=0)
     >>> model = model.fit(X, y)
     >>> model.classes_
     array(['ham', 'spam'], dtype='<U4')
@@ -166,7 +167,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        hidden_layer_sizes=(64,),
+        hidden_layer_sizes=(64, 32),
         loss="bce",
         *,
         alpha=3.0,
