@@ -5,14 +5,15 @@ its defaults were chosen on (development) and on data they were not (held-out).
     python benchmarks/compare_estimators.py --sets held-out # one of them
     python benchmarks/compare_estimators.py --search 2      # how the defaults were chosen
 
-Two lists of data sets, each named before anything was measured on it. The defaults are
-chosen by ``--search`` on DEVELOPMENT alone; HELD_OUT is run once, to report. In the
-first round the development sets were FIRST_DEVELOPMENT and the held-out FIRST_HELD_OUT;
-once reported, those joined the development data of the second round, which has a new
+Lists of data sets, each named before anything was measured on it. The defaults are
+chosen by ``--search`` on DEVELOPMENT alone; HELD_OUT is run once, to report. Each
+round's held-out sets, once reported, join the next round's development data: the first
+round had FIRST_DEVELOPMENT and FIRST_HELD_OUT, the second SECOND_DEVELOPMENT and
+SECOND_HELD_OUT, and the third, today's, has all of them as DEVELOPMENT and a new
 HELD_OUT. The lists mix scikit-learn's bundled data (subsampled to a rare class),
-``make_classification`` draws and non-linear generated sets (moons, circles, Gaussian
-quantiles, Hastie's and Friedman's), and span 90:10 to 99.5:0.5, 2 to 64 features and
-333 to 50,251 rows.
+``make_classification`` draws and non-linear generated sets (moons, circles, blobs,
+Gaussian quantiles, Hastie's and Friedman's), and span 90:10 to 99.5:0.5, 2 to 64
+features and 333 to 50,251 rows.
 
 Every model sits in a pipeline after a ``StandardScaler`` and is fitted on the same
 stratified folds (``FOLDS``, shuffled with seed 0). On each fold's held-out rows: the
@@ -38,6 +39,7 @@ from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
     load_digits,
+    make_blobs,
     make_circles,
     make_classification,
     make_friedman1,
@@ -121,6 +123,32 @@ def friedman1_top_5pct():
     return X, (response > np.quantile(response, 0.95)).astype(int)
 
 
+def digits_5_3pct():
+    """Digits, 5 against the rest, the 5s cut to 3%, all 64 pixels: 1,665 rows."""
+    X, digit = load_digits(return_X_y=True)
+    return rare_cut(X, (digit == 5).astype(int), 0.03, seed=50)
+
+
+def diabetes_bottom_10pct():
+    """Diabetes, the 10% of patients whose disease progressed least: 442 rows, 10 features."""
+    X, progression = load_diabetes(return_X_y=True)
+    return X, (progression < np.quantile(progression, 0.1)).astype(int)
+
+
+def blobs_3pct():
+    """make_blobs, three blobs in 6 features (standard deviation 2.5), the third cut to 3%
+    against the other two: 4,124 rows."""
+    X, blob = make_blobs(n_samples=6000, n_features=6, centers=3, cluster_std=2.5,
+                         random_state=51)  # fmt: skip
+    return rare_cut(X, (blob == 2).astype(int), 0.03, seed=51)
+
+
+def gaussian_quantiles_3_2pct():
+    """make_gaussian_quantiles, 3 features, the inner half cut to 2%: 4,082 rows."""
+    X, y = make_gaussian_quantiles(n_samples=8000, n_features=3, n_classes=2, random_state=56)
+    return rare_cut(X, 1 - y, 0.02, seed=56)
+
+
 def moons(n_samples, share, noise, seed):
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return rare_cut(X, y, share, seed)
@@ -166,10 +194,10 @@ FIRST_HELD_OUT = {
     ),
     "moons, 0.5% (2 features, 50,251 rows)": lambda: moons(100_000, 0.005, 0.25, seed=23),
 }
-# The second round: both lists above are its development data; HELD_OUT, named before
-# anything was measured on it, is run once, to report.
-DEVELOPMENT = {**FIRST_DEVELOPMENT, **FIRST_HELD_OUT}
-HELD_OUT = {
+# The second round: both lists above are its development data; SECOND_HELD_OUT, named
+# before anything was measured on it, was run once, to report.
+SECOND_DEVELOPMENT = {**FIRST_DEVELOPMENT, **FIRST_HELD_OUT}
+SECOND_HELD_OUT = {
     "digits, 3 vs rest at 2% (64 features)": digits_3_2pct,
     "hastie_10_2, 2% positive": hastie_2pct,
     "gaussian quantiles, 5 features, 5% inner": gaussian_quantiles_5pct,
@@ -182,6 +210,23 @@ HELD_OUT = {
     "make_classification 800x8, 90:10, 3 clusters": lambda: drawn(
         800, 8, 0.90, seed=44, n_informative=4, n_clusters_per_class=3
     ),
+}
+# The third round: all three lists above are its development data; HELD_OUT, named
+# before anything was measured on it, is run once, to report.
+DEVELOPMENT = {**SECOND_DEVELOPMENT, **SECOND_HELD_OUT}
+HELD_OUT = {
+    "digits, 5 vs rest at 3% (64 features)": digits_5_3pct,
+    "diabetes, bottom 10% progression": diabetes_bottom_10pct,
+    "blobs, 6 features, one of three at 3%": blobs_3pct,
+    "make_classification 30000x15, 99:1, class_sep 0.7": lambda: drawn(
+        30_000, 15, 0.99, seed=52, n_informative=5, class_sep=0.7
+    ),
+    "moons, noise 0.2, 2% (10,204 rows)": lambda: moons(20_000, 0.02, 0.2, seed=53),
+    "circles, noise 0.25, 5% (1,053 rows)": lambda: circles(2000, 0.05, 0.25, seed=54),
+    "make_classification 2500x25, 95:5, 4 clusters": lambda: drawn(
+        2500, 25, 0.95, seed=55, n_informative=12, n_clusters_per_class=4
+    ),
+    "gaussian quantiles, 3 features, 2% inner": gaussian_quantiles_3_2pct,
 }
 
 
@@ -332,7 +377,7 @@ SECOND_CANDIDATES = [
 ]
 SEARCHES = {
     1: (FIRST_START, FIRST_CANDIDATES, FIRST_DEVELOPMENT),
-    2: (SECOND_START, SECOND_CANDIDATES, DEVELOPMENT),
+    2: (SECOND_START, SECOND_CANDIDATES, SECOND_DEVELOPMENT),
 }
 
 
