@@ -56,18 +56,16 @@ def fit_network(
     (``AdamWithL2``); ``batch_size`` is None for full batch; ``rng`` shuffles the
     mini-batches; ``stopping`` is a ``StoppingRule``, or None to run all ``max_iter``
     epochs. The history is that of ``sn.train``, penalty included: at full batch, entry
-    e is the objective L + penalty before epoch e's step. The warnings for training gone
-    bad judge L alone, the loss ``sn.train``'s history holds and their rules were chosen
-    on: a penalty grown with weights that blew up would hide the loss's own climb.
+    e is the objective L + penalty before epoch e's step.
     """
     batches = _batches(len(X), batch_size, rng, sample_weight)
-    history, losses = [], []  # L + penalty, and L, of each epoch
+    history = []
     keep_freed_memory()  # as sn.train: no page faults each epoch on large data
     # One BLAS thread, as sn.train: small matrices, where threads cost more than they save.
     # NumPy's overflow warnings are silenced: a loss gone NaN or infinite is refused below.
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, max_iter + 1):
-            epoch_objective = epoch_loss = 0.0
+            epoch_loss = 0.0
             for where, rows, share, scale in batches(epoch):
                 sw = sample_weight[rows]
                 l_rows = loss_fn.forward(network.forward(X[rows]), y[rows])  # (B, 1): each l_i
@@ -80,13 +78,11 @@ def fit_network(
                 except (FloatingPointError, ValueError) as error:
                     error.add_note(f"(training MLPClassifier, at {where})")
                     raise
-                epoch_objective += objective * share
-                epoch_loss += loss * share
-            history.append(float(epoch_objective))
-            losses.append(float(epoch_loss))
+                epoch_loss += objective * share
+            history.append(float(epoch_loss))
             if stopping is not None and stopping.should_stop(history):
                 break
-    warn_if_gone_bad(losses, stacklevel=4)  # the lesson's warnings, as sn.train gives them
+    warn_if_gone_bad(history, stacklevel=4)  # the lesson's warnings, as sn.train gives them
     if stopping is not None and not stopping.stopped:
         stopping.warn_not_converged(max_iter)
     return history

@@ -543,22 +543,6 @@ def test_a_run_that_diverges_warns_whatever_the_loss(loss):
         make_pipeline(StandardScaler(), model).fit(X, y)
 
 
-def test_the_gone_bad_warning_judges_the_loss_without_the_penalty():
-    # benchmarks/gone_bad.py's breast cancer at learning rate 1, full batch: the loss
-    # climbed 45 times its first, came down to 0.0016, and ended 21 times that, which the
-    # rules call gone bad. loss_curve_ adds the penalty on the weights that blew up, and
-    # in it the same run ends near its lowest, so warning on it would stay silent.
-    X, y = load_breast_cancer(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
-    model = MLPClassifier(
-        hidden_layer_sizes=(16, 8), alpha=0.1, learning_rate_init=1.0, max_iter=300,
-        tol=None, batch_size=None, random_state=0,
-    )  # fmt: skip
-    with pytest.warns(DivergenceWarning, match="training went bad"):
-        model.fit(X, y)
-    assert not sn.training.has_gone_bad(model.loss_curve_)
-
-
 def test_tuned_threshold_classifier_predicts_above_its_chosen_threshold():
     X, y = rare_class_data()
     tuned = TunedThresholdClassifierCV(MLPClassifier(random_state=0), scoring="f1", cv=3)
