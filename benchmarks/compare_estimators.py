@@ -375,9 +375,20 @@ SECOND_CANDIDATES = [
     {"hidden_layer_sizes": (96, 48)},
     {"hidden_layer_sizes": (48, 24)},
 ]
+# The third round's search starts from the second round's choice, on DEVELOPMENT. Its
+# held-out fits ran 32% more epochs than scikit-learn's MLP (whose max_iter is 200), at a
+# lower cost an epoch: how many epochs to allow is its question.
+THIRD_START = {**SECOND_START, "hidden_layer_sizes": (64, 32)}
+THIRD_CANDIDATES = [
+    {},
+    {"max_iter": 200},
+    {"max_iter": 150},
+    {"hidden_layer_sizes": (96, 48), "max_iter": 200},
+]
 SEARCHES = {
     1: (FIRST_START, FIRST_CANDIDATES, FIRST_DEVELOPMENT),
     2: (SECOND_START, SECOND_CANDIDATES, SECOND_DEVELOPMENT),
+    3: (THIRD_START, THIRD_CANDIDATES, DEVELOPMENT),
 }
 
 

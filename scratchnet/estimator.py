@@ -109,7 +109,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     learning_rate_init: Adam's step size lr, a positive number; default 0.001, as in
         scikit-learn (the article's is 0.01).
     max_iter: the most epochs (passes over the training data) to run, a positive int;
-        default 300.
+        default 200, as in scikit-learn.
     batch_size: rows per step, a positive int; "auto" (the default) for min(200, N), as
         in scikit-learn; None for full batch, one step per epoch, as in the article.
     tol, n_iter_no_change: scikit-learn's stopping rule. Training stops once the loss
@@ -177,7 +177,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         focal_alpha_mode=None,
         class_weight=None,
         learning_rate_init=0.001,
-        max_iter=300,
+        max_iter=200,
         batch_size="auto",
         tol=1e-4,
         n_iter_no_change=10,
