@@ -34,6 +34,8 @@ import time
 import warnings
 
 import numpy as np
+from joblib import Parallel, delayed
+from scipy import stats
 from sklearn.base import clone
 from sklearn.datasets import (
     load_breast_cancer,
@@ -457,12 +459,68 @@ def _timing_row(data_name: str, model_name: str, seconds: float, epochs: int) ->
     return f"| {data_name} | {model_name} | {seconds:.2f} | {epochs} | {per_epoch:.2f} |"
 
 
+# --- today's held-out comparison again, over seeds ----------------------------------------
+
+SEED_FOLDS = 5
+
+
+def across_seeds(sets: dict, seeds: int, jobs: int = 1) -> str:
+    """The two MLPs at their defaults on ``sets`` again, with ``seeds`` draws of all that is
+    random: seed s shuffles ``SEED_FOLDS`` stratified folds and seeds both models. Per
+    set, each one's AP averaged over the seeds and folds, and the difference; then, at
+    each seed, the difference of the means over the sets, and the mean of those with a
+    95% t-interval: how much of one run's verdict is its draw. The defaults do not change
+    with it; nothing is chosen here."""
+    tasks = [(name, load, seed) for name, load in sets.items() for seed in range(seeds)]
+    found = Parallel(n_jobs=jobs)(delayed(_seeded_aps)(*task) for task in tasks)
+    mine, theirs = {}, {}  # (set, seed) -> the mean AP over the folds
+    for (data_name, _, seed), (ours, sklearns) in zip(tasks, found):
+        mine[data_name, seed], theirs[data_name, seed] = np.mean(ours), np.mean(sklearns)
+    lines = ["| data set | scratchnet, defaults | scikit-learn's MLP | difference |",
+             "|---|--:|--:|--:|"]  # fmt: skip
+    for data_name in sets:
+        ours = np.mean([mine[data_name, seed] for seed in range(seeds)])
+        sklearns = np.mean([theirs[data_name, seed] for seed in range(seeds)])
+        lines.append(f"| {data_name} | {ours:.3f} | {sklearns:.3f} | {ours - sklearns:+.3f} |")
+    gaps = [np.mean([mine[n, seed] - theirs[n, seed] for n in sets]) for seed in range(seeds)]
+    half = stats.t.ppf(0.975, seeds - 1) * np.std(gaps, ddof=1) / np.sqrt(seeds)
+    lines += [
+        "",
+        "mean AP over the sets, scratchnet's minus scikit-learn's, at each seed: "
+        + ", ".join(f"{gap:+.3f}" for gap in gaps),
+        f"their mean {np.mean(gaps):+.3f}, 95% interval [{np.mean(gaps) - half:+.3f}, "
+        f"{np.mean(gaps) + half:+.3f}] ({seeds} seeds x {SEED_FOLDS} folds a set)",
+    ]
+    return "\n".join(lines)
+
+
+def _seeded_aps(data_name: str, load, seed: int) -> tuple[list[float], list[float]]:
+    """Each fold's AP for scratchnet's defaults and scikit-learn's MLP at ``seed``."""
+    X, y = load()
+    pair = (sn.MLPClassifier(random_state=seed), SklearnMLPClassifier(random_state=seed))
+    aps = ([], [])
+    splits = StratifiedKFold(SEED_FOLDS, shuffle=True, random_state=seed).split(X, y)
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning and the like: AP is the question
+        for train_rows, test_rows in splits:
+            for model, found in zip(pair, aps):
+                pipeline = make_pipeline(StandardScaler(), clone(model))
+                pipeline.fit(X[train_rows], y[train_rows])
+                p = pipeline.predict_proba(X[test_rows])[:, 1]
+                found.append(average_precision_score(y[test_rows], p))
+    return aps
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", choices=["development", "held-out", "both"], default="both")
     parser.add_argument(
         "--timings", action="store_true", help="the MLPs' fit times alone, each a median"
     )
+    parser.add_argument(
+        "--seeds", type=int, help="the held-out comparison again over this many seeds"
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="processes for --seeds")
     parser.add_argument(
         "--search", type=int, choices=sorted(SEARCHES), help="a round of the defaults' search"
     )
@@ -471,6 +529,10 @@ def main(argv=None) -> None:
     with threadpool_limits(limits=1):
         if args.search:
             search(*SEARCHES[args.search])
+            return
+        if args.seeds:
+            print(f"\nheld-out data sets, {args.seeds} seeds\n", flush=True)
+            print(across_seeds(HELD_OUT, args.seeds, args.jobs), flush=True)
             return
         if args.timings:
             for name, sets in (("development", DEVELOPMENT), ("held-out", HELD_OUT)):
