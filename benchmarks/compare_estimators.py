@@ -432,19 +432,10 @@ def timings(sets: dict, repeats: int = TIMING_REPEATS) -> str:
         X, y = load()
         found = {name: [0.0, 0] for name in mlps}
         for train_rows, _ in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(X, y):
-            seconds, epochs = {name: [] for name in mlps}, {}
-            for _ in range(repeats):
-                for name, model in mlps.items():
-                    pipeline = make_pipeline(StandardScaler(), clone(model))
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", ConvergenceWarning)
-                        start = time.perf_counter()
-                        pipeline.fit(X[train_rows], y[train_rows])
-                        seconds[name].append(time.perf_counter() - start)
-                    epochs[name] = pipeline[-1].n_iter_  # the same at every repeat
-            for name in mlps:
-                found[name][0] += float(np.median(seconds[name]))
-                found[name][1] += epochs[name]
+            fits = _median_fits(mlps, X[train_rows], y[train_rows], repeats)
+            for name, (seconds, epochs) in fits.items():
+                found[name][0] += seconds
+                found[name][1] += epochs
         for name, (total, epochs) in found.items():
             lines.append(_timing_row(data_name, name, total, epochs))
             totals[name][0] += total
@@ -452,6 +443,22 @@ def timings(sets: dict, repeats: int = TIMING_REPEATS) -> str:
     for name, (total, epochs) in totals.items():
         lines.append(_timing_row("**total**", name, total, epochs))
     return "\n".join(lines)
+
+
+def _median_fits(mlps: dict, X, y, repeats: int) -> dict[str, tuple[float, int]]:
+    """{name: (the median seconds of ``repeats`` fits on (X, y), the epochs run)}, the
+    models taking turns, so that a change in the machine's load falls on both."""
+    seconds, epochs = {name: [] for name in mlps}, {}
+    for _ in range(repeats):
+        for name, model in mlps.items():
+            pipeline = make_pipeline(StandardScaler(), clone(model))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                start = time.perf_counter()
+                pipeline.fit(X, y)
+                seconds[name].append(time.perf_counter() - start)
+            epochs[name] = pipeline[-1].n_iter_  # the same at every repeat: same seed
+    return {name: (float(np.median(seconds[name])), epochs[name]) for name in mlps}
 
 
 def _timing_row(data_name: str, model_name: str, seconds: float, epochs: int) -> str:

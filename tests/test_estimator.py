@@ -2,9 +2,11 @@
 
 import copy
 import doctest
+import importlib.util
 import pickle
 import warnings
 from functools import partial
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -776,3 +778,40 @@ def test_batch_size_auto_is_scikit_learns_min_of_200_and_the_rows():
     small = MLPClassifier(batch_size="auto", max_iter=2, random_state=0).fit(X[:50], y[:50])
     full = MLPClassifier(batch_size=50, max_iter=2, random_state=0).fit(X[:50], y[:50])
     assert small.loss_curve_ == full.loss_curve_
+
+
+# --- benchmarks/compare_estimators.py: its protocol, and its pieces run ----------------------
+
+
+def _compare_estimators():
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "compare_estimators.py"
+    spec = importlib.util.spec_from_file_location("compare_estimators", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_each_rounds_held_out_sets_are_new_and_then_join_the_next_rounds_development():
+    bench = _compare_estimators()
+    rounds = [
+        (bench.FIRST_DEVELOPMENT, bench.FIRST_HELD_OUT),
+        (bench.SECOND_DEVELOPMENT, bench.SECOND_HELD_OUT),
+        (bench.DEVELOPMENT, bench.HELD_OUT),
+    ]
+    seen = set()
+    for development, held_out in rounds:
+        assert set(development) >= seen  # every set measured before is development now
+        assert not set(held_out) & set(development)  # and the held-out ones are new
+        seen |= set(development) | set(held_out)
+    assert [sets for _, _, sets in bench.SEARCHES.values()] == [d for d, _ in rounds]
+
+
+def test_the_estimator_benchmarks_timings_and_seeds_run_on_a_small_set():
+    bench = _compare_estimators()
+    tiny = {"tiny": lambda: make_classification(200, 4, weights=[0.9], random_state=0)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        timed = bench.timings(tiny, repeats=1)
+        seeded = bench.across_seeds(tiny, seeds=2)
+    assert timed.count("| tiny |") == 2 and timed.count("| **total** |") == 2
+    assert seeded.count("| tiny |") == 1 and "95% interval" in seeded
