@@ -90,18 +90,13 @@ def diabetes_top_10pct():
     return X, (progression > np.quantile(progression, 0.9)).astype(int)
 
 
-def digits_8_pooled_2pct():
-    """Digits, 8 against the rest, the 8s cut to 2%; each 8x8 image averaged over 2x2
-    blocks into 4x4, 16 features: 1,656 rows."""
+def digits(target: int, share: float, seed: int, pooled: bool = False):
+    """Digits, ``target`` against the rest, the targets cut to ``share``: all 64 pixels, or
+    with ``pooled`` each 8x8 image averaged over 2x2 blocks into 4x4, 16 features."""
     X, digit = load_digits(return_X_y=True)
-    pooled = X.reshape(-1, 4, 2, 4, 2).mean(axis=(2, 4)).reshape(-1, 16)
-    return rare_cut(pooled, (digit == 8).astype(int), 0.02, seed=0)
-
-
-def digits_3_2pct():
-    """Digits, 3 against the rest, the 3s cut to 2%, all 64 pixels: 1,647 rows."""
-    X, digit = load_digits(return_X_y=True)
-    return rare_cut(X, (digit == 3).astype(int), 0.02, seed=0)
+    if pooled:
+        X = X.reshape(-1, 4, 2, 4, 2).mean(axis=(2, 4)).reshape(-1, 16)
+    return rare_cut(X, (digit == target).astype(int), share, seed)
 
 
 def hastie_2pct():
@@ -111,11 +106,12 @@ def hastie_2pct():
     return rare_cut(X, (y > 0).astype(int), 0.02, seed=31)
 
 
-def gaussian_quantiles_5pct():
-    """make_gaussian_quantiles, 5 features: the inner half of a Gaussian against the outer,
-    the inner cut to 5%: 2,105 rows."""
-    X, y = make_gaussian_quantiles(n_samples=4000, n_features=5, n_classes=2, random_state=32)
-    return rare_cut(X, 1 - y, 0.05, seed=32)
+def gaussian_quantiles(n_samples, n_features, share, seed):
+    """make_gaussian_quantiles: the inner half of a Gaussian against the outer, the inner
+    cut to ``share``."""
+    X, y = make_gaussian_quantiles(n_samples=n_samples, n_features=n_features, n_classes=2,
+                                   random_state=seed)  # fmt: skip
+    return rare_cut(X, 1 - y, share, seed)
 
 
 def friedman1_top_5pct():
@@ -123,12 +119,6 @@ def friedman1_top_5pct():
     response: 1,500 rows."""
     X, response = make_friedman1(n_samples=1500, n_features=10, noise=1.0, random_state=33)
     return X, (response > np.quantile(response, 0.95)).astype(int)
-
-
-def digits_5_3pct():
-    """Digits, 5 against the rest, the 5s cut to 3%, all 64 pixels: 1,665 rows."""
-    X, digit = load_digits(return_X_y=True)
-    return rare_cut(X, (digit == 5).astype(int), 0.03, seed=50)
 
 
 def diabetes_bottom_10pct():
@@ -143,12 +133,6 @@ def blobs_3pct():
     X, blob = make_blobs(n_samples=6000, n_features=6, centers=3, cluster_std=2.5,
                          random_state=51)  # fmt: skip
     return rare_cut(X, (blob == 2).astype(int), 0.03, seed=51)
-
-
-def gaussian_quantiles_3_2pct():
-    """make_gaussian_quantiles, 3 features, the inner half cut to 2%: 4,082 rows."""
-    X, y = make_gaussian_quantiles(n_samples=8000, n_features=3, n_classes=2, random_state=56)
-    return rare_cut(X, 1 - y, 0.02, seed=56)
 
 
 def moons(n_samples, share, noise, seed):
@@ -185,7 +169,7 @@ FIRST_DEVELOPMENT = {
     ),
 }
 FIRST_HELD_OUT = {
-    "digits, 8 vs rest at 2%, 16 pooled features": digits_8_pooled_2pct,
+    "digits, 8 vs rest at 2%, 16 pooled features": lambda: digits(8, 0.02, 0, pooled=True),
     "make_classification 5000x10, 99:1": lambda: drawn(5000, 10, 0.99, seed=0),
     "make_classification 4000x20, 97:3": lambda: drawn(4000, 20, 0.97, seed=0),
     "make_classification 1000x5, 93:7, 2 clusters": lambda: drawn(
@@ -200,9 +184,9 @@ FIRST_HELD_OUT = {
 # before anything was measured on it, was run once, to report.
 SECOND_DEVELOPMENT = {**FIRST_DEVELOPMENT, **FIRST_HELD_OUT}
 SECOND_HELD_OUT = {
-    "digits, 3 vs rest at 2% (64 features)": digits_3_2pct,
+    "digits, 3 vs rest at 2% (64 features)": lambda: digits(3, 0.02, seed=0),
     "hastie_10_2, 2% positive": hastie_2pct,
-    "gaussian quantiles, 5 features, 5% inner": gaussian_quantiles_5pct,
+    "gaussian quantiles, 5 features, 5% inner": lambda: gaussian_quantiles(4000, 5, 0.05, 32),
     "friedman1, top 5%": friedman1_top_5pct,
     "make_classification 50000x30, 99.5:0.5": lambda: drawn(
         50_000, 30, 0.995, seed=41, n_informative=10, flip_y=0.0
@@ -217,7 +201,7 @@ SECOND_HELD_OUT = {
 # before anything was measured on it, is run once, to report.
 DEVELOPMENT = {**SECOND_DEVELOPMENT, **SECOND_HELD_OUT}
 HELD_OUT = {
-    "digits, 5 vs rest at 3% (64 features)": digits_5_3pct,
+    "digits, 5 vs rest at 3% (64 features)": lambda: digits(5, 0.03, seed=50),
     "diabetes, bottom 10% progression": diabetes_bottom_10pct,
     "blobs, 6 features, one of three at 3%": blobs_3pct,
     "make_classification 30000x15, 99:1, class_sep 0.7": lambda: drawn(
@@ -228,7 +212,7 @@ HELD_OUT = {
     "make_classification 2500x25, 95:5, 4 clusters": lambda: drawn(
         2500, 25, 0.95, seed=55, n_informative=12, n_clusters_per_class=4
     ),
-    "gaussian quantiles, 3 features, 2% inner": gaussian_quantiles_3_2pct,
+    "gaussian quantiles, 3 features, 2% inner": lambda: gaussian_quantiles(8000, 3, 0.02, 56),
 }
 
 
@@ -541,13 +525,13 @@ def main(argv=None) -> None:
             print(f"\nheld-out data sets, {args.seeds} seeds\n", flush=True)
             print(across_seeds(HELD_OUT, args.seeds, args.jobs), flush=True)
             return
-        if args.timings:
-            for name, sets in (("development", DEVELOPMENT), ("held-out", HELD_OUT)):
-                if args.sets in (name, "both"):
-                    print(f"\n{name} data sets, fit times\n\n{timings(sets)}", flush=True)
-            return
-        for name, sets in (("development", DEVELOPMENT), ("held-out", HELD_OUT)):
-            if args.sets in (name, "both"):
+        lists = {"development": DEVELOPMENT, "held-out": HELD_OUT}
+        for name, sets in lists.items():
+            if args.sets not in (name, "both"):
+                continue
+            if args.timings:
+                print(f"\n{name} data sets, fit times\n\n{timings(sets)}", flush=True)
+            else:
                 print(f"\n{name} data sets")
                 print("\n" + table(run(sets, models())), flush=True)
 

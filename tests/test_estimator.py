@@ -2,15 +2,14 @@
 
 import copy
 import doctest
-import importlib.util
 import pickle
 import warnings
 from functools import partial
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
+from helpers import load_benchmark
 from sklearn.calibration import CalibrationDisplay
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -783,16 +782,12 @@ def test_batch_size_auto_is_scikit_learns_min_of_200_and_the_rows():
 # --- benchmarks/compare_estimators.py: its protocol, and its pieces run ----------------------
 
 
-def _compare_estimators():
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "compare_estimators.py"
-    spec = importlib.util.spec_from_file_location("compare_estimators", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope="module")
+def bench():
+    return load_benchmark("compare_estimators")
 
 
-def test_each_rounds_held_out_sets_are_new_and_then_join_the_next_rounds_development():
-    bench = _compare_estimators()
+def test_each_rounds_held_out_sets_are_new_and_then_join_the_next_rounds_development(bench):
     rounds = [
         (bench.FIRST_DEVELOPMENT, bench.FIRST_HELD_OUT),
         (bench.SECOND_DEVELOPMENT, bench.SECOND_HELD_OUT),
@@ -806,8 +801,7 @@ def test_each_rounds_held_out_sets_are_new_and_then_join_the_next_rounds_develop
     assert [sets for _, _, sets in bench.SEARCHES.values()] == [d for d, _ in rounds]
 
 
-def test_the_estimator_benchmarks_timings_and_seeds_run_on_a_small_set():
-    bench = _compare_estimators()
+def test_the_estimator_benchmarks_timings_and_seeds_run_on_a_small_set(bench):
     tiny = {"tiny": lambda: make_classification(200, 4, weights=[0.9], random_state=0)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -1,17 +1,13 @@
 """The faster forms equal the plain formulas, train runs on one BLAS thread, and the
 benchmark's pieces run. No timing is asserted: the benchmark prints, these prove."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+from helpers import load_benchmark
 from threadpoolctl import threadpool_info
 
 import scratchnet as sn
 from scratchnet.article.experiment import LEARNING_RATE, article_network
-
-BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "performance.py"
 
 
 def _blas_thread_counts():
@@ -65,10 +61,7 @@ def test_train_runs_on_one_blas_thread_and_restores_the_setting():
 
 @pytest.fixture(scope="module")
 def performance_script():
-    spec = importlib.util.spec_from_file_location("performance", BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("performance")
 
 
 def test_benchmark_pieces_run_on_tiny_sizes(performance_script):

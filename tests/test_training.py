@@ -797,10 +797,11 @@ def test_the_issues_breast_cancer_runs_warn_when_they_went_bad(learning_rate, wa
     from sklearn.preprocessing import StandardScaler
 
     X, y = load_breast_cancer(return_X_y=True)
-    settings = {"hidden_layer_sizes": (16, 8), "alpha": 0.1, "batch_size": None, "tol": None}
-    model = sn.MLPClassifier(
-        learning_rate_init=learning_rate, max_iter=300, random_state=0, **settings
-    )
+    settings = {
+        "hidden_layer_sizes": (16, 8), "alpha": 0.1, "max_iter": 300, "batch_size": None,
+        "tol": None,
+    }  # fmt: skip
+    model = sn.MLPClassifier(learning_rate_init=learning_rate, random_state=0, **settings)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         model.fit(StandardScaler().fit_transform(X), y)
